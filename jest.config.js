@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); Node 20 gets a polyfill.
+  setupFiles: ['<rootDir>/local/polyfill.cjs'],
+  testTimeout: 120000,
+};

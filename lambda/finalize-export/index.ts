@@ -1,0 +1,127 @@
+/**
+ * Ends one export: turns its final state (an outcome from the status task, or an error caught from any
+ * task) into exactly one terminal event for the state machine's putEvents state, and the small result the
+ * run summary counts. Makes no AWS call.
+ */
+import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
+import { logger } from '../shared/logger';
+import type { EventEnvelope, ExportOutcome, ExportResult, ExportState } from '../shared/types';
+
+export const EXPORT_DETAIL_TYPES: Record<ExportOutcome, string> = {
+  SUCCEEDED: 'ML Export Succeeded',
+  FAILED: 'ML Export Failed',
+  TIMED_OUT: 'ML Export Timed Out',
+};
+
+export interface ExportEventDetail {
+  readonly exportName: string;
+  readonly exportType: ExportState['export']['type'];
+  readonly outcome: ExportOutcome;
+  readonly outputS3Path: string;
+  readonly transformId?: string;
+  readonly taskRunId?: string;
+  readonly datasetArn?: string;
+  readonly datasetExportJobArn?: string;
+  readonly jobName?: string;
+  readonly ingestionMode?: string;
+  readonly serviceStatus?: string;
+  readonly startedAt?: string;
+  readonly completedAt: string;
+  readonly durationSeconds?: number;
+  readonly pollCount: number;
+  readonly adoptedExistingJob: boolean;
+  readonly error?: ErrorDetail;
+  readonly executionName: string;
+  readonly executionArn: string;
+}
+
+export interface FinalizedExport {
+  readonly result: ExportResult;
+  readonly event: EventEnvelope<ExportEventDetail>;
+}
+
+function outcomeAndError(state: ExportState): { outcome: ExportOutcome; error?: ErrorDetail } {
+  const { tracking, error } = state;
+  if (error) return { outcome: 'FAILED', error: describeCaughtError(error) };
+  switch (tracking?.outcome) {
+    case 'SUCCEEDED':
+      return { outcome: 'SUCCEEDED' };
+    case 'FAILED':
+      return {
+        outcome: 'FAILED',
+        error: {
+          type: 'ExportJobFailed',
+          message: tracking.serviceError ?? `the job ended with status ${tracking.serviceStatus}`,
+        },
+      };
+    case 'TIMED_OUT':
+      return {
+        outcome: 'TIMED_OUT',
+        error: {
+          type: 'ExportTimedOut',
+          message: `the job was still ${tracking.serviceStatus} at ${tracking.deadline}, ${state.run.polling.maxExportSeconds} s after the export started (${tracking.polls} status checks); the workflow stopped waiting`,
+        },
+      };
+    default:
+      return {
+        outcome: 'FAILED',
+        error: {
+          type: 'InvalidTaskState',
+          message: `the export ended without an outcome (tracking: ${JSON.stringify(tracking)})`,
+        },
+      };
+  }
+}
+
+export function finalizeExport(state: ExportState, nowMs: number): FinalizedExport {
+  const task = state.export;
+  const tracking = state.tracking;
+  const { outcome, error } = outcomeAndError(state);
+  const startedAt = tracking?.jobStartedAt ?? tracking?.trackingStartedAt;
+  const completedAt = tracking?.jobCompletedAt ?? tracking?.lastCheckedAt ?? new Date(nowMs).toISOString();
+  const identifiers =
+    task.type === 'glue'
+      ? {
+          transformId: task.transformId,
+          ...(tracking && 'taskRunId' in tracking.job ? { taskRunId: tracking.job.taskRunId } : {}),
+        }
+      : {
+          datasetArn: task.datasetArn,
+          jobName: task.jobName,
+          ingestionMode: task.ingestionMode,
+          ...(tracking && 'datasetExportJobArn' in tracking.job
+            ? { datasetExportJobArn: tracking.job.datasetExportJobArn }
+            : {}),
+        };
+  const detail: ExportEventDetail = {
+    exportName: task.name,
+    exportType: task.type,
+    outcome,
+    outputS3Path: task.outputS3Path,
+    ...identifiers,
+    ...(tracking?.serviceStatus ? { serviceStatus: tracking.serviceStatus } : {}),
+    ...(startedAt
+      ? {
+          startedAt,
+          durationSeconds: Math.max(0, Math.round((Date.parse(completedAt) - Date.parse(startedAt)) / 1000)),
+        }
+      : {}),
+    completedAt,
+    pollCount: tracking?.polls ?? 0,
+    adoptedExistingJob: tracking?.adopted ?? false,
+    ...(error ? { error } : {}),
+    executionName: state.run.executionName,
+    executionArn: state.run.executionArn,
+  };
+  return {
+    result: { name: task.name, type: task.type, outcome },
+    event: { detailType: EXPORT_DETAIL_TYPES[outcome], detail },
+  };
+}
+
+export const handler = async (state: ExportState): Promise<FinalizedExport> => {
+  const finalized = finalizeExport(state, Date.now());
+  const log = finalized.result.outcome === 'SUCCEEDED' ? logger.info.bind(logger) : logger.error.bind(logger);
+  log('Export ended', { ...finalized.event.detail });
+  return finalized;
+};

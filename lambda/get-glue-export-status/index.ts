@@ -1,0 +1,31 @@
+/** Checks a label export task run (GetMLTaskRun) and decides the next wait, or the export's outcome. */
+import { GetMLTaskRunCommand, GlueClient } from '@aws-sdk/client-glue';
+import { classifyAwsError } from '../shared/aws-errors';
+import { logger } from '../shared/logger';
+import { recordPoll } from '../shared/polling';
+import { requireExport, requireTracking } from '../shared/task-state';
+import type { ExportState, GlueJobRef } from '../shared/types';
+import { observeGlueTaskRun } from './status';
+
+const glue = new GlueClient({});
+
+export const handler = async (state: ExportState): Promise<ExportState> => {
+  const task = requireExport(state, 'glue');
+  const tracking = requireTracking<GlueJobRef>(state, 'taskRunId');
+  const { taskRunId } = tracking.job;
+  const run = await glue
+    .send(new GetMLTaskRunCommand({ TransformId: task.transformId, TaskRunId: taskRunId }))
+    .catch((err: unknown) => {
+      throw classifyAwsError(err, 'Glue GetMLTaskRun', `transform ${task.transformId} task run ${taskRunId}`);
+    });
+  const next = recordPoll(tracking, observeGlueTaskRun(run), Date.now(), state.run.polling);
+  logger.info('Checked label export task run', {
+    exportName: task.name,
+    taskRunId,
+    status: next.serviceStatus,
+    outcome: next.outcome,
+    polls: next.polls,
+    nextWaitSeconds: next.waitSeconds,
+  });
+  return { ...state, tracking: next };
+};

@@ -1,0 +1,168 @@
+/**
+ * First task of a run: validates the execution input against the configured exports and turns it into
+ * the list of exports the run carries out, each with its own output path (and Personalize job name).
+ *
+ * Accepted input (anything else is rejected with one error naming each bad field):
+ * - `{}`: every configured export (what the schedule sends);
+ * - `{ "exportNames": ["a", "b"] }`: the named configured exports;
+ * - `{ "exports": [ ... ] }`: explicit exports in the configuration's shape, for the transforms, datasets
+ *   and roles this deployment is allowed to use.
+ */
+import { InvalidExecutionInputError, InvalidTaskStateError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { personalizeJobName, runOutputPath } from '../shared/naming';
+import type { ExportSpec, ExportTask, PollingSettings, RunContext } from '../shared/types';
+import {
+  formatProblems,
+  isPlainObject,
+  rejectUnknownFields,
+  validateExportList,
+  type Problem,
+} from '../shared/validation';
+
+export interface PrepareRunEvent {
+  /** The execution input as the operator or the schedule gave it. */
+  readonly input: unknown;
+  readonly configuredExports: ExportSpec[];
+  readonly polling: PollingSettings;
+  readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
+}
+
+export interface PreparedRun {
+  readonly run: RunContext;
+  readonly exports: ExportTask[];
+}
+
+const INPUT_FIELDS = ['exports', 'exportNames'];
+/** Step Functions execution names: 1-80 characters. */
+const MAX_EXECUTION_NAME = 80;
+
+export function selectExports(input: unknown, configured: readonly ExportSpec[]): ExportSpec[] {
+  const problems: Problem[] = [];
+  if (!isPlainObject(input)) {
+    throw new InvalidExecutionInputError(
+      formatProblems([
+        { field: 'input', value: input, expected: 'a JSON object such as {} or {"exportNames": ["..."]}' },
+      ]),
+    );
+  }
+  rejectUnknownFields(input, INPUT_FIELDS, 'input', problems);
+  let selected: ExportSpec[] = [...configured];
+  if (input.exports !== undefined && input.exportNames !== undefined) {
+    problems.push({
+      field: 'input',
+      value: Object.keys(input),
+      expected: 'either "exports" or "exportNames", not both',
+    });
+  } else if (input.exportNames !== undefined) {
+    selected = selectByName(input.exportNames, configured, problems);
+  } else if (input.exports !== undefined) {
+    selected = validateExportList(input.exports, 'input.exports', problems);
+    checkAllowedResources(selected, configured, problems);
+  }
+  if (problems.length === 0 && selected.length === 0) {
+    problems.push({
+      field: input.exports !== undefined ? 'input.exports' : 'configuration',
+      value: [],
+      expected: 'at least one export',
+    });
+  }
+  if (problems.length > 0) throw new InvalidExecutionInputError(formatProblems(problems));
+  return selected;
+}
+
+function selectByName(names: unknown, configured: readonly ExportSpec[], problems: Problem[]): ExportSpec[] {
+  const known = configured.map((e) => e.name);
+  if (!Array.isArray(names) || names.length === 0) {
+    problems.push({
+      field: 'input.exportNames',
+      value: names,
+      expected: `a non-empty array of names from: ${known.join(', ')}`,
+    });
+    return [];
+  }
+  names.forEach((name, i) => {
+    if (typeof name !== 'string' || !known.includes(name)) {
+      problems.push({
+        field: `input.exportNames[${i}]`,
+        value: name,
+        expected: `one of the configured exports: ${known.join(', ')}`,
+      });
+    } else if (names.indexOf(name) !== i) {
+      problems.push({ field: `input.exportNames[${i}]`, value: name, expected: 'each name once' });
+    }
+  });
+  return configured.filter((e) => names.includes(e.name));
+}
+
+/** The deployment's IAM policies name the configured resources only: say so before AWS denies the call. */
+function checkAllowedResources(
+  selected: readonly ExportSpec[],
+  configured: readonly ExportSpec[],
+  problems: Problem[],
+) {
+  const allowed = (pick: (e: ExportSpec) => string | undefined) =>
+    new Set(configured.map(pick).filter((v): v is string => v !== undefined));
+  const transforms = allowed((e) => (e.type === 'glue' ? e.transformId : undefined));
+  const datasets = allowed((e) => (e.type === 'personalize' ? e.datasetArn : undefined));
+  const roles = allowed((e) => (e.type === 'personalize' ? e.roleArn : undefined));
+  const list = (s: Set<string>) => (s.size > 0 ? [...s].join(', ') : 'none configured');
+  selected.forEach((e, i) => {
+    const field = `input.exports[${i}]`;
+    if (e.type === 'glue' && !transforms.has(e.transformId)) {
+      problems.push({
+        field: `${field}.transformId`,
+        value: e.transformId,
+        expected: `a transform this deployment may export: ${list(transforms)}`,
+      });
+    }
+    if (e.type === 'personalize') {
+      if (!datasets.has(e.datasetArn)) {
+        problems.push({
+          field: `${field}.datasetArn`,
+          value: e.datasetArn,
+          expected: `a dataset this deployment may export: ${list(datasets)}`,
+        });
+      }
+      if (!roles.has(e.roleArn)) {
+        problems.push({
+          field: `${field}.roleArn`,
+          value: e.roleArn,
+          expected: `a role this deployment may pass: ${list(roles)}`,
+        });
+      }
+    }
+  });
+}
+
+export function toExportTask(spec: ExportSpec, run: RunContext): ExportTask {
+  const outputS3Path = runOutputPath(spec.outputS3Prefix, run.startTime, run.executionName);
+  return spec.type === 'glue'
+    ? { ...spec, outputS3Path }
+    : { ...spec, outputS3Path, jobName: personalizeJobName(run.executionName, spec.name) };
+}
+
+export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
+  const { execution } = event;
+  if (
+    !execution?.name ||
+    execution.name.length > MAX_EXECUTION_NAME ||
+    !Array.isArray(event.configuredExports)
+  ) {
+    throw new InvalidTaskStateError(
+      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters) and configuredExports; got ${JSON.stringify(execution)}`,
+    );
+  }
+  const run: RunContext = {
+    executionName: execution.name,
+    executionArn: execution.arn,
+    startTime: execution.startTime,
+    polling: event.polling,
+  };
+  const exports = selectExports(event.input, event.configuredExports).map((spec) => toExportTask(spec, run));
+  logger.info('Run prepared', {
+    executionName: run.executionName,
+    exports: exports.map((e) => `${e.type}:${e.name}`),
+  });
+  return { run, exports };
+};

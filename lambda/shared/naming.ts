@@ -1,0 +1,30 @@
+/**
+ * Deterministic names for what a run creates, so a retried or redriven start finds the job it already
+ * started instead of starting a second one, and so runs never overwrite each other's output.
+ */
+import { createHash } from 'node:crypto';
+
+/** `<prefix><yyyy-mm-dd>/<execution name>/`, the date being the execution's start date (UTC). */
+export function runOutputPath(prefix: string, startTime: string, executionName: string): string {
+  return `${prefix}${startTime.slice(0, 10)}/${executionName}/`;
+}
+
+const JOB_NAME_MAX = 63;
+/** Every job this app creates starts with this, which lets IAM scope the start task to its own jobs. */
+export const JOB_NAME_PREFIX = 'mlx-';
+
+/**
+ * A Personalize job name (`^[a-zA-Z0-9][a-zA-Z0-9\-_]*`, at most 63 characters): `mlx-`, the export and
+ * execution names, and a short hash of both so that truncation or sanitizing never makes two equal.
+ */
+export function personalizeJobName(executionName: string, exportName: string): string {
+  const hash = createHash('sha256').update(`${executionName}\n${exportName}`).digest('hex').slice(0, 8);
+  const readable = `${JOB_NAME_PREFIX}${exportName}-${executionName}`.replace(/[^a-zA-Z0-9_-]/g, '-');
+  return `${readable.slice(0, JOB_NAME_MAX - hash.length - 1)}-${hash}`;
+}
+
+/** arn:<partition>:personalize:<region>:<account>:dataset-export-job/<jobName>, in the dataset's account. */
+export function datasetExportJobArn(datasetArn: string, jobName: string): string {
+  const [arn, partition, service, region, account] = datasetArn.split(':');
+  return [arn, partition, service, region, account, `dataset-export-job/${jobName}`].join(':');
+}

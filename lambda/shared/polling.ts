@@ -1,0 +1,84 @@
+/**
+ * Pure polling decisions: how long to wait before the next status check and when an export has run out
+ * of time. Waits grow exponentially from `initialWaitSeconds` by `backoffRate` up to `maxWaitSeconds`, and
+ * never run past the export's deadline, so the last check happens at the deadline itself.
+ */
+import type { PollingSettings, Tracking, TrackingOutcome } from './types';
+
+/** The wait before check number `pollsDone + 1`, ignoring the deadline. */
+export function backoffSeconds(pollsDone: number, polling: PollingSettings): number {
+  const grown = polling.initialWaitSeconds * Math.pow(polling.backoffRate, pollsDone);
+  return Math.max(1, Math.min(polling.maxWaitSeconds, Math.round(grown)));
+}
+
+/** The first tracking record for a job the workflow just started or adopted. */
+export function startTracking(
+  job: Tracking['job'],
+  adopted: boolean,
+  nowMs: number,
+  polling: PollingSettings,
+): Tracking {
+  return {
+    job,
+    adopted,
+    trackingStartedAt: new Date(nowMs).toISOString(),
+    deadline: new Date(nowMs + polling.maxExportSeconds * 1000).toISOString(),
+    polls: 0,
+    waitSeconds: Math.min(backoffSeconds(0, polling), polling.maxExportSeconds),
+    outcome: 'RUNNING',
+  };
+}
+
+/** What one status check found, in the service-neutral terms the workflow uses. */
+export interface StatusObservation {
+  /** SUCCEEDED / FAILED when the job has ended, RUNNING while it goes on. */
+  readonly outcome: TrackingOutcome;
+  readonly serviceStatus: string;
+  readonly serviceError?: string;
+  readonly jobStartedAt?: string;
+  readonly jobCompletedAt?: string;
+}
+
+/**
+ * Folds a status check into the tracking record: counts the poll, ends the export as TIMED_OUT when the
+ * job is still running at its deadline, and otherwise sets the next wait.
+ */
+export function recordPoll(
+  tracking: Tracking,
+  observed: StatusObservation,
+  nowMs: number,
+  polling: PollingSettings,
+): Tracking {
+  const polls = tracking.polls + 1;
+  const remainingSeconds = Math.ceil((Date.parse(tracking.deadline) - nowMs) / 1000);
+  let outcome = observed.outcome;
+  if (outcome === 'RUNNING' && remainingSeconds <= 0) outcome = 'TIMED_OUT';
+  return {
+    ...tracking,
+    polls,
+    outcome,
+    waitSeconds: outcome === 'RUNNING' ? Math.min(backoffSeconds(polls, polling), remainingSeconds) : 0,
+    serviceStatus: observed.serviceStatus,
+    ...(observed.serviceError !== undefined ? { serviceError: observed.serviceError } : {}),
+    ...(observed.jobStartedAt !== undefined ? { jobStartedAt: observed.jobStartedAt } : {}),
+    ...(observed.jobCompletedAt !== undefined ? { jobCompletedAt: observed.jobCompletedAt } : {}),
+    lastCheckedAt: new Date(nowMs).toISOString(),
+  };
+}
+
+/**
+ * The most status checks one export can make: checks while the wait is still growing, then one per
+ * `maxWaitSeconds` until the deadline. Used to bound an execution's history at synth time.
+ */
+export function maxPolls(polling: PollingSettings): number {
+  let polls = 0;
+  let elapsed = 0;
+  while (elapsed < polling.maxExportSeconds) {
+    elapsed += Math.min(backoffSeconds(polls, polling), polling.maxExportSeconds - elapsed);
+    polls += 1;
+    if (backoffSeconds(polls, polling) === polling.maxWaitSeconds) {
+      return polls + Math.ceil((polling.maxExportSeconds - elapsed) / polling.maxWaitSeconds);
+    }
+  }
+  return polls;
+}

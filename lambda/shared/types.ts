@@ -1,0 +1,113 @@
+/**
+ * The workflow's data contract. The run-level state machine prepares a list of {@link ExportTask}s; each
+ * export then flows through its own loop as one {@link ExportState}, and every task adds its result under
+ * its own key (`tracking`, `outcome`), so a state always says where the export stands.
+ */
+
+export type ExportType = 'glue' | 'personalize';
+export type IngestionMode = 'BULK' | 'PUT' | 'ALL';
+
+/** A Glue ML transform whose labels are exported (StartExportLabelsTaskRun). */
+export interface GlueExportSpec {
+  readonly type: 'glue';
+  /** Unique within a run; names the export in events and in the output path. */
+  readonly name: string;
+  readonly transformId: string;
+  /** S3 prefix; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/`. */
+  readonly outputS3Prefix: string;
+}
+
+/** A Personalize dataset exported with CreateDatasetExportJob. */
+export interface PersonalizeExportSpec {
+  readonly type: 'personalize';
+  readonly name: string;
+  readonly datasetArn: string;
+  /** The IAM role Personalize assumes to write to S3. */
+  readonly roleArn: string;
+  readonly outputS3Prefix: string;
+  readonly ingestionMode: IngestionMode;
+  readonly kmsKeyArn?: string;
+}
+
+export type ExportSpec = GlueExportSpec | PersonalizeExportSpec;
+
+/** How an export's job is polled; filled from configuration. */
+export interface PollingSettings {
+  readonly initialWaitSeconds: number;
+  readonly backoffRate: number;
+  readonly maxWaitSeconds: number;
+  /** Time from the start of the job after which the export ends as TIMED_OUT. */
+  readonly maxExportSeconds: number;
+}
+
+/** The execution the exports belong to. */
+export interface RunContext {
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly startTime: string;
+  readonly polling: PollingSettings;
+}
+
+/** One export of one run: the spec plus where this run writes and, for Personalize, the job name. */
+export type ExportTask = (GlueExportSpec | (PersonalizeExportSpec & { readonly jobName: string })) & {
+  readonly outputS3Path: string;
+};
+
+export type ExportOutcome = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+export type TrackingOutcome = ExportOutcome | 'RUNNING';
+
+export interface GlueJobRef {
+  readonly taskRunId: string;
+}
+export interface PersonalizeJobRef {
+  readonly datasetExportJobArn: string;
+  readonly jobName: string;
+}
+
+/** What the start and status tasks know about the export's job. */
+export interface Tracking {
+  readonly job: GlueJobRef | PersonalizeJobRef;
+  /** true when a job started earlier for this export (a retry or a redrive) was adopted instead of a new one. */
+  readonly adopted: boolean;
+  /** When the workflow started (or adopted) the job; the export's time limit counts from here. */
+  readonly trackingStartedAt: string;
+  readonly deadline: string;
+  readonly polls: number;
+  /** Seconds the Wait state waits before the next status check. */
+  readonly waitSeconds: number;
+  readonly outcome: TrackingOutcome;
+  /** The service's own status string (Glue Status / Personalize status). */
+  readonly serviceStatus?: string;
+  /** The service's error text (ErrorString / failureReason). */
+  readonly serviceError?: string;
+  readonly jobStartedAt?: string;
+  readonly jobCompletedAt?: string;
+  readonly lastCheckedAt?: string;
+}
+
+/** A Step Functions Catch result. */
+export interface CaughtError {
+  readonly Error: string;
+  readonly Cause?: string;
+}
+
+/** The state one export carries through its loop. */
+export interface ExportState {
+  readonly export: ExportTask;
+  readonly run: RunContext;
+  readonly tracking?: Tracking;
+  readonly error?: CaughtError;
+}
+
+/** What a finished export reports to the run. */
+export interface ExportResult {
+  readonly name: string;
+  readonly type: ExportType;
+  readonly outcome: ExportOutcome;
+}
+
+/** An EventBridge entry's detail-type and detail, emitted by the state machine's putEvents states. */
+export interface EventEnvelope<D> {
+  readonly detailType: string;
+  readonly detail: D;
+}

@@ -1,0 +1,300 @@
+/**
+ * Validation rules for exports and polling settings, shared by the synth-time configuration check
+ * (lib/config.ts) and the run-time check of an operator's execution input (lambda/prepare-run).
+ * Every rule reports a {@link Problem} naming the field, the value received and what is expected; callers
+ * collect all problems and throw once.
+ */
+import type {
+  ExportSpec,
+  GlueExportSpec,
+  IngestionMode,
+  PersonalizeExportSpec,
+  PollingSettings,
+} from './types';
+
+export interface Problem {
+  readonly field: string;
+  readonly value: unknown;
+  readonly expected: string;
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map((p) => `${p.field}: got ${describeValue(p.value)}; expected ${p.expected}`).join('\n');
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+export const INGESTION_MODES: readonly IngestionMode[] = ['BULK', 'PUT', 'ALL'];
+
+/** Export names become part of job names and event details. */
+export const EXPORT_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/;
+const S3_URI_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
+const DATASET_ARN_PATTERN =
+  /^arn:(aws[a-z-]*):personalize:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):dataset\/[a-zA-Z0-9][a-zA-Z0-9_-]*\/[A-Z_]+$/;
+const ROLE_ARN_PATTERN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+const KMS_KEY_ARN_PATTERN = /^arn:(aws[a-z-]*):kms:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):key\/[^\s]+$/;
+/** Glue ids are free text up to 255 characters; whitespace and control characters are never valid in one. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern excludes
+const TRANSFORM_ID_PATTERN = /^[^\s\u0000-\u001f]{1,255}$/;
+
+/**
+ * Longest prefix accepted: Personalize caps the output path at 256 characters, and each run appends
+ * `yyyy-mm-dd/` (11) and the execution name (up to 80) with a slash.
+ */
+export const MAX_OUTPUT_PREFIX_LENGTH = 256 - 11 - 81;
+
+const GLUE_FIELDS = ['type', 'name', 'transformId', 'outputS3Prefix'];
+const PERSONALIZE_FIELDS = [
+  'type',
+  'name',
+  'datasetArn',
+  'roleArn',
+  'outputS3Prefix',
+  'ingestionMode',
+  'kmsKeyArn',
+];
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reports each key of `obj` that is not in `allowed`. */
+export function rejectUnknownFields(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  field: string,
+  problems: Problem[],
+): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      problems.push({
+        field: `${field}.${key}`,
+        value: obj[key],
+        expected: `no such field (allowed: ${allowed.join(', ')})`,
+      });
+    }
+  }
+}
+
+function checkString(
+  value: unknown,
+  field: string,
+  pattern: RegExp,
+  maxLength: number,
+  expected: string,
+  problems: Problem[],
+): value is string {
+  if (typeof value !== 'string' || value.length > maxLength || !pattern.test(value)) {
+    problems.push({ field, value, expected });
+    return false;
+  }
+  return true;
+}
+
+/** Adds the trailing slash S3 prefixes are documented with, so a run's folder sits below the prefix. */
+export function normalizePrefix(prefix: string): string {
+  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/** Partition of an ARN (`aws`, `aws-cn`, ...), or undefined for anything that is not an ARN. */
+export function arnPartition(arn: string): string | undefined {
+  return /^arn:([^:]+):/.exec(arn)?.[1];
+}
+
+/** Region of an ARN with a region field, or undefined. */
+export function arnRegion(arn: string): string | undefined {
+  return /^arn:[^:]+:[^:]+:([^:]*):/.exec(arn)?.[1] || undefined;
+}
+
+/** Account of an ARN, or undefined. */
+export function arnAccount(arn: string): string | undefined {
+  return /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
+}
+
+/**
+ * Validates one export as written in configuration or execution input. Returns the normalized spec, or
+ * undefined after adding one problem per bad field.
+ */
+export function validateExportSpec(raw: unknown, field: string, problems: Problem[]): ExportSpec | undefined {
+  if (!isPlainObject(raw)) {
+    problems.push({ field, value: raw, expected: 'an object with "type": "glue" or "personalize"' });
+    return undefined;
+  }
+  const before = problems.length;
+  const name = raw.name;
+  checkString(
+    name,
+    `${field}.name`,
+    EXPORT_NAME_PATTERN,
+    40,
+    '1-40 letters, digits, "-" or "_", starting with a letter or digit',
+    problems,
+  );
+  const prefix = raw.outputS3Prefix;
+  checkString(
+    prefix,
+    `${field}.outputS3Prefix`,
+    S3_URI_PATTERN,
+    MAX_OUTPUT_PREFIX_LENGTH,
+    `an S3 URI "s3://bucket/prefix/" of at most ${MAX_OUTPUT_PREFIX_LENGTH} characters`,
+    problems,
+  );
+
+  if (raw.type === 'glue') {
+    rejectUnknownFields(raw, GLUE_FIELDS, field, problems);
+    checkString(
+      raw.transformId,
+      `${field}.transformId`,
+      TRANSFORM_ID_PATTERN,
+      255,
+      'a Glue ML transform id of 1-255 characters without whitespace',
+      problems,
+    );
+    if (problems.length > before) return undefined;
+    const spec: GlueExportSpec = {
+      type: 'glue',
+      name: name as string,
+      transformId: raw.transformId as string,
+      outputS3Prefix: normalizePrefix(prefix as string),
+    };
+    return spec;
+  }
+
+  if (raw.type === 'personalize') {
+    rejectUnknownFields(raw, PERSONALIZE_FIELDS, field, problems);
+    const datasetOk = checkString(
+      raw.datasetArn,
+      `${field}.datasetArn`,
+      DATASET_ARN_PATTERN,
+      256,
+      'a Personalize dataset ARN "arn:aws:personalize:<region>:<account>:dataset/<dataset group>/<DATASET TYPE>" of at most 256 characters',
+      problems,
+    );
+    const roleOk = checkString(
+      raw.roleArn,
+      `${field}.roleArn`,
+      ROLE_ARN_PATTERN,
+      256,
+      'an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
+      problems,
+    );
+    const mode = raw.ingestionMode ?? 'PUT';
+    if (!INGESTION_MODES.includes(mode as IngestionMode)) {
+      problems.push({
+        field: `${field}.ingestionMode`,
+        value: raw.ingestionMode,
+        expected: `one of ${INGESTION_MODES.join(', ')}`,
+      });
+    }
+    const kmsOk =
+      raw.kmsKeyArn === undefined ||
+      checkString(
+        raw.kmsKeyArn,
+        `${field}.kmsKeyArn`,
+        KMS_KEY_ARN_PATTERN,
+        2048,
+        'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"',
+        problems,
+      );
+    if (datasetOk && roleOk) {
+      const partition = arnPartition(raw.datasetArn as string);
+      if (arnPartition(raw.roleArn as string) !== partition) {
+        problems.push({
+          field: `${field}.roleArn`,
+          value: raw.roleArn,
+          expected: `a role in the dataset's partition "${partition}"`,
+        });
+      }
+      if (kmsOk && raw.kmsKeyArn !== undefined && arnPartition(raw.kmsKeyArn as string) !== partition) {
+        problems.push({
+          field: `${field}.kmsKeyArn`,
+          value: raw.kmsKeyArn,
+          expected: `a key in the dataset's partition "${partition}"`,
+        });
+      }
+    }
+    if (problems.length > before) return undefined;
+    const spec: PersonalizeExportSpec = {
+      type: 'personalize',
+      name: name as string,
+      datasetArn: raw.datasetArn as string,
+      roleArn: raw.roleArn as string,
+      outputS3Prefix: normalizePrefix(prefix as string),
+      ingestionMode: mode as IngestionMode,
+      ...(raw.kmsKeyArn !== undefined ? { kmsKeyArn: raw.kmsKeyArn as string } : {}),
+    };
+    return spec;
+  }
+
+  problems.push({ field: `${field}.type`, value: raw.type, expected: '"glue" or "personalize"' });
+  return undefined;
+}
+
+/** Validates a list of exports: each one, then that names are unique and no transform is exported twice. */
+export function validateExportList(raw: unknown, field: string, problems: Problem[]): ExportSpec[] {
+  if (!Array.isArray(raw)) {
+    problems.push({ field, value: raw, expected: 'an array of exports' });
+    return [];
+  }
+  const specs: ExportSpec[] = [];
+  raw.forEach((item, i) => {
+    const spec = validateExportSpec(item, `${field}[${i}]`, problems);
+    if (spec) specs.push(spec);
+  });
+  reportDuplicates(
+    specs.map((s) => s.name),
+    `${field}[].name`,
+    'export names unique within a run',
+    problems,
+  );
+  reportDuplicates(
+    specs.flatMap((s) => (s.type === 'glue' ? [s.transformId] : [])),
+    `${field}[].transformId`,
+    'each Glue transform at most once per run (its task runs are matched by transform and output path)',
+    problems,
+  );
+  return specs;
+}
+
+function reportDuplicates(
+  values: readonly string[],
+  field: string,
+  expected: string,
+  problems: Problem[],
+): void {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) problems.push({ field, value, expected });
+    seen.add(value);
+  }
+}
+
+/** Bounds on polling settings: waits must fit a Wait state and an export must end within Step Functions' year. */
+export const POLLING_LIMITS = {
+  initialWaitSeconds: { min: 1, max: 3600 },
+  backoffRate: { min: 1, max: 10 },
+  maxWaitSeconds: { min: 1, max: 86_400 },
+  maxExportSeconds: { min: 60, max: 7 * 86_400 },
+} as const;
+
+export function validatePolling(raw: PollingSettings, field: string, problems: Problem[]): void {
+  for (const [key, { min, max }] of Object.entries(POLLING_LIMITS)) {
+    const value = raw[key as keyof PollingSettings];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      problems.push({ field: `${field}.${key}`, value, expected: `a number from ${min} to ${max}` });
+    } else if (key !== 'backoffRate' && !Number.isInteger(value)) {
+      problems.push({ field: `${field}.${key}`, value, expected: 'a whole number of seconds' });
+    }
+  }
+  if (raw.maxWaitSeconds < raw.initialWaitSeconds) {
+    problems.push({
+      field: `${field}.maxWaitSeconds`,
+      value: raw.maxWaitSeconds,
+      expected: `at least initialWaitSeconds (${raw.initialWaitSeconds})`,
+    });
+  }
+}

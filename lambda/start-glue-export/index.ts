@@ -1,0 +1,88 @@
+/**
+ * Starts the export of a Glue ML transform's labels (StartExportLabelsTaskRun). Glue has no idempotency
+ * token, so the task first looks for an EXPORT_LABELS task run of this transform writing to this run's
+ * output path (GetMLTaskRuns) and adopts it: a retried or redriven start never starts a second task run.
+ */
+import {
+  GetMLTaskRunsCommand,
+  GlueClient,
+  StartExportLabelsTaskRunCommand,
+  type TaskRun,
+} from '@aws-sdk/client-glue';
+import { classifyAwsError } from '../shared/aws-errors';
+import { logger } from '../shared/logger';
+import { startTracking } from '../shared/polling';
+import { requireExport, type GlueTask } from '../shared/task-state';
+import type { ExportState } from '../shared/types';
+
+const glue = new GlueClient({});
+
+/** Task runs started this long before the execution are not considered (clock skew margin). */
+const LOOKBACK_MS = 5 * 60 * 1000;
+const MAX_PAGES = 10;
+
+export async function findExistingExport(task: GlueTask, runStartTime: string): Promise<TaskRun | undefined> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const response = await glue
+      .send(
+        new GetMLTaskRunsCommand({
+          TransformId: task.transformId,
+          MaxResults: 100,
+          NextToken: nextToken,
+          Filter: {
+            TaskRunType: 'EXPORT_LABELS',
+            StartedAfter: new Date(Date.parse(runStartTime) - LOOKBACK_MS),
+          },
+          Sort: { Column: 'STARTED', SortDirection: 'DESCENDING' },
+        }),
+      )
+      .catch((err: unknown) => {
+        throw classifyAwsError(err, 'Glue GetMLTaskRuns', `transform ${task.transformId}`);
+      });
+    const match = response.TaskRuns?.find(
+      (run) => run.Properties?.ExportLabelsTaskRunProperties?.OutputS3Path === task.outputS3Path,
+    );
+    if (match) return match;
+    nextToken = response.NextToken;
+    if (!nextToken) return undefined;
+  }
+  return undefined;
+}
+
+export const handler = async (state: ExportState): Promise<ExportState> => {
+  const task = requireExport(state, 'glue');
+  logger.appendKeys({ exportName: task.name, transformId: task.transformId });
+
+  const existing = await findExistingExport(task, state.run.startTime);
+  let taskRunId = existing?.TaskRunId;
+  if (taskRunId) {
+    logger.info('Adopting the export task run started earlier for this output path', {
+      taskRunId,
+      status: existing?.Status,
+    });
+  } else {
+    const started = await glue
+      .send(
+        new StartExportLabelsTaskRunCommand({
+          TransformId: task.transformId,
+          OutputS3Path: task.outputS3Path,
+        }),
+      )
+      .catch((err: unknown) => {
+        throw classifyAwsError(err, 'Glue StartExportLabelsTaskRun', `transform ${task.transformId}`);
+      });
+    taskRunId = started.TaskRunId;
+    if (!taskRunId)
+      throw classifyAwsError(
+        new Error('no TaskRunId in the response'),
+        'Glue StartExportLabelsTaskRun',
+        `transform ${task.transformId}`,
+      );
+    logger.info('Started label export task run', { taskRunId, outputS3Path: task.outputS3Path });
+  }
+  return {
+    ...state,
+    tracking: startTracking({ taskRunId }, Boolean(existing), Date.now(), state.run.polling),
+  };
+};

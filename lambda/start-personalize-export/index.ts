@@ -1,0 +1,101 @@
+/**
+ * Starts a Personalize dataset export (CreateDatasetExportJob) under a job name derived from the execution
+ * and export names. It describes that job first and adopts it when it exists for the same dataset and
+ * output path, so a retried or redriven start never creates a second job; a job of that name for anything
+ * else is a conflict, never silently reused.
+ */
+import {
+  CreateDatasetExportJobCommand,
+  DescribeDatasetExportJobCommand,
+  PersonalizeClient,
+  type DatasetExportJob,
+} from '@aws-sdk/client-personalize';
+import { awsErrorName, classifyAwsError } from '../shared/aws-errors';
+import { ExportConflictError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { datasetExportJobArn } from '../shared/naming';
+import { startTracking } from '../shared/polling';
+import { requireExport, type PersonalizeTask } from '../shared/task-state';
+import type { ExportState } from '../shared/types';
+
+const personalize = new PersonalizeClient({});
+
+/** The job of this name, or undefined when Personalize has none (ResourceNotFoundException). */
+async function describeJob(arn: string): Promise<DatasetExportJob | undefined> {
+  try {
+    const response = await personalize.send(
+      new DescribeDatasetExportJobCommand({ datasetExportJobArn: arn }),
+    );
+    return response.datasetExportJob;
+  } catch (err) {
+    if (awsErrorName(err) === 'ResourceNotFoundException') return undefined;
+    throw classifyAwsError(err, 'Personalize DescribeDatasetExportJob', arn);
+  }
+}
+
+/** Throws ExportConflict unless the existing job exports the same dataset to the same path. */
+export function checkSameExport(job: DatasetExportJob, task: PersonalizeTask): void {
+  const path = job.jobOutput?.s3DataDestination?.path;
+  if (job.datasetArn !== task.datasetArn || path !== task.outputS3Path) {
+    throw new ExportConflictError(
+      `Personalize job ${task.jobName} already exists for dataset ${job.datasetArn} and path ${path}; ` +
+        `expected dataset ${task.datasetArn} and path ${task.outputS3Path}`,
+    );
+  }
+}
+
+export const handler = async (state: ExportState): Promise<ExportState> => {
+  const task = requireExport(state, 'personalize');
+  const arn = datasetExportJobArn(task.datasetArn, task.jobName);
+  logger.appendKeys({ exportName: task.name, jobName: task.jobName });
+
+  let existing = await describeJob(arn);
+  if (!existing) {
+    try {
+      const created = await personalize.send(
+        new CreateDatasetExportJobCommand({
+          jobName: task.jobName,
+          datasetArn: task.datasetArn,
+          roleArn: task.roleArn,
+          ingestionMode: task.ingestionMode,
+          jobOutput: { s3DataDestination: { path: task.outputS3Path, kmsKeyArn: task.kmsKeyArn } },
+        }),
+      );
+      logger.info('Created dataset export job', {
+        datasetExportJobArn: created.datasetExportJobArn,
+        outputS3Path: task.outputS3Path,
+      });
+      return {
+        ...state,
+        tracking: startTracking(
+          { datasetExportJobArn: created.datasetExportJobArn ?? arn, jobName: task.jobName },
+          false,
+          Date.now(),
+          state.run.polling,
+        ),
+      };
+    } catch (err) {
+      if (awsErrorName(err) !== 'ResourceAlreadyExistsException') {
+        throw classifyAwsError(err, 'Personalize CreateDatasetExportJob', `dataset ${task.datasetArn}`);
+      }
+      // Created by an earlier attempt whose response was lost: adopt it if it is ours.
+      existing = await describeJob(arn);
+      if (!existing)
+        throw classifyAwsError(err, 'Personalize CreateDatasetExportJob', `dataset ${task.datasetArn}`);
+    }
+  }
+  checkSameExport(existing, task);
+  logger.info('Adopting the dataset export job started earlier for this export', {
+    datasetExportJobArn: arn,
+    status: existing.status,
+  });
+  return {
+    ...state,
+    tracking: startTracking(
+      { datasetExportJobArn: arn, jobName: task.jobName },
+      true,
+      Date.now(),
+      state.run.polling,
+    ),
+  };
+};

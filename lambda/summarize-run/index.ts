@@ -1,0 +1,153 @@
+/**
+ * Ends a run: counts the export outcomes into one run event (or a rejection event when the input was
+ * refused) and says whether the execution should succeed. Makes no AWS call.
+ */
+import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
+import { InvalidTaskStateError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import type { CaughtError, EventEnvelope, ExportResult } from '../shared/types';
+
+export const RUN_DETAIL_TYPES = {
+  completed: 'ML Export Run Completed',
+  rejected: 'ML Export Run Rejected',
+} as const;
+
+/** Names listed per outcome in the run event; the counts always cover every export. */
+const MAX_LISTED = 100;
+
+export interface SummarizeRunEvent {
+  readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
+  /** One result per export, from the export loop; absent when the run was rejected. */
+  readonly results?: ExportResult[];
+  /** The error that rejected the run before any export started, or that stopped the export map. */
+  readonly error?: CaughtError;
+  /** Where `error` happened: 'prepare' (default: the input was rejected) or 'exports' (the export map failed). */
+  readonly phase?: 'prepare' | 'exports';
+}
+
+export interface RunEventDetail {
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+  readonly startedAt: string;
+  readonly completedAt: string;
+  readonly durationSeconds: number;
+  readonly exportCount: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly failedExports: string[];
+  readonly timedOutExports: string[];
+  readonly error?: ErrorDetail;
+}
+
+export interface RunSummary {
+  readonly event: EventEnvelope<RunEventDetail>;
+  readonly succeeded: boolean;
+  /** For the Fail state of a run that did not succeed. */
+  readonly failure?: { readonly error: string; readonly cause: string };
+}
+
+export function summarizeRun(event: SummarizeRunEvent, nowMs: number): RunSummary {
+  const { execution, results, error } = event;
+  if (!execution?.name || (!error && !Array.isArray(results))) {
+    throw new InvalidTaskStateError(
+      `summarize-run needs execution and results or error; got ${JSON.stringify(event).slice(0, 500)}`,
+    );
+  }
+  const completedAt = new Date(nowMs).toISOString();
+  const base = {
+    executionName: execution.name,
+    executionArn: execution.arn,
+    startedAt: execution.startTime,
+    completedAt,
+    durationSeconds: Math.max(0, Math.round((nowMs - Date.parse(execution.startTime)) / 1000)),
+  };
+  if (error && event.phase === 'exports') {
+    const detail = describeCaughtError(error);
+    return {
+      event: {
+        detailType: RUN_DETAIL_TYPES.completed,
+        detail: {
+          ...base,
+          status: 'FAILED',
+          exportCount: 0,
+          succeeded: 0,
+          failed: 0,
+          timedOut: 0,
+          failedExports: [],
+          timedOutExports: [],
+          error: detail,
+        },
+      },
+      succeeded: false,
+      failure: {
+        error: detail.type,
+        cause: `The export map failed before every export reported: ${detail.message}`,
+      },
+    };
+  }
+  if (error) {
+    const detail = describeCaughtError(error);
+    return {
+      event: {
+        detailType: RUN_DETAIL_TYPES.rejected,
+        detail: {
+          ...base,
+          status: 'REJECTED',
+          exportCount: 0,
+          succeeded: 0,
+          failed: 0,
+          timedOut: 0,
+          failedExports: [],
+          timedOutExports: [],
+          error: detail,
+        },
+      },
+      succeeded: false,
+      failure: {
+        error: detail.type,
+        cause: `The run was rejected before any export started: ${detail.message}`,
+      },
+    };
+  }
+  const all = results as ExportResult[];
+  const named = (outcome: ExportResult['outcome']) =>
+    all.filter((r) => r.outcome === outcome).map((r) => r.name);
+  const failedExports = named('FAILED');
+  const timedOutExports = named('TIMED_OUT');
+  const succeeded = all.length - failedExports.length - timedOutExports.length;
+  const ok = failedExports.length === 0 && timedOutExports.length === 0;
+  const detail: RunEventDetail = {
+    ...base,
+    status: ok ? 'SUCCEEDED' : 'FAILED',
+    exportCount: all.length,
+    succeeded,
+    failed: failedExports.length,
+    timedOut: timedOutExports.length,
+    failedExports: failedExports.slice(0, MAX_LISTED),
+    timedOutExports: timedOutExports.slice(0, MAX_LISTED),
+  };
+  return {
+    event: { detailType: RUN_DETAIL_TYPES.completed, detail },
+    succeeded: ok,
+    ...(ok
+      ? {}
+      : {
+          failure: {
+            error: 'ExportsDidNotSucceed',
+            cause:
+              `${all.length - succeeded} of ${all.length} exports did not succeed` +
+              (failedExports.length ? `; failed: ${failedExports.slice(0, 10).join(', ')}` : '') +
+              (timedOutExports.length ? `; timed out: ${timedOutExports.slice(0, 10).join(', ')}` : '') +
+              '. Each export emitted its own event with the reason.',
+          },
+        }),
+  };
+}
+
+export const handler = async (event: SummarizeRunEvent): Promise<RunSummary> => {
+  const summary = summarizeRun(event, Date.now());
+  logger.info('Run ended', { ...summary.event.detail });
+  return summary;
+};

@@ -1,0 +1,172 @@
+/**
+ * The deployment's configuration file (config/*.json, chosen by the `mlExports:configFile` context key):
+ * read, checked for shape, and turned into the workflow construct's props. Values are checked by the
+ * construct itself, so that every problem of the file is reported at synth time with its field and value.
+ */
+
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import * as fs from 'node:fs';
+import {
+  formatProblems,
+  isPlainObject,
+  rejectUnknownFields,
+  type Problem,
+} from '../lambda/shared/validation';
+import type { GlueExportProps, MlExportWorkflowProps, PersonalizeExportProps } from './ml-export-workflow';
+
+export interface MlExportsConfig {
+  /** `source` of the events. Default "ml-exports". */
+  readonly eventSource?: string;
+  /** Name of the bus the events go to. Default: the account's default bus. */
+  readonly eventBusName?: string;
+  /** EventBridge Scheduler expression, e.g. "cron(0 3 * * ? *)" or "rate(1 day)". Default: no schedule. */
+  readonly schedule?: string;
+  /** IANA time zone of a cron schedule. Default "UTC". */
+  readonly scheduleTimeZone?: string;
+  readonly polling?: {
+    readonly initialWaitSeconds?: number;
+    readonly backoffRate?: number;
+    readonly maxWaitSeconds?: number;
+    readonly maxExportSeconds?: number;
+  };
+  /** Exports of one run that go at once. Default 10. */
+  readonly maxConcurrency?: number;
+  /** Retention of the state machine's and functions' logs. Default 30. */
+  readonly logRetentionDays?: number;
+  readonly glueExports?: GlueExportProps[];
+  readonly personalizeExports?: PersonalizeExportProps[];
+}
+
+const TOP_LEVEL_FIELDS = [
+  '$comment',
+  'eventSource',
+  'eventBusName',
+  'schedule',
+  'scheduleTimeZone',
+  'polling',
+  'maxConcurrency',
+  'logRetentionDays',
+  'glueExports',
+  'personalizeExports',
+];
+const POLLING_FIELDS = ['initialWaitSeconds', 'backoffRate', 'maxWaitSeconds', 'maxExportSeconds'];
+const SCHEDULE_PATTERN =
+  /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/;
+const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
+const RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (v): v is number => typeof v === 'number' && v > 0,
+);
+
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`Cannot read the ml-exports configuration file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(
+      `The ml-exports configuration file ${file} is not valid JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Checks the file's shape and maps it to construct props (Durations, a schedule expression). */
+export function configToProps(
+  raw: unknown,
+  source: string,
+): Omit<MlExportWorkflowProps, 'eventBus'> & { eventBusName?: string } {
+  const problems: Problem[] = [];
+  if (!isPlainObject(raw)) {
+    throw new Error(
+      `Invalid ml-exports configuration in ${source}:\n${formatProblems([{ field: '(file)', value: raw, expected: 'a JSON object' }])}`,
+    );
+  }
+  rejectUnknownFields(raw, TOP_LEVEL_FIELDS, 'config', problems);
+  const config = raw as MlExportsConfig;
+  const polling = config.polling ?? {};
+  if (!isPlainObject(polling))
+    problems.push({ field: 'config.polling', value: polling, expected: 'an object' });
+  else rejectUnknownFields(polling, POLLING_FIELDS, 'config.polling', problems);
+  for (const key of ['glueExports', 'personalizeExports'] as const) {
+    if (config[key] !== undefined && !Array.isArray(config[key])) {
+      problems.push({ field: `config.${key}`, value: config[key], expected: 'an array' });
+    }
+  }
+  if (
+    config.schedule !== undefined &&
+    (typeof config.schedule !== 'string' || !SCHEDULE_PATTERN.test(config.schedule))
+  ) {
+    problems.push({
+      field: 'config.schedule',
+      value: config.schedule,
+      expected:
+        'an EventBridge Scheduler expression: "rate(1 day)", "cron(0 3 * * ? *)" or "at(2026-01-01T00:00:00)"',
+    });
+  }
+  if (
+    config.scheduleTimeZone !== undefined &&
+    (typeof config.scheduleTimeZone !== 'string' ||
+      !/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(config.scheduleTimeZone))
+  ) {
+    problems.push({
+      field: 'config.scheduleTimeZone',
+      value: config.scheduleTimeZone,
+      expected: 'an IANA time zone such as "UTC" or "Europe/Berlin"',
+    });
+  }
+  if (
+    config.eventBusName !== undefined &&
+    (typeof config.eventBusName !== 'string' || !BUS_NAME_PATTERN.test(config.eventBusName))
+  ) {
+    problems.push({
+      field: 'config.eventBusName',
+      value: config.eventBusName,
+      expected: 'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/"',
+    });
+  }
+  if (config.logRetentionDays !== undefined && !RETENTION_DAYS.includes(config.logRetentionDays)) {
+    problems.push({
+      field: 'config.logRetentionDays',
+      value: config.logRetentionDays,
+      expected: `one of ${RETENTION_DAYS.join(', ')}`,
+    });
+  }
+  const seconds = (field: keyof typeof polling) => {
+    const value = isPlainObject(polling) ? polling[field] : undefined;
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      problems.push({ field: `config.polling.${field}`, value, expected: 'a whole number of seconds' });
+      return undefined;
+    }
+    return Duration.seconds(value);
+  };
+  const props = {
+    eventSource: config.eventSource,
+    eventBusName: config.eventBusName,
+    schedule:
+      config.schedule !== undefined
+        ? ScheduleExpression.expression(config.schedule, TimeZone.of(config.scheduleTimeZone ?? 'UTC'))
+        : undefined,
+    initialPollWait: seconds('initialWaitSeconds'),
+    pollBackoffRate: isPlainObject(polling) ? polling.backoffRate : undefined,
+    maxPollWait: seconds('maxWaitSeconds'),
+    maxExportDuration: seconds('maxExportSeconds'),
+    maxConcurrency: config.maxConcurrency,
+    logRetention: config.logRetentionDays as RetentionDays | undefined,
+    glueExports: config.glueExports,
+    personalizeExports: config.personalizeExports,
+  };
+  if (problems.length > 0)
+    throw new Error(`Invalid ml-exports configuration in ${source}:\n${formatProblems(problems)}`);
+  return props;
+}

@@ -1,0 +1,62 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+
+export interface ExportFunctionProps {
+  /** Folder under `lambda/` holding the handler's `index.ts`. */
+  readonly handlerDir: string;
+  /** What the function does, shown in the Lambda console. */
+  readonly description: string;
+  /**
+   * Longest run of one invocation. Handlers make one or two API calls, each retried by the SDK.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default - logs encrypted with the CloudWatch Logs service key */
+  readonly logEncryptionKey?: IKey;
+}
+
+/**
+ * The one place Lambda defaults live: current Node.js runtime on arm64, X-Ray tracing, JSON logs in the
+ * function's own log group with retention, source maps, and a minified bundle built with the local esbuild
+ * that includes its pinned AWS SDK clients (the bundle that runs in AWS is the one the local run executes).
+ */
+export class ExportFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ExportFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      encryptionKey: props.logEncryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: path.join(__dirname, '..', 'lambda', props.handlerDir, 'index.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'ml-exports',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        format: OutputFormat.CJS,
+        // Bundle the pinned SDK clients rather than use the runtime's copy, so what runs is what was tested.
+        externalModules: [],
+      },
+    });
+  }
+}

@@ -1,0 +1,561 @@
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  DistributedMap,
+  Fail,
+  JitterType,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+  type IChainable,
+  type INextable,
+  type TaskStateBase,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
+import { maxPolls } from '../lambda/shared/polling';
+import type {
+  ExportSpec,
+  GlueExportSpec,
+  PersonalizeExportSpec,
+  PollingSettings,
+} from '../lambda/shared/types';
+import {
+  arnAccount,
+  arnPartition,
+  arnRegion,
+  formatProblems,
+  validateExportList,
+  validatePolling,
+  type Problem,
+} from '../lambda/shared/validation';
+import { ExportFunction } from './export-function';
+
+/** A Glue ML transform whose labels each run exports. */
+export interface GlueExportProps {
+  /** Unique name of the export: used in events, job names and `exportNames` input. */
+  readonly name: string;
+  /** @see https://docs.aws.amazon.com/glue/latest/webapi/API_StartExportLabelsTaskRun.html */
+  readonly transformId: string;
+  /** S3 prefix; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/` using the transform's role. */
+  readonly outputS3Prefix: string;
+}
+
+/** A Personalize dataset each run exports. */
+export interface PersonalizeExportProps {
+  readonly name: string;
+  /** @see https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetExportJob.html */
+  readonly datasetArn: string;
+  /** The role Personalize assumes to write the export; it must allow s3:PutObject on the prefix. */
+  readonly roleArn: string;
+  readonly outputS3Prefix: string;
+  /** @default 'PUT' - the service's default */
+  readonly ingestionMode?: 'BULK' | 'PUT' | 'ALL';
+  /** @default - the bucket's own encryption */
+  readonly kmsKeyArn?: string;
+}
+
+export interface MlExportWorkflowProps {
+  /** @default - none */
+  readonly glueExports?: GlueExportProps[];
+  /** @default - none */
+  readonly personalizeExports?: PersonalizeExportProps[];
+  /**
+   * Bus the export and run events go to.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: IEventBus;
+  /**
+   * `source` of every event. Must not start with "aws.".
+   * @default 'ml-exports'
+   */
+  readonly eventSource?: string;
+  /** @default - no schedule: runs start by hand or from your own triggers */
+  readonly schedule?: ScheduleExpression;
+  /** @default Duration.seconds(30) */
+  readonly initialPollWait?: Duration;
+  /**
+   * Factor the wait between status checks grows by after each check.
+   * @default 2
+   */
+  readonly pollBackoffRate?: number;
+  /** @default Duration.minutes(6) */
+  readonly maxPollWait?: Duration;
+  /**
+   * How long an export may run before it ends as TIMED_OUT.
+   * @default Duration.hours(12)
+   */
+  readonly maxExportDuration?: Duration;
+  /**
+   * Exports of one run that go at the same time (child executions of the Distributed Map).
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default - CloudWatch Logs' service key */
+  readonly logEncryptionKey?: IKey;
+}
+
+/** Upper bound of history events one status check costs (Wait, Task, Choice, plus a retried attempt). */
+export const HISTORY_EVENTS_PER_POLL = 14;
+/** History events of one export outside its polls: start (with retries), finalize, emit, map item. */
+export const HISTORY_EVENTS_PER_EXPORT_OVERHEAD = 150;
+/** Step Functions' hard limit is 25,000; configurations are kept well below it. */
+export const HISTORY_EVENT_BUDGET = 20_000;
+
+/** The worst-case history events of one export's child execution under these polling settings. */
+export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
+  return maxPolls(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
+}
+
+/**
+ * A Step Functions workflow that exports Glue ML transform labels and Personalize datasets to S3, polls
+ * each job with capped exponential backoff until it ends or runs out of time, and emits one EventBridge
+ * event per export outcome plus one per run. Each export runs in its own child execution of a
+ * Distributed Map, so one export never stops another and no execution's history grows with the run.
+ */
+export class MlExportWorkflow extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly logGroup: LogGroup;
+  /** The handlers, by name (`prepareRun`, `startGlueExport`, ...). */
+  public readonly functions: Record<string, IFunction>;
+  public readonly schedule?: Schedule;
+  public readonly eventSource: string;
+  public readonly polling: PollingSettings;
+
+  constructor(scope: Construct, id: string, props: MlExportWorkflowProps) {
+    super(scope, id);
+    this.eventSource = props.eventSource ?? 'ml-exports';
+    this.polling = {
+      initialWaitSeconds: (props.initialPollWait ?? Duration.seconds(30)).toSeconds(),
+      backoffRate: props.pollBackoffRate ?? 2,
+      maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds(),
+      maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
+    };
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    const exports = validateProps(
+      props,
+      this.eventSource,
+      this.polling,
+      maxConcurrency,
+      Stack.of(this).region,
+    );
+    const glueExports = exports.filter((e): e is GlueExportSpec => e.type === 'glue');
+    const personalizeExports = exports.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    const fn = (handlerDir: string, description: string) =>
+      new ExportFunction(this, toPascal(handlerDir), {
+        handlerDir,
+        description,
+        logRetention: retention,
+        logEncryptionKey: props.logEncryptionKey,
+      });
+    const prepareRun = fn('prepare-run', 'Validates the run input and lists the exports of the run');
+    const startGlue = fn('start-glue-export', 'Starts (or adopts) a Glue ML transform label export task run');
+    const getGlue = fn('get-glue-export-status', 'Checks a Glue label export task run');
+    const startPersonalize = fn(
+      'start-personalize-export',
+      'Creates (or adopts) a Personalize dataset export job',
+    );
+    const getPersonalize = fn('get-personalize-export-status', 'Checks a Personalize dataset export job');
+    const finalizeExport = fn('finalize-export', 'Turns an export outcome into its terminal event');
+    const summarizeRun = fn('summarize-run', 'Turns the export outcomes into the run event');
+    this.functions = {
+      prepareRun,
+      startGlue,
+      getGlue,
+      startPersonalize,
+      getPersonalize,
+      finalizeExport,
+      summarizeRun,
+    };
+
+    this.grantServiceAccess(glueExports, personalizeExports, {
+      startGlue,
+      getGlue,
+      startPersonalize,
+      getPersonalize,
+    });
+
+    const definition = this.buildDefinition(exports, maxConcurrency, props.eventBus, {
+      prepareRun,
+      startGlue,
+      getGlue,
+      startPersonalize,
+      getPersonalize,
+      finalizeExport,
+      summarizeRun,
+    });
+
+    this.logGroup = new LogGroup(this, 'StateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${id}`,
+      retention,
+      encryptionKey: props.logEncryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(definition),
+      comment: 'Exports Glue ML transform labels and Personalize datasets, polls each job, emits events',
+      // A backstop only: each export ends by its own deadline, so a run ends soon after its slowest export.
+      timeout: Duration.seconds(this.polling.maxExportSeconds).plus(Duration.days(2)),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+
+    if (props.schedule) {
+      this.schedule = new Schedule(this, 'Schedule', {
+        schedule: props.schedule,
+        description: 'Runs every configured export (input {})',
+        target: new StepFunctionsStartExecution(this.stateMachine, {
+          input: ScheduleTargetInput.fromObject({}),
+        }),
+      });
+    }
+  }
+
+  private grantServiceAccess(
+    glueExports: GlueExportSpec[],
+    personalizeExports: PersonalizeExportSpec[],
+    fns: { startGlue: IFunction; getGlue: IFunction; startPersonalize: IFunction; getPersonalize: IFunction },
+  ): void {
+    const stack = Stack.of(this);
+    const transformArns = unique(
+      glueExports.map((e) =>
+        stack.formatArn({ service: 'glue', resource: 'mlTransform', resourceName: e.transformId }),
+      ),
+    );
+    const datasetArns = unique(personalizeExports.map((e) => e.datasetArn));
+    // Job names are made per run (mlx-<export>-<execution>-<hash>), so the job ARNs end in a wildcard.
+    const exportJobArns = unique(
+      personalizeExports.map(
+        (e) =>
+          `arn:${arnPartition(e.datasetArn)}:personalize:${arnRegion(e.datasetArn)}:${arnAccount(e.datasetArn)}:dataset-export-job/${JOB_NAME_PREFIX}*`,
+      ),
+    );
+    const roleArns = unique(personalizeExports.map((e) => e.roleArn));
+
+    if (transformArns.length > 0) {
+      fns.startGlue.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['glue:StartExportLabelsTaskRun', 'glue:GetMLTaskRuns'],
+          resources: transformArns,
+        }),
+      );
+      fns.getGlue.addToRolePolicy(
+        new PolicyStatement({ actions: ['glue:GetMLTaskRun'], resources: transformArns }),
+      );
+    }
+    if (datasetArns.length > 0) {
+      fns.startPersonalize.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['personalize:CreateDatasetExportJob'],
+          resources: [...datasetArns, ...exportJobArns],
+        }),
+      );
+      fns.startPersonalize.addToRolePolicy(
+        new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
+      );
+      fns.startPersonalize.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['iam:PassRole'],
+          resources: roleArns,
+          conditions: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } },
+        }),
+      );
+      fns.getPersonalize.addToRolePolicy(
+        new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
+      );
+    }
+  }
+
+  private buildDefinition(
+    exports: ExportSpec[],
+    maxConcurrency: number,
+    eventBus: IEventBus | undefined,
+    fns: Record<
+      | 'prepareRun'
+      | 'startGlue'
+      | 'getGlue'
+      | 'startPersonalize'
+      | 'getPersonalize'
+      | 'finalizeExport'
+      | 'summarizeRun',
+      IFunction
+    >,
+  ): IChainable {
+    const emit = (id: string, comment: string) =>
+      new EventBridgePutEvents(this, id, {
+        comment,
+        entries: [
+          {
+            source: this.eventSource,
+            detailType: JsonPath.stringAt('$.event.detailType'),
+            detail: TaskInput.fromJsonPathAt('$.event.detail'),
+            eventBus,
+          },
+        ],
+        resultPath: JsonPath.DISCARD,
+      }).addRetry({
+        errors: ['States.ALL'],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 5,
+        maxDelay: Duration.seconds(60),
+        jitterStrategy: JitterType.FULL,
+      });
+
+    // One export, in its own child execution.
+    const finalize = invoke(
+      this,
+      'Finalize Export',
+      fns.finalizeExport,
+      'Turns the outcome into one terminal event',
+    );
+    const emitExport = emit('Emit Export Event', 'The one terminal event of this export');
+    finalize.next(emitExport).next(new Succeed(this, 'Export Done', { outputPath: '$.result' }));
+
+    const pollLoop = (kind: 'Glue' | 'Personalize', start: IFunction, getStatus: IFunction) => {
+      const startTask = invoke(
+        this,
+        `Start ${kind} Export`,
+        start,
+        'Starts the job, or adopts the one an earlier attempt started',
+      );
+      const wait = new Wait(this, `Wait For ${kind} Export`, {
+        time: WaitTime.secondsPath('$.tracking.waitSeconds'),
+      });
+      const check = invoke(
+        this,
+        `Get ${kind} Export Status`,
+        getStatus,
+        'Checks the job and sets the next wait',
+      );
+      const done = new Choice(this, `${kind} Export Done?`)
+        .when(Condition.stringEquals('$.tracking.outcome', 'RUNNING'), wait)
+        .otherwise(finalize);
+      for (const task of [startTask, check])
+        task.addCatch(finalize, { errors: ['States.ALL'], resultPath: '$.error' });
+      return startTask.next(wait).next(check).next(done);
+    };
+    const exportOne = new Choice(this, 'Export Type?')
+      .when(Condition.stringEquals('$.export.type', 'glue'), pollLoop('Glue', fns.startGlue, fns.getGlue))
+      .when(
+        Condition.stringEquals('$.export.type', 'personalize'),
+        pollLoop('Personalize', fns.startPersonalize, fns.getPersonalize),
+      )
+      .otherwise(finalize);
+
+    const exportEach = new DistributedMap(this, 'Export Each', {
+      comment: 'One child execution per export; an export failing never stops another',
+      itemsPath: '$.exports',
+      itemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
+      maxConcurrency,
+      mapExecutionType: StateMachineType.STANDARD,
+      resultPath: '$.results',
+    });
+    exportEach.itemProcessor(exportOne);
+
+    // The run.
+    const execution = {
+      'name.$': '$$.Execution.Name',
+      'arn.$': '$$.Execution.Id',
+      'startTime.$': '$$.Execution.StartTime',
+    };
+    const prepare = invoke(this, 'Prepare Run', fns.prepareRun, 'Validates the input and lists the exports', {
+      payload: TaskInput.fromObject({
+        'input.$': '$',
+        configuredExports: exports,
+        polling: this.polling,
+        execution,
+      }),
+    });
+    const summarize = invoke(
+      this,
+      'Summarize Run',
+      fns.summarizeRun,
+      'Counts the outcomes into the run event',
+      {
+        payload: TaskInput.fromObject({ 'results.$': '$.results', execution }),
+      },
+    );
+    const describeRejection = invoke(
+      this,
+      'Describe Rejected Run',
+      fns.summarizeRun,
+      'Describes why the run was refused',
+      {
+        payload: TaskInput.fromObject({ 'error.$': '$.error', execution }),
+      },
+    );
+    const describeMapFailure = invoke(
+      this,
+      'Describe Failed Run',
+      fns.summarizeRun,
+      'Describes why the export map failed',
+      {
+        payload: TaskInput.fromObject({ 'error.$': '$.error', phase: 'exports', execution }),
+      },
+    );
+    prepare.addCatch(describeRejection, { errors: ['States.ALL'], resultPath: '$.error' });
+    exportEach.addCatch(describeMapFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const emitRun = emit(
+      'Emit Run Event',
+      'The run event: completed with counts, or rejected with the reason',
+    );
+    const runFailed = new Fail(this, 'Run Failed', {
+      errorPath: '$.failure.error',
+      causePath: '$.failure.cause',
+    });
+    const outcome = new Choice(this, 'Run Succeeded?')
+      .when(
+        Condition.booleanEquals('$.succeeded', true),
+        new Succeed(this, 'Run Succeeded', { outputPath: '$.event.detail' }),
+      )
+      .otherwise(runFailed);
+    summarize.next(emitRun);
+    describeRejection.next(emitRun);
+    describeMapFailure.next(emitRun);
+    emitRun.next(outcome);
+    return prepare.next(exportEach).next(summarize);
+  }
+}
+
+/**
+ * A Lambda task whose output is the handler's return value, with retries for Lambda's own transient errors
+ * (including throttling) and for the handlers' TransientServiceError, each with full jitter and a cap.
+ */
+function invoke(
+  scope: Construct,
+  id: string,
+  fn: IFunction,
+  comment: string,
+  options: { payload?: TaskInput } = {},
+): TaskStateBase & INextable {
+  return new LambdaInvoke(scope, id, {
+    lambdaFunction: fn,
+    comment,
+    payload: options.payload,
+    outputPath: '$.Payload',
+    retryOnServiceExceptions: false,
+    // A backstop above the functions' own timeout, for an invocation Step Functions never hears back from.
+    taskTimeout: Timeout.duration(Duration.minutes(2)),
+  })
+    .addRetry({
+      errors: [
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+        'Lambda.Unknown',
+        'States.Timeout',
+      ],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: JitterType.FULL,
+    })
+    .addRetry({
+      errors: ['TransientServiceError'],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.seconds(120),
+      jitterStrategy: JitterType.FULL,
+    });
+}
+
+function validateProps(
+  props: MlExportWorkflowProps,
+  eventSource: string,
+  polling: PollingSettings,
+  maxConcurrency: number,
+  region: string,
+): ExportSpec[] {
+  const problems: Problem[] = [];
+  const raw = [
+    ...(props.glueExports ?? []).map((e) => ({ type: 'glue', ...e })),
+    ...(props.personalizeExports ?? []).map((e) => ({ type: 'personalize', ...e })),
+  ];
+  const exports = validateExportList(raw, 'exports', problems);
+  if (raw.length === 0) {
+    problems.push({ field: 'exports', value: [], expected: 'at least one Glue or Personalize export' });
+  }
+  if (!Token.isUnresolved(region)) {
+    exports.forEach((e) => {
+      if (e.type === 'personalize' && arnRegion(e.datasetArn) !== region) {
+        problems.push({
+          field: `exports.${e.name}.datasetArn`,
+          value: e.datasetArn,
+          expected: `a dataset in the stack's region ${region}`,
+        });
+      }
+    });
+  }
+  if (
+    typeof eventSource !== 'string' ||
+    eventSource.length < 1 ||
+    eventSource.length > 256 ||
+    eventSource.startsWith('aws.')
+  ) {
+    problems.push({
+      field: 'eventSource',
+      value: eventSource,
+      expected: '1-256 characters, not starting with "aws."',
+    });
+  }
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
+    problems.push({
+      field: 'maxConcurrency',
+      value: maxConcurrency,
+      expected: 'a whole number from 1 to 10000',
+    });
+  }
+  const pollingProblems: Problem[] = [];
+  validatePolling(polling, 'polling', pollingProblems);
+  problems.push(...pollingProblems);
+  if (pollingProblems.length === 0) {
+    const events = worstCaseExportHistoryEvents(polling);
+    if (events > HISTORY_EVENT_BUDGET) {
+      problems.push({
+        field: 'polling',
+        value: polling,
+        expected: `settings whose longest export (${maxPolls(polling)} status checks, ~${events} history events) stays under ${HISTORY_EVENT_BUDGET} events: raise maxWaitSeconds or lower maxExportSeconds`,
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
+  }
+  return exports;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function toPascal(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,31 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import { configToProps } from './config';
+import { MlExportWorkflow } from './ml-export-workflow';
+
+export interface MlExportsStackProps extends StackProps {
+  /** The parsed configuration file (see lib/config.ts and config/example.json). */
+  readonly config: unknown;
+  /** Where the configuration came from, for error messages. */
+  readonly configSource: string;
+}
+
+/** The deployable app: one export workflow built from the configuration file. */
+export class MlExportsStack extends Stack {
+  public readonly workflow: MlExportWorkflow;
+
+  constructor(scope: Construct, id: string, props: MlExportsStackProps) {
+    super(scope, id, props);
+    const { eventBusName, ...workflowProps } = configToProps(props.config, props.configSource);
+    this.workflow = new MlExportWorkflow(this, 'Workflow', {
+      ...workflowProps,
+      eventBus:
+        eventBusName && eventBusName !== 'default'
+          ? EventBus.fromEventBusName(this, 'EventBus', eventBusName)
+          : undefined,
+    });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'EventSource', { value: this.workflow.eventSource });
+  }
+}
