@@ -1,0 +1,109 @@
+/**
+ * Reads what `cdk deploy` would deploy from a cloud assembly (cdk.out): the state machine definition from
+ * the synthesized template, and each Lambda function's bundled code from its asset folder.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const LOCAL_ACCOUNT = '123456789012';
+
+export interface LocalFunction {
+  readonly logicalId: string;
+  /** The placeholder ARN the resolved definition uses for this function. */
+  readonly arn: string;
+  /** Absolute path of the bundled handler file. */
+  readonly codeFile: string;
+  readonly handlerExport: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+}
+
+export interface LoadedAssembly {
+  readonly stackName: string;
+  readonly region: string;
+  readonly definition: Record<string, unknown>;
+  readonly stateMachineArn: string;
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+  readonly template: Record<string, unknown>;
+}
+
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+export function loadAssembly(assemblyDir: string, region: string): LoadedAssembly {
+  const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  };
+  const stack = Object.entries(manifest.artifacts).find(([, a]) => a.type === 'aws:cloudformation:stack');
+  if (!stack?.[1].properties?.templateFile) throw new Error(`No stack template in the cloud assembly ${assemblyDir}`);
+  const stackName = stack[0];
+  const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, stack[1].properties.templateFile), 'utf8')) as {
+    Resources: Record<string, CfnResource>;
+  };
+  const resources = template.Resources;
+  const functions = new Map<string, LocalFunction>();
+  for (const [logicalId, res] of Object.entries(resources)) {
+    if (res.Type !== 'AWS::Lambda::Function') continue;
+    const assetPath = res.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') {
+      throw new Error(`Function ${logicalId} has no aws:asset:path metadata: synthesize with asset metadata enabled (the CDK CLI does)`);
+    }
+    const [file, handlerExport] = String(res.Properties?.Handler ?? 'index.handler').split('.');
+    const env = ((res.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {});
+    functions.set(logicalId, {
+      logicalId,
+      arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${logicalId}`,
+      codeFile: path.resolve(assemblyDir, assetPath, `${file}.js`),
+      handlerExport,
+      environment: env,
+      timeoutSeconds: Number(res.Properties?.Timeout ?? 3),
+    });
+  }
+  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`Expected one state machine in ${stackName}, found ${machines.length}`);
+  const [smId, sm] = machines[0];
+  const resolve = (value: unknown): unknown => resolveIntrinsics(value, region, resources);
+  const definitionString = resolve(sm.Properties?.DefinitionString);
+  if (typeof definitionString !== 'string') throw new Error('The state machine has no DefinitionString');
+  return {
+    stackName,
+    region,
+    definition: JSON.parse(definitionString) as Record<string, unknown>,
+    stateMachineArn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${smId}`,
+    functions,
+    template,
+  };
+}
+
+/** Resolves the intrinsics CDK puts in a definition (Fn::Join, Ref, Fn::GetAtt) to local placeholders. */
+function resolveIntrinsics(value: unknown, region: string, resources: Record<string, CfnResource>): unknown {
+  if (typeof value === 'string' || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, region, resources));
+  const obj = value as Record<string, unknown>;
+  if ('Fn::Join' in obj) {
+    const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => resolveIntrinsics(p, region, resources)).join(sep);
+  }
+  if ('Ref' in obj) {
+    const ref = obj.Ref as string;
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': region,
+      'AWS::AccountId': LOCAL_ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    if (pseudo[ref]) return pseudo[ref];
+    if (resources[ref]?.Type === 'AWS::Events::EventBus') return ref;
+    return ref;
+  }
+  if ('Fn::GetAtt' in obj) {
+    const [id, attr] = obj['Fn::GetAtt'] as [string, string];
+    const type = resources[id]?.Type;
+    if (type === 'AWS::Lambda::Function' && attr === 'Arn') return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${id}`;
+    return `arn:aws:local:${region}:${LOCAL_ACCOUNT}:${id}/${attr}`;
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, region, resources)]));
+}

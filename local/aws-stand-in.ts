@@ -1,0 +1,395 @@
+/**
+ * A local stand-in for the Glue and Personalize APIs the workflow calls, speaking their awsJson1_1 wire
+ * protocol on 127.0.0.1 so the real SDK v3 clients in the bundled handlers talk to it unchanged
+ * (through AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_PERSONALIZE).
+ *
+ * Jobs move through their real statuses on the (simulated) clock, requests are validated as the services
+ * do, errors come back as modeled errors, and finished jobs write CSV files of the services' shapes under
+ * a local folder that mirrors S3 (`<outDir>/s3/<bucket>/<key>`). Faults are injected per operation.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+
+/** What exists in the simulated account. */
+export interface World {
+  /** Transform ids that exist, with the record columns their labels carry. */
+  readonly transforms: readonly string[];
+  /** Dataset ARNs that exist. */
+  readonly datasets: readonly string[];
+  /** How long a job runs before it ends (seconds of simulated time). */
+  readonly glueJobSeconds: number;
+  readonly personalizeJobSeconds: number;
+}
+
+/** How one job ends, by export target (transform id or dataset ARN). */
+export type JobFate =
+  | { readonly kind: 'succeed' }
+  | { readonly kind: 'fail'; readonly message: string }
+  | { readonly kind: 'stop' }
+  | { readonly kind: 'never-finish' };
+
+/** Errors to return instead of handling a call: the next `count` calls of `operation` fail with `error`. */
+export interface FaultRule {
+  readonly operation: string;
+  readonly error: 'ThrottlingException' | 'InternalServiceException' | 'ServiceUnavailable' | 'LimitExceededException' | 'AccessDeniedException';
+  readonly count: number;
+  /** Handle the call (the job is created) but fail the response, as when a response is lost. */
+  readonly afterEffect?: boolean;
+}
+
+export interface StandInOptions {
+  readonly world: World;
+  readonly fates?: Readonly<Record<string, JobFate>>;
+  readonly faults?: readonly FaultRule[];
+  /** Folder the exported files are written under. */
+  readonly outDir: string;
+  /** Called on every request start and end, so the simulated clock knows when the stand-in is busy. */
+  readonly onActivity?: (inFlight: number) => void;
+}
+
+export interface CallRecord {
+  readonly operation: string;
+  readonly at: string;
+  readonly error?: string;
+}
+
+interface GlueTaskRun {
+  readonly transformId: string;
+  readonly taskRunId: string;
+  readonly outputS3Path: string;
+  readonly startedMs: number;
+  readonly fate: JobFate;
+  written: boolean;
+}
+
+interface PersonalizeJob {
+  readonly jobName: string;
+  readonly arn: string;
+  readonly datasetArn: string;
+  readonly roleArn: string;
+  readonly path: string;
+  readonly ingestionMode: string;
+  readonly kmsKeyArn?: string;
+  readonly createdMs: number;
+  readonly fate: JobFate;
+  written: boolean;
+}
+
+class ServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** Seconds a job spends in its first status (STARTING / CREATE PENDING) before it runs. */
+const QUEUED_SECONDS = 5;
+
+export class AwsStandIn {
+  readonly calls: CallRecord[] = [];
+  readonly glueRuns: GlueTaskRun[] = [];
+  readonly personalizeJobs: PersonalizeJob[] = [];
+  readonly filesWritten: string[] = [];
+  private readonly faults: { rule: FaultRule; left: number }[];
+  private server?: http.Server;
+  private inFlight = 0;
+
+  constructor(private readonly options: StandInOptions) {
+    this.faults = (options.faults ?? []).map((rule) => ({ rule, left: rule.count }));
+  }
+
+  /** Listens on a free port of 127.0.0.1 only; returns the endpoint URL. */
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.materialize();
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** Writes the files of every job that has finished by now. */
+  materialize(): void {
+    const now = Date.now();
+    for (const run of this.glueRuns) {
+      if (!run.written && this.glueStatus(run, now) === 'SUCCEEDED') {
+        run.written = true;
+        this.writeS3(`${run.outputS3Path}${run.taskRunId}-labels-00000.csv`, glueLabelsCsv(run.taskRunId));
+      }
+    }
+    for (const job of this.personalizeJobs) {
+      if (!job.written && this.personalizeStatus(job, now) === 'ACTIVE') {
+        job.written = true;
+        this.writeS3(`${job.path}${job.jobName}_00000.csv`, personalizeCsv(job.datasetArn, job.jobName));
+      }
+    }
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.inFlight++;
+    this.options.onActivity?.(this.inFlight);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.split('.').pop() ?? '';
+    let status = 200;
+    let body: unknown;
+    try {
+      const text = await readBody(req);
+      const input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      const fault = this.takeFault(operation);
+      if (fault && !fault.afterEffect) throw faultError(fault);
+      body = this.dispatch(target, input);
+      if (fault) throw faultError(fault);
+      this.calls.push({ operation, at: new Date().toISOString() });
+    } catch (err) {
+      const e = err instanceof ServiceError ? err : new ServiceError('InternalServiceException', String(err), 500);
+      this.calls.push({ operation, at: new Date().toISOString(), error: e.type });
+      status = e.status;
+      body = { __type: e.type, Message: e.message, message: e.message };
+    }
+    this.materialize();
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': createHash('md5').update(String(this.calls.length)).digest('hex') });
+    res.end(JSON.stringify(body), () => {
+      this.inFlight--;
+      this.options.onActivity?.(this.inFlight);
+    });
+  }
+
+  private takeFault(operation: string): FaultRule | undefined {
+    const slot = this.faults.find((f) => f.rule.operation === operation && f.left > 0);
+    if (!slot) return undefined;
+    slot.left--;
+    return slot.rule;
+  }
+
+  private dispatch(target: string, input: Record<string, unknown>): unknown {
+    switch (target) {
+      case 'AWSGlue.StartExportLabelsTaskRun':
+        return this.startExportLabelsTaskRun(input);
+      case 'AWSGlue.GetMLTaskRun':
+        return this.getMLTaskRun(input);
+      case 'AWSGlue.GetMLTaskRuns':
+        return this.getMLTaskRuns(input);
+      case 'AmazonPersonalize.CreateDatasetExportJob':
+        return this.createDatasetExportJob(input);
+      case 'AmazonPersonalize.DescribeDatasetExportJob':
+        return this.describeDatasetExportJob(input);
+      default:
+        throw new ServiceError('UnknownOperationException', `The stand-in does not implement ${target}`);
+    }
+  }
+
+  // ---- Glue ----
+
+  private startExportLabelsTaskRun(input: Record<string, unknown>) {
+    const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
+    const outputS3Path = requireString(input, 'OutputS3Path', 1, 4096, 'InvalidInputException');
+    if (!/^s3:\/\/[^/]+\/?/.test(outputS3Path)) throw new ServiceError('InvalidInputException', `OutputS3Path ${outputS3Path} is not an S3 path`);
+    this.requireTransform(transformId);
+    const taskRunId = `tfmtaskrun-${createHash('sha256').update(`${transformId}/${this.glueRuns.length}/${outputS3Path}`).digest('hex').slice(0, 32)}`;
+    const fate = this.options.fates?.[transformId] ?? { kind: 'succeed' };
+    this.glueRuns.push({ transformId, taskRunId, outputS3Path, startedMs: Date.now(), fate, written: false });
+    return { TaskRunId: taskRunId };
+  }
+
+  private getMLTaskRun(input: Record<string, unknown>) {
+    const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
+    const taskRunId = requireString(input, 'TaskRunId', 1, 255, 'InvalidInputException');
+    this.requireTransform(transformId);
+    const run = this.glueRuns.find((r) => r.transformId === transformId && r.taskRunId === taskRunId);
+    if (!run) throw new ServiceError('EntityNotFoundException', `Task run ${taskRunId} not found for transform ${transformId}`);
+    return this.describeGlueRun(run);
+  }
+
+  private getMLTaskRuns(input: Record<string, unknown>) {
+    const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
+    this.requireTransform(transformId);
+    const max = (input.MaxResults as number | undefined) ?? 100;
+    if (!Number.isInteger(max) || max < 1 || max > 1000) throw new ServiceError('InvalidInputException', `MaxResults ${max} must be 1-1000`);
+    const filter = (input.Filter ?? {}) as { TaskRunType?: string; StartedAfter?: number };
+    const runs = this.glueRuns
+      .filter((r) => r.transformId === transformId)
+      .filter(() => !filter.TaskRunType || filter.TaskRunType === 'EXPORT_LABELS')
+      .filter((r) => filter.StartedAfter === undefined || r.startedMs >= filter.StartedAfter * 1000)
+      .sort((a, b) => b.startedMs - a.startedMs);
+    const offset = input.NextToken ? Number(input.NextToken) : 0;
+    const page = runs.slice(offset, offset + max).map((r) => this.describeGlueRun(r));
+    return { TaskRuns: page, ...(offset + max < runs.length ? { NextToken: String(offset + max) } : {}) };
+  }
+
+  private requireTransform(transformId: string): void {
+    if (!this.options.world.transforms.includes(transformId)) {
+      throw new ServiceError('EntityNotFoundException', `Transform ${transformId} not found`);
+    }
+  }
+
+  private glueStatus(run: GlueTaskRun, now: number): string {
+    const elapsed = (now - run.startedMs) / 1000;
+    if (elapsed < QUEUED_SECONDS) return 'STARTING';
+    if (run.fate.kind === 'never-finish' || elapsed < this.options.world.glueJobSeconds) return 'RUNNING';
+    return { succeed: 'SUCCEEDED', fail: 'FAILED', stop: 'STOPPED' }[run.fate.kind];
+  }
+
+  private describeGlueRun(run: GlueTaskRun) {
+    const now = Date.now();
+    const status = this.glueStatus(run, now);
+    const ended = ['SUCCEEDED', 'FAILED', 'STOPPED'].includes(status);
+    const completedMs = run.startedMs + this.options.world.glueJobSeconds * 1000;
+    return {
+      TransformId: run.transformId,
+      TaskRunId: run.taskRunId,
+      Status: status,
+      Properties: { TaskType: 'EXPORT_LABELS', ExportLabelsTaskRunProperties: { OutputS3Path: run.outputS3Path } },
+      StartedOn: run.startedMs / 1000,
+      LastModifiedOn: (ended ? completedMs : now) / 1000,
+      ...(ended ? { CompletedOn: completedMs / 1000, ExecutionTime: Math.round((completedMs - run.startedMs) / 1000) } : {}),
+      ...(run.fate.kind === 'fail' && ended ? { ErrorString: run.fate.message } : {}),
+    };
+  }
+
+  // ---- Personalize ----
+
+  private createDatasetExportJob(input: Record<string, unknown>) {
+    const jobName = requireString(input, 'jobName', 1, 63, 'InvalidInputException', /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/);
+    const datasetArn = requireString(input, 'datasetArn', 1, 256, 'InvalidInputException', /^arn:([a-z\d-]+):personalize:.*:.*:.+$/);
+    const roleArn = requireString(input, 'roleArn', 1, 256, 'InvalidInputException', /^arn:([a-z\d-]+):iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/);
+    const destination = ((input.jobOutput as Record<string, unknown> | undefined)?.s3DataDestination ?? {}) as Record<string, unknown>;
+    const outPath = requireString(destination, 'path', 1, 256, 'InvalidInputException', /^(s3|http|https):\/\/.+$/);
+    if (destination.kmsKeyArn !== undefined) requireString(destination, 'kmsKeyArn', 1, 2048, 'InvalidInputException', /^arn:aws.*:kms:.*:[0-9]{12}:key\/.*$/);
+    const ingestionMode = (input.ingestionMode as string | undefined) ?? 'PUT';
+    if (!['BULK', 'PUT', 'ALL'].includes(ingestionMode)) throw new ServiceError('InvalidInputException', `ingestionMode ${ingestionMode} must be BULK, PUT or ALL`);
+    if (!this.options.world.datasets.includes(datasetArn)) throw new ServiceError('ResourceNotFoundException', `Dataset ${datasetArn} does not exist.`);
+    if (/\/(ACTIONS|ACTION_INTERACTIONS)$/.test(datasetArn)) throw new ServiceError('InvalidInputException', `Dataset type of ${datasetArn} cannot be exported.`);
+    const [, partition, , region, account] = datasetArn.split(':');
+    const arn = `arn:${partition}:personalize:${region}:${account}:dataset-export-job/${jobName}`;
+    if (this.personalizeJobs.some((j) => j.arn === arn)) throw new ServiceError('ResourceAlreadyExistsException', `Dataset export job ${jobName} already exists.`);
+    const fate = this.options.fates?.[datasetArn] ?? { kind: 'succeed' };
+    this.personalizeJobs.push({
+      jobName,
+      arn,
+      datasetArn,
+      roleArn,
+      path: outPath,
+      ingestionMode,
+      ...(destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn as string } : {}),
+      createdMs: Date.now(),
+      fate,
+      written: false,
+    });
+    return { datasetExportJobArn: arn };
+  }
+
+  private describeDatasetExportJob(input: Record<string, unknown>) {
+    const arn = requireString(input, 'datasetExportJobArn', 1, 256, 'InvalidInputException', /^arn:([a-z\d-]+):personalize:.*:.*:.+$/);
+    const job = this.personalizeJobs.find((j) => j.arn === arn);
+    if (!job) throw new ServiceError('ResourceNotFoundException', `Could not find dataset export job ${arn}`);
+    const now = Date.now();
+    const status = this.personalizeStatus(job, now);
+    const ended = status === 'ACTIVE' || status === 'CREATE FAILED';
+    return {
+      datasetExportJob: {
+        jobName: job.jobName,
+        datasetExportJobArn: job.arn,
+        datasetArn: job.datasetArn,
+        ingestionMode: job.ingestionMode,
+        roleArn: job.roleArn,
+        status,
+        jobOutput: { s3DataDestination: { path: job.path, ...(job.kmsKeyArn ? { kmsKeyArn: job.kmsKeyArn } : {}) } },
+        creationDateTime: job.createdMs / 1000,
+        lastUpdatedDateTime: (ended ? job.createdMs + this.options.world.personalizeJobSeconds * 1000 : now) / 1000,
+        ...(status === 'CREATE FAILED' && job.fate.kind === 'fail' ? { failureReason: job.fate.message } : {}),
+      },
+    };
+  }
+
+  private personalizeStatus(job: PersonalizeJob, now: number): string {
+    const elapsed = (now - job.createdMs) / 1000;
+    if (elapsed < QUEUED_SECONDS) return 'CREATE PENDING';
+    if (job.fate.kind === 'never-finish' || elapsed < this.options.world.personalizeJobSeconds) return 'CREATE IN_PROGRESS';
+    return job.fate.kind === 'succeed' ? 'ACTIVE' : 'CREATE FAILED';
+  }
+
+  private writeS3(uri: string, content: string): void {
+    const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+    if (!match) return;
+    const file = path.join(this.options.outDir, 's3', match[1], ...match[2].split('/'));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+    this.filesWritten.push(file);
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function requireString(
+  input: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  errorType: string,
+  pattern?: RegExp,
+): string {
+  const value = input[field];
+  if (typeof value !== 'string' || value.length < min || value.length > max || (pattern && !pattern.test(value))) {
+    throw new ServiceError(
+      errorType,
+      `1 validation error detected: Value ${JSON.stringify(value)} at '${field}' failed to satisfy constraint: ` +
+        `length ${min}-${max}${pattern ? ` and pattern ${pattern.source}` : ''}`,
+    );
+  }
+  return value;
+}
+
+function faultError(rule: FaultRule): ServiceError {
+  switch (rule.error) {
+    case 'ThrottlingException':
+      return new ServiceError('ThrottlingException', 'Rate exceeded');
+    case 'LimitExceededException':
+      return new ServiceError('LimitExceededException', 'Request rate exceeded');
+    case 'AccessDeniedException':
+      return new ServiceError('AccessDeniedException', `User is not authorized to perform: ${rule.operation}`, 403);
+    case 'ServiceUnavailable':
+      return new ServiceError('ServiceUnavailable', 'Service unavailable', 503);
+    default:
+      return new ServiceError('InternalServiceException', 'Internal service error', 500);
+  }
+}
+
+/** FindMatches labeling-file layout: labeling_set_id, label, then the record's columns. */
+function glueLabelsCsv(seed: string): string {
+  const rows = ['labeling_set_id,label,id,name,email,city'];
+  for (let i = 0; i < 6; i++) {
+    const set = `set-${seed.slice(-4)}-${Math.floor(i / 3)}`;
+    rows.push(`${set},label-${i % 2},${1000 + i},Customer ${i},customer${i}@example.com,${['Berlin', 'Lyon', 'Austin'][i % 3]}`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+/** Records of the dataset's type, as Personalize writes them. */
+function personalizeCsv(datasetArn: string, seed: string): string {
+  const type = datasetArn.split('/').pop();
+  const base = 1_700_000_000 + (parseInt(createHash('md5').update(seed).digest('hex').slice(0, 6), 16) % 1000);
+  const rows =
+    type === 'ITEMS'
+      ? ['ITEM_ID,CATEGORY,PRICE', ...Array.from({ length: 5 }, (_, i) => `item-${i},category-${i % 2},${(9.99 + i).toFixed(2)}`)]
+      : type === 'USERS'
+        ? ['USER_ID,AGE,MEMBERSHIP', ...Array.from({ length: 5 }, (_, i) => `user-${i},${20 + i},${i % 2 ? 'gold' : 'basic'}`)]
+        : ['USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE', ...Array.from({ length: 8 }, (_, i) => `user-${i % 3},item-${i},${base + i * 60},${i % 2 ? 'purchase' : 'click'}`)];
+  return `${rows.join('\n')}\n`;
+}

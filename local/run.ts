@@ -1,0 +1,297 @@
+/**
+ * Runs the synthesized state machine on aws-local-stepfunctions with the bundled Lambda code from the
+ * cloud assembly, the handlers' real SDK clients pointed at the local AWS stand-in, putEvents captured,
+ * and Wait states on a simulated clock.
+ */
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { loadAssembly, LOCAL_ACCOUNT, type LocalFunction } from './assembly';
+import { AwsStandIn, type CallRecord, type FaultRule, type JobFate, type World } from './aws-stand-in';
+import { SimClock } from './sim-clock';
+
+export interface LocalRunOptions {
+  /** The cloud assembly (`cdk.out`) to run. */
+  readonly assemblyDir: string;
+  /** The execution input, as an operator would paste it in the console. */
+  readonly input: unknown;
+  readonly executionName?: string;
+  /** Simulated start of the execution. @default now */
+  readonly startTime?: Date;
+  readonly region?: string;
+  readonly world: World;
+  readonly fates?: Readonly<Record<string, JobFate>>;
+  readonly faults?: readonly FaultRule[];
+  /** Folder for the exported files (`s3/<bucket>/<key>`). */
+  readonly outDir: string;
+  /** Called for each step worth showing a person. */
+  readonly onProgress?: (line: ProgressLine) => void;
+  /** Powertools log level for the handlers. @default 'SILENT' */
+  readonly handlerLogLevel?: string;
+}
+
+export interface ProgressLine {
+  readonly simSeconds: number;
+  readonly exportName?: string;
+  readonly text: string;
+}
+
+export interface CapturedEvent {
+  readonly simSeconds: number;
+  readonly time: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly eventBusName: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface ExportReport {
+  readonly name: string;
+  readonly type: string;
+  readonly outcome?: string;
+  readonly polls: number;
+  readonly simulatedSeconds?: number;
+  readonly outputS3Path?: string;
+  readonly error?: string;
+  readonly events: number;
+}
+
+export interface LocalRunResult {
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly error?: { readonly error: string; readonly cause: string };
+  readonly output?: unknown;
+  readonly simulatedSeconds: number;
+  readonly events: CapturedEvent[];
+  readonly exports: ExportReport[];
+  readonly counts: {
+    readonly stateTransitions: number;
+    readonly lambdaInvocations: number;
+    readonly retries: number;
+    readonly glueTaskRunsStarted: number;
+    readonly personalizeJobsCreated: number;
+  };
+  readonly calls: CallRecord[];
+  readonly filesWritten: string[];
+}
+
+interface StatesError {
+  Error?: string;
+  Cause?: string;
+}
+
+const PUT_EVENTS = /:states:::events:putEvents/;
+const LAMBDA_INVOKE = /:states:::lambda:invoke/;
+
+/** Every Task state, nested ones included, by name. */
+function taskStates(definition: Record<string, unknown>): Map<string, Record<string, unknown>> {
+  const found = new Map<string, Record<string, unknown>>();
+  const visit = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') found.set(name, state);
+      const nested = (state.ItemProcessor ?? state.Iterator) as { States?: Record<string, Record<string, unknown>> } | undefined;
+      if (nested?.States) visit(nested.States);
+      for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) visit(branch.States);
+    }
+  };
+  visit(definition.States as Record<string, Record<string, unknown>>);
+  return found;
+}
+
+/** Loads a bundled handler afresh, so each run gets cold clients that read this run's endpoints. */
+function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => Promise<unknown> {
+  const req = createRequire(fn.codeFile);
+  for (const key of Object.keys(req.cache)) if (key.startsWith(path.dirname(fn.codeFile))) delete req.cache[key];
+  const mod = req(fn.codeFile) as Record<string, unknown>;
+  const handler = mod[fn.handlerExport];
+  if (typeof handler !== 'function') throw new Error(`${fn.codeFile} exports no function ${fn.handlerExport}`);
+  return handler as (event: unknown, context: unknown) => Promise<unknown>;
+}
+
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+  const region = options.region ?? 'us-east-1';
+  const assembly = loadAssembly(options.assemblyDir, region);
+  const clock = new SimClock((options.startTime ?? new Date()).getTime());
+  const executionName = options.executionName ?? `local-${new Date(clock.startMs).toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+  const executionArn = assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
+  fs.mkdirSync(options.outDir, { recursive: true });
+
+  const standIn = new AwsStandIn({
+    world: options.world,
+    fates: options.fates,
+    faults: options.faults,
+    outDir: options.outDir,
+    onActivity: (n) => clock.requestsChanged(n),
+  });
+  const endpoint = await standIn.start();
+  const savedEnv = { ...process.env };
+  const events: CapturedEvent[] = [];
+  const progress = (text: string, exportName?: string) => options.onProgress?.({ simSeconds: clock.elapsedSeconds, exportName, text });
+  const counts = { stateTransitions: 0, lambdaInvocations: 0, retries: 0 };
+  const polls = new Map<string, number>();
+
+  try {
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      AWS_ENDPOINT_URL_GLUE: endpoint,
+      AWS_ENDPOINT_URL_PERSONALIZE: endpoint,
+      // No shared config files: nothing on this machine may change how the handlers behave.
+      AWS_CONFIG_FILE: path.join(options.outDir, '.no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(options.outDir, '.no-aws-credentials'),
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
+      POWERTOOLS_DEV: 'true',
+      // The local Node.js may be older than Lambda's; the SDK's notice about it is not the run's business.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of taskStates(assembly.definition)) {
+      const resource = String(state.Resource);
+      if (PUT_EVENTS.test(resource)) {
+        handlers[stateName] = async (input) => {
+          const entries = (input as { Entries: Record<string, unknown>[] }).Entries;
+          for (const entry of entries) {
+            const detailText = JSON.stringify(entry.Detail);
+            const detailType = String(entry.DetailType);
+            if (detailType.length > 128 || String(entry.Source).startsWith('aws.') || Buffer.byteLength(detailText) > 256 * 1024) {
+              throw Object.assign(new Error(`EventBridge refused the entry ${detailType}`), { name: 'EventBridge.FailedEntry' });
+            }
+            const detail = entry.Detail as Record<string, unknown>;
+            events.push({
+              simSeconds: clock.elapsedSeconds,
+              time: new Date().toISOString(),
+              source: String(entry.Source),
+              detailType,
+              eventBusName: String(entry.EventBusName ?? 'default'),
+              detail,
+            });
+            progress(`event "${detailType}"${detail.outcome ? ` (${detail.outcome})` : detail.status ? ` (${detail.status})` : ''}`, detail.exportName as string | undefined);
+          }
+          return { Entries: entries.map((_, i) => ({ EventId: `local-${events.length}-${i}` })), FailedEntryCount: 0 };
+        };
+      } else if (LAMBDA_INVOKE.test(resource)) {
+        const params = state.Parameters as { FunctionName: string };
+        const fn = [...assembly.functions.values()].find((f) => f.arn === params.FunctionName);
+        if (!fn) throw new Error(`State ${stateName} invokes ${params.FunctionName}, which is not a function of the stack`);
+        Object.assign(process.env, fn.environment);
+        const handler = loadHandler(fn);
+        handlers[stateName] = async (input) => {
+          const request = input as { Payload: unknown };
+          // Lambda passes JSON, never object references.
+          const payload = JSON.parse(JSON.stringify(request.Payload ?? {})) as { export?: { name?: string } };
+          const exportName = payload.export?.name;
+          counts.lambdaInvocations++;
+          clock.taskStarted();
+          try {
+            const result = await handler(payload, { functionName: fn.logicalId, awsRequestId: `local-${counts.lambdaInvocations}`, getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000 });
+            reportTask(stateName, result, exportName);
+            return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: JSON.parse(JSON.stringify(result ?? null)) };
+          } catch (err) {
+            const e = err as Error;
+            progress(`${stateName}: ${e.name}: ${e.message}`, exportName);
+            // As in AWS: the error name is the errorType, the cause is Lambda's error JSON.
+            throw Object.assign(new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] })), { name: e.name });
+          } finally {
+            clock.taskEnded();
+          }
+        };
+      } else {
+        throw new Error(`State ${stateName} uses ${resource}, which the local run does not support`);
+      }
+    }
+
+    function reportTask(stateName: string, result: unknown, exportName?: string) {
+      const r = result as { tracking?: { polls: number; serviceStatus?: string; waitSeconds: number; outcome: string; adopted?: boolean }; exports?: { name: string }[] };
+      if (stateName.startsWith('Get ') && r.tracking) {
+        polls.set(exportName ?? '', r.tracking.polls);
+        const next = r.tracking.outcome === 'RUNNING' ? `, next check in ${r.tracking.waitSeconds} s` : ` -> ${r.tracking.outcome}`;
+        progress(`check ${r.tracking.polls}: ${r.tracking.serviceStatus}${next}`, exportName);
+      } else if (stateName.startsWith('Start ') && r.tracking) {
+        progress(`${r.tracking.adopted ? 'adopted the job started earlier' : 'job started'}, first check in ${r.tracking.waitSeconds} s`, exportName);
+      } else if (stateName === 'Prepare Run' && r.exports) {
+        progress(`run prepared: ${r.exports.length} export(s): ${r.exports.map((e) => e.name).join(', ')}`);
+      }
+    }
+
+    const machine = new StateMachine(assembly.definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: false },
+    });
+    clock.install();
+    const startIso = new Date().toISOString();
+    progress(`execution ${executionName} started`);
+    const execution = machine.run(options.input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: { Execution: { Id: executionArn, Name: executionName, StartTime: startIso, RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local` } },
+    });
+    const drained = (async () => {
+      for await (const ev of execution.eventLogs) {
+        if (ev.type === 'StateEntered') counts.stateTransitions++;
+        if (ev.type === 'StateRetried') counts.retries++;
+      }
+    })();
+    const settled = execution.result.then(
+      (output) => ({ ok: true as const, output }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    await clock.drive(settled);
+    const outcome = await settled;
+    await drained.catch(() => undefined);
+    const simulatedSeconds = clock.elapsedSeconds;
+    clock.uninstall();
+
+    let error: LocalRunResult['error'];
+    if (!outcome.ok) {
+      const cause = (outcome.err as { cause?: StatesError & Error }).cause;
+      const e = (cause ?? outcome.err) as StatesError & Error;
+      error = { error: e.name ?? e.Error ?? 'Error', cause: e.message ?? e.Cause ?? String(e) };
+    }
+    progress(`execution ${outcome.ok ? 'SUCCEEDED' : `FAILED (${error?.error}: ${error?.cause})`}`);
+
+    const exportEvents = events.filter((e) => typeof e.detail.exportName === 'string');
+    const names = [...new Set([...exportEvents.map((e) => e.detail.exportName as string)])];
+    const exports: ExportReport[] = names.map((name) => {
+      const mine = exportEvents.filter((e) => e.detail.exportName === name);
+      const last = mine[mine.length - 1].detail;
+      return {
+        name,
+        type: String(last.exportType),
+        outcome: last.outcome as string | undefined,
+        polls: Number(last.pollCount ?? polls.get(name) ?? 0),
+        simulatedSeconds: last.durationSeconds as number | undefined,
+        outputS3Path: last.outputS3Path as string | undefined,
+        error: (last.error as { message?: string } | undefined)?.message,
+        events: mine.length,
+      };
+    });
+    await standIn.stop();
+    return {
+      executionName,
+      executionArn,
+      status: outcome.ok ? 'SUCCEEDED' : 'FAILED',
+      ...(error ? { error } : {}),
+      ...(outcome.ok ? { output: outcome.output } : {}),
+      simulatedSeconds,
+      events,
+      exports,
+      counts: {
+        ...counts,
+        glueTaskRunsStarted: standIn.glueRuns.length,
+        personalizeJobsCreated: standIn.personalizeJobs.length,
+      },
+      calls: standIn.calls,
+      filesWritten: standIn.filesWritten.map((f) => path.relative(options.outDir, f)),
+    };
+  } finally {
+    clock.uninstall();
+    await standIn.stop().catch(() => undefined);
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
+  }
+}
