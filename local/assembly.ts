@@ -38,9 +38,12 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
     artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
   };
   const stack = Object.entries(manifest.artifacts).find(([, a]) => a.type === 'aws:cloudformation:stack');
-  if (!stack?.[1].properties?.templateFile) throw new Error(`No stack template in the cloud assembly ${assemblyDir}`);
+  if (!stack?.[1].properties?.templateFile)
+    throw new Error(`No stack template in the cloud assembly ${assemblyDir}`);
   const stackName = stack[0];
-  const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, stack[1].properties.templateFile), 'utf8')) as {
+  const template = JSON.parse(
+    fs.readFileSync(path.join(assemblyDir, stack[1].properties.templateFile), 'utf8'),
+  ) as {
     Resources: Record<string, CfnResource>;
   };
   const resources = template.Resources;
@@ -49,10 +52,13 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
     if (res.Type !== 'AWS::Lambda::Function') continue;
     const assetPath = res.Metadata?.['aws:asset:path'];
     if (typeof assetPath !== 'string') {
-      throw new Error(`Function ${logicalId} has no aws:asset:path metadata: synthesize with asset metadata enabled (the CDK CLI does)`);
+      throw new Error(
+        `Function ${logicalId} has no aws:asset:path metadata: synthesize with asset metadata enabled (the CDK CLI does)`,
+      );
     }
     const [file, handlerExport] = String(res.Properties?.Handler ?? 'index.handler').split('.');
-    const env = ((res.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {});
+    const env =
+      (res.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
     functions.set(logicalId, {
       logicalId,
       arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${logicalId}`,
@@ -63,7 +69,8 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
     });
   }
   const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`Expected one state machine in ${stackName}, found ${machines.length}`);
+  if (machines.length !== 1)
+    throw new Error(`Expected one state machine in ${stackName}, found ${machines.length}`);
   const [smId, sm] = machines[0];
   const resolve = (value: unknown): unknown => resolveIntrinsics(value, region, resources);
   const definitionString = resolve(sm.Properties?.DefinitionString);
@@ -102,8 +109,24 @@ function resolveIntrinsics(value: unknown, region: string, resources: Record<str
   if ('Fn::GetAtt' in obj) {
     const [id, attr] = obj['Fn::GetAtt'] as [string, string];
     const type = resources[id]?.Type;
-    if (type === 'AWS::Lambda::Function' && attr === 'Arn') return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${id}`;
+    if (type === 'AWS::Lambda::Function' && attr === 'Arn')
+      return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${id}`;
     return `arn:aws:local:${region}:${LOCAL_ACCOUNT}:${id}/${attr}`;
   }
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, region, resources)]));
+  return Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, region, resources)]),
+  );
+}
+
+/** The exports configured at synth time, as the definition passes them to the Prepare Run task. */
+export function configuredExports(definition: Record<string, unknown>): Record<string, string>[] {
+  const states = definition.States as Record<
+    string,
+    { Parameters?: { Payload?: { configuredExports?: unknown } } }
+  >;
+  const list = Object.values(states).find((s) => Array.isArray(s.Parameters?.Payload?.configuredExports))
+    ?.Parameters?.Payload?.configuredExports;
+  if (!Array.isArray(list))
+    throw new Error('The definition has no task with configuredExports (is this the ml-exports stack?)');
+  return list as Record<string, string>[];
 }

@@ -34,7 +34,12 @@ export type JobFate =
 /** Errors to return instead of handling a call: the next `count` calls of `operation` fail with `error`. */
 export interface FaultRule {
   readonly operation: string;
-  readonly error: 'ThrottlingException' | 'InternalServiceException' | 'ServiceUnavailable' | 'LimitExceededException' | 'AccessDeniedException';
+  readonly error:
+    | 'ThrottlingException'
+    | 'InternalServiceException'
+    | 'ServiceUnavailable'
+    | 'LimitExceededException'
+    | 'AccessDeniedException';
   readonly count: number;
   /** Handle the call (the job is created) but fail the response, as when a response is lost. */
   readonly afterEffect?: boolean;
@@ -151,13 +156,17 @@ export class AwsStandIn {
       if (fault) throw faultError(fault);
       this.calls.push({ operation, at: new Date().toISOString() });
     } catch (err) {
-      const e = err instanceof ServiceError ? err : new ServiceError('InternalServiceException', String(err), 500);
+      const e =
+        err instanceof ServiceError ? err : new ServiceError('InternalServiceException', String(err), 500);
       this.calls.push({ operation, at: new Date().toISOString(), error: e.type });
       status = e.status;
       body = { __type: e.type, Message: e.message, message: e.message };
     }
     this.materialize();
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': createHash('md5').update(String(this.calls.length)).digest('hex') });
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': createHash('md5').update(String(this.calls.length)).digest('hex'),
+    });
     res.end(JSON.stringify(body), () => {
       this.inFlight--;
       this.options.onActivity?.(this.inFlight);
@@ -193,7 +202,8 @@ export class AwsStandIn {
   private startExportLabelsTaskRun(input: Record<string, unknown>) {
     const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
     const outputS3Path = requireString(input, 'OutputS3Path', 1, 4096, 'InvalidInputException');
-    if (!/^s3:\/\/[^/]+\/?/.test(outputS3Path)) throw new ServiceError('InvalidInputException', `OutputS3Path ${outputS3Path} is not an S3 path`);
+    if (!/^s3:\/\/[^/]+\/?/.test(outputS3Path))
+      throw new ServiceError('InvalidInputException', `OutputS3Path ${outputS3Path} is not an S3 path`);
     this.requireTransform(transformId);
     const taskRunId = `tfmtaskrun-${createHash('sha256').update(`${transformId}/${this.glueRuns.length}/${outputS3Path}`).digest('hex').slice(0, 32)}`;
     const fate = this.options.fates?.[transformId] ?? { kind: 'succeed' };
@@ -206,7 +216,11 @@ export class AwsStandIn {
     const taskRunId = requireString(input, 'TaskRunId', 1, 255, 'InvalidInputException');
     this.requireTransform(transformId);
     const run = this.glueRuns.find((r) => r.transformId === transformId && r.taskRunId === taskRunId);
-    if (!run) throw new ServiceError('EntityNotFoundException', `Task run ${taskRunId} not found for transform ${transformId}`);
+    if (!run)
+      throw new ServiceError(
+        'EntityNotFoundException',
+        `Task run ${taskRunId} not found for transform ${transformId}`,
+      );
     return this.describeGlueRun(run);
   }
 
@@ -214,7 +228,8 @@ export class AwsStandIn {
     const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
     this.requireTransform(transformId);
     const max = (input.MaxResults as number | undefined) ?? 100;
-    if (!Number.isInteger(max) || max < 1 || max > 1000) throw new ServiceError('InvalidInputException', `MaxResults ${max} must be 1-1000`);
+    if (!Number.isInteger(max) || max < 1 || max > 1000)
+      throw new ServiceError('InvalidInputException', `MaxResults ${max} must be 1-1000`);
     const filter = (input.Filter ?? {}) as { TaskRunType?: string; StartedAfter?: number };
     const runs = this.glueRuns
       .filter((r) => r.transformId === transformId)
@@ -248,10 +263,15 @@ export class AwsStandIn {
       TransformId: run.transformId,
       TaskRunId: run.taskRunId,
       Status: status,
-      Properties: { TaskType: 'EXPORT_LABELS', ExportLabelsTaskRunProperties: { OutputS3Path: run.outputS3Path } },
+      Properties: {
+        TaskType: 'EXPORT_LABELS',
+        ExportLabelsTaskRunProperties: { OutputS3Path: run.outputS3Path },
+      },
       StartedOn: run.startedMs / 1000,
       LastModifiedOn: (ended ? completedMs : now) / 1000,
-      ...(ended ? { CompletedOn: completedMs / 1000, ExecutionTime: Math.round((completedMs - run.startedMs) / 1000) } : {}),
+      ...(ended
+        ? { CompletedOn: completedMs / 1000, ExecutionTime: Math.round((completedMs - run.startedMs) / 1000) }
+        : {}),
       ...(run.fate.kind === 'fail' && ended ? { ErrorString: run.fate.message } : {}),
     };
   }
@@ -259,19 +279,66 @@ export class AwsStandIn {
   // ---- Personalize ----
 
   private createDatasetExportJob(input: Record<string, unknown>) {
-    const jobName = requireString(input, 'jobName', 1, 63, 'InvalidInputException', /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/);
-    const datasetArn = requireString(input, 'datasetArn', 1, 256, 'InvalidInputException', /^arn:([a-z\d-]+):personalize:.*:.*:.+$/);
-    const roleArn = requireString(input, 'roleArn', 1, 256, 'InvalidInputException', /^arn:([a-z\d-]+):iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/);
-    const destination = ((input.jobOutput as Record<string, unknown> | undefined)?.s3DataDestination ?? {}) as Record<string, unknown>;
-    const outPath = requireString(destination, 'path', 1, 256, 'InvalidInputException', /^(s3|http|https):\/\/.+$/);
-    if (destination.kmsKeyArn !== undefined) requireString(destination, 'kmsKeyArn', 1, 2048, 'InvalidInputException', /^arn:aws.*:kms:.*:[0-9]{12}:key\/.*$/);
+    const jobName = requireString(
+      input,
+      'jobName',
+      1,
+      63,
+      'InvalidInputException',
+      /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/,
+    );
+    const datasetArn = requireString(
+      input,
+      'datasetArn',
+      1,
+      256,
+      'InvalidInputException',
+      /^arn:([a-z\d-]+):personalize:.*:.*:.+$/,
+    );
+    const roleArn = requireString(
+      input,
+      'roleArn',
+      1,
+      256,
+      'InvalidInputException',
+      /^arn:([a-z\d-]+):iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/,
+    );
+    const destination = ((input.jobOutput as Record<string, unknown> | undefined)?.s3DataDestination ??
+      {}) as Record<string, unknown>;
+    const outPath = requireString(
+      destination,
+      'path',
+      1,
+      256,
+      'InvalidInputException',
+      /^(s3|http|https):\/\/.+$/,
+    );
+    if (destination.kmsKeyArn !== undefined)
+      requireString(
+        destination,
+        'kmsKeyArn',
+        1,
+        2048,
+        'InvalidInputException',
+        /^arn:aws.*:kms:.*:[0-9]{12}:key\/.*$/,
+      );
     const ingestionMode = (input.ingestionMode as string | undefined) ?? 'PUT';
-    if (!['BULK', 'PUT', 'ALL'].includes(ingestionMode)) throw new ServiceError('InvalidInputException', `ingestionMode ${ingestionMode} must be BULK, PUT or ALL`);
-    if (!this.options.world.datasets.includes(datasetArn)) throw new ServiceError('ResourceNotFoundException', `Dataset ${datasetArn} does not exist.`);
-    if (/\/(ACTIONS|ACTION_INTERACTIONS)$/.test(datasetArn)) throw new ServiceError('InvalidInputException', `Dataset type of ${datasetArn} cannot be exported.`);
+    if (!['BULK', 'PUT', 'ALL'].includes(ingestionMode))
+      throw new ServiceError(
+        'InvalidInputException',
+        `ingestionMode ${ingestionMode} must be BULK, PUT or ALL`,
+      );
+    if (!this.options.world.datasets.includes(datasetArn))
+      throw new ServiceError('ResourceNotFoundException', `Dataset ${datasetArn} does not exist.`);
+    if (/\/(ACTIONS|ACTION_INTERACTIONS)$/.test(datasetArn))
+      throw new ServiceError('InvalidInputException', `Dataset type of ${datasetArn} cannot be exported.`);
     const [, partition, , region, account] = datasetArn.split(':');
     const arn = `arn:${partition}:personalize:${region}:${account}:dataset-export-job/${jobName}`;
-    if (this.personalizeJobs.some((j) => j.arn === arn)) throw new ServiceError('ResourceAlreadyExistsException', `Dataset export job ${jobName} already exists.`);
+    if (this.personalizeJobs.some((j) => j.arn === arn))
+      throw new ServiceError(
+        'ResourceAlreadyExistsException',
+        `Dataset export job ${jobName} already exists.`,
+      );
     const fate = this.options.fates?.[datasetArn] ?? { kind: 'succeed' };
     this.personalizeJobs.push({
       jobName,
@@ -289,7 +356,14 @@ export class AwsStandIn {
   }
 
   private describeDatasetExportJob(input: Record<string, unknown>) {
-    const arn = requireString(input, 'datasetExportJobArn', 1, 256, 'InvalidInputException', /^arn:([a-z\d-]+):personalize:.*:.*:.+$/);
+    const arn = requireString(
+      input,
+      'datasetExportJobArn',
+      1,
+      256,
+      'InvalidInputException',
+      /^arn:([a-z\d-]+):personalize:.*:.*:.+$/,
+    );
     const job = this.personalizeJobs.find((j) => j.arn === arn);
     if (!job) throw new ServiceError('ResourceNotFoundException', `Could not find dataset export job ${arn}`);
     const now = Date.now();
@@ -303,10 +377,15 @@ export class AwsStandIn {
         ingestionMode: job.ingestionMode,
         roleArn: job.roleArn,
         status,
-        jobOutput: { s3DataDestination: { path: job.path, ...(job.kmsKeyArn ? { kmsKeyArn: job.kmsKeyArn } : {}) } },
+        jobOutput: {
+          s3DataDestination: { path: job.path, ...(job.kmsKeyArn ? { kmsKeyArn: job.kmsKeyArn } : {}) },
+        },
         creationDateTime: job.createdMs / 1000,
-        lastUpdatedDateTime: (ended ? job.createdMs + this.options.world.personalizeJobSeconds * 1000 : now) / 1000,
-        ...(status === 'CREATE FAILED' && job.fate.kind === 'fail' ? { failureReason: job.fate.message } : {}),
+        lastUpdatedDateTime:
+          (ended ? job.createdMs + this.options.world.personalizeJobSeconds * 1000 : now) / 1000,
+        ...(status === 'CREATE FAILED' && job.fate.kind === 'fail'
+          ? { failureReason: job.fate.message }
+          : {}),
       },
     };
   }
@@ -314,7 +393,8 @@ export class AwsStandIn {
   private personalizeStatus(job: PersonalizeJob, now: number): string {
     const elapsed = (now - job.createdMs) / 1000;
     if (elapsed < QUEUED_SECONDS) return 'CREATE PENDING';
-    if (job.fate.kind === 'never-finish' || elapsed < this.options.world.personalizeJobSeconds) return 'CREATE IN_PROGRESS';
+    if (job.fate.kind === 'never-finish' || elapsed < this.options.world.personalizeJobSeconds)
+      return 'CREATE IN_PROGRESS';
     return job.fate.kind === 'succeed' ? 'ACTIVE' : 'CREATE FAILED';
   }
 
@@ -346,7 +426,12 @@ function requireString(
   pattern?: RegExp,
 ): string {
   const value = input[field];
-  if (typeof value !== 'string' || value.length < min || value.length > max || (pattern && !pattern.test(value))) {
+  if (
+    typeof value !== 'string' ||
+    value.length < min ||
+    value.length > max ||
+    (pattern && !pattern.test(value))
+  ) {
     throw new ServiceError(
       errorType,
       `1 validation error detected: Value ${JSON.stringify(value)} at '${field}' failed to satisfy constraint: ` +
@@ -363,7 +448,11 @@ function faultError(rule: FaultRule): ServiceError {
     case 'LimitExceededException':
       return new ServiceError('LimitExceededException', 'Request rate exceeded');
     case 'AccessDeniedException':
-      return new ServiceError('AccessDeniedException', `User is not authorized to perform: ${rule.operation}`, 403);
+      return new ServiceError(
+        'AccessDeniedException',
+        `User is not authorized to perform: ${rule.operation}`,
+        403,
+      );
     case 'ServiceUnavailable':
       return new ServiceError('ServiceUnavailable', 'Service unavailable', 503);
     default:
@@ -376,7 +465,9 @@ function glueLabelsCsv(seed: string): string {
   const rows = ['labeling_set_id,label,id,name,email,city'];
   for (let i = 0; i < 6; i++) {
     const set = `set-${seed.slice(-4)}-${Math.floor(i / 3)}`;
-    rows.push(`${set},label-${i % 2},${1000 + i},Customer ${i},customer${i}@example.com,${['Berlin', 'Lyon', 'Austin'][i % 3]}`);
+    rows.push(
+      `${set},label-${i % 2},${1000 + i},Customer ${i},customer${i}@example.com,${['Berlin', 'Lyon', 'Austin'][i % 3]}`,
+    );
   }
   return `${rows.join('\n')}\n`;
 }
@@ -384,12 +475,25 @@ function glueLabelsCsv(seed: string): string {
 /** Records of the dataset's type, as Personalize writes them. */
 function personalizeCsv(datasetArn: string, seed: string): string {
   const type = datasetArn.split('/').pop();
-  const base = 1_700_000_000 + (parseInt(createHash('md5').update(seed).digest('hex').slice(0, 6), 16) % 1000);
+  const base =
+    1_700_000_000 + (parseInt(createHash('md5').update(seed).digest('hex').slice(0, 6), 16) % 1000);
   const rows =
     type === 'ITEMS'
-      ? ['ITEM_ID,CATEGORY,PRICE', ...Array.from({ length: 5 }, (_, i) => `item-${i},category-${i % 2},${(9.99 + i).toFixed(2)}`)]
+      ? [
+          'ITEM_ID,CATEGORY,PRICE',
+          ...Array.from({ length: 5 }, (_, i) => `item-${i},category-${i % 2},${(9.99 + i).toFixed(2)}`),
+        ]
       : type === 'USERS'
-        ? ['USER_ID,AGE,MEMBERSHIP', ...Array.from({ length: 5 }, (_, i) => `user-${i},${20 + i},${i % 2 ? 'gold' : 'basic'}`)]
-        : ['USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE', ...Array.from({ length: 8 }, (_, i) => `user-${i % 3},item-${i},${base + i * 60},${i % 2 ? 'purchase' : 'click'}`)];
+        ? [
+            'USER_ID,AGE,MEMBERSHIP',
+            ...Array.from({ length: 5 }, (_, i) => `user-${i},${20 + i},${i % 2 ? 'gold' : 'basic'}`),
+          ]
+        : [
+            'USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE',
+            ...Array.from(
+              { length: 8 },
+              (_, i) => `user-${i % 3},item-${i},${base + i * 60},${i % 2 ? 'purchase' : 'click'}`,
+            ),
+          ];
   return `${rows.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  * and Wait states on a simulated clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -37,13 +38,21 @@ export interface ProgressLine {
   readonly text: string;
 }
 
+/** An event as it would reach EventBridge (the envelope rules match on), and where it went. */
 export interface CapturedEvent {
   readonly simSeconds: number;
-  readonly time: string;
-  readonly source: string;
-  readonly detailType: string;
   readonly eventBusName: string;
-  readonly detail: Record<string, unknown>;
+  readonly event: {
+    readonly version: '0';
+    readonly id: string;
+    readonly 'detail-type': string;
+    readonly source: string;
+    readonly account: string;
+    readonly time: string;
+    readonly region: string;
+    readonly resources: string[];
+    readonly detail: Record<string, unknown>;
+  };
 }
 
 export interface ExportReport {
@@ -91,9 +100,12 @@ function taskStates(definition: Record<string, unknown>): Map<string, Record<str
   const visit = (states: Record<string, Record<string, unknown>>) => {
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === 'Task') found.set(name, state);
-      const nested = (state.ItemProcessor ?? state.Iterator) as { States?: Record<string, Record<string, unknown>> } | undefined;
+      const nested = (state.ItemProcessor ?? state.Iterator) as
+        { States?: Record<string, Record<string, unknown>> } | undefined;
       if (nested?.States) visit(nested.States);
-      for (const branch of (state.Branches as { States: Record<string, Record<string, unknown>> }[] | undefined) ?? []) visit(branch.States);
+      for (const branch of (state.Branches as
+        { States: Record<string, Record<string, unknown>> }[] | undefined) ?? [])
+        visit(branch.States);
     }
   };
   visit(definition.States as Record<string, Record<string, unknown>>);
@@ -103,10 +115,12 @@ function taskStates(definition: Record<string, unknown>): Map<string, Record<str
 /** Loads a bundled handler afresh, so each run gets cold clients that read this run's endpoints. */
 function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => Promise<unknown> {
   const req = createRequire(fn.codeFile);
-  for (const key of Object.keys(req.cache)) if (key.startsWith(path.dirname(fn.codeFile))) delete req.cache[key];
+  for (const key of Object.keys(req.cache))
+    if (key.startsWith(path.dirname(fn.codeFile))) delete req.cache[key];
   const mod = req(fn.codeFile) as Record<string, unknown>;
   const handler = mod[fn.handlerExport];
-  if (typeof handler !== 'function') throw new Error(`${fn.codeFile} exports no function ${fn.handlerExport}`);
+  if (typeof handler !== 'function')
+    throw new Error(`${fn.codeFile} exports no function ${fn.handlerExport}`);
   return handler as (event: unknown, context: unknown) => Promise<unknown>;
 }
 
@@ -114,8 +128,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const region = options.region ?? 'us-east-1';
   const assembly = loadAssembly(options.assemblyDir, region);
   const clock = new SimClock((options.startTime ?? new Date()).getTime());
-  const executionName = options.executionName ?? `local-${new Date(clock.startMs).toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-  const executionArn = assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
+  const executionName =
+    options.executionName ??
+    `local-${new Date(clock.startMs).toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+  const executionArn =
+    assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
   fs.mkdirSync(options.outDir, { recursive: true });
 
   const standIn = new AwsStandIn({
@@ -128,7 +145,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const endpoint = await standIn.start();
   const savedEnv = { ...process.env };
   const events: CapturedEvent[] = [];
-  const progress = (text: string, exportName?: string) => options.onProgress?.({ simSeconds: clock.elapsedSeconds, exportName, text });
+  const progress = (text: string, exportName?: string) =>
+    options.onProgress?.({ simSeconds: clock.elapsedSeconds, exportName, text });
   const counts = { stateTransitions: 0, lambdaInvocations: 0, retries: 0 };
   const polls = new Map<string, number>();
 
@@ -160,26 +178,48 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           for (const entry of entries) {
             const detailText = JSON.stringify(entry.Detail);
             const detailType = String(entry.DetailType);
-            if (detailType.length > 128 || String(entry.Source).startsWith('aws.') || Buffer.byteLength(detailText) > 256 * 1024) {
-              throw Object.assign(new Error(`EventBridge refused the entry ${detailType}`), { name: 'EventBridge.FailedEntry' });
+            if (
+              detailType.length > 128 ||
+              String(entry.Source).startsWith('aws.') ||
+              Buffer.byteLength(detailText) > 256 * 1024
+            ) {
+              throw Object.assign(new Error(`EventBridge refused the entry ${detailType}`), {
+                name: 'EventBridge.FailedEntry',
+              });
             }
             const detail = entry.Detail as Record<string, unknown>;
             events.push({
               simSeconds: clock.elapsedSeconds,
-              time: new Date().toISOString(),
-              source: String(entry.Source),
-              detailType,
               eventBusName: String(entry.EventBusName ?? 'default'),
-              detail,
+              event: {
+                version: '0',
+                id: randomUUID(),
+                'detail-type': detailType,
+                source: String(entry.Source),
+                account: LOCAL_ACCOUNT,
+                time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+                region,
+                resources: [],
+                detail,
+              },
             });
-            progress(`event "${detailType}"${detail.outcome ? ` (${detail.outcome})` : detail.status ? ` (${detail.status})` : ''}`, detail.exportName as string | undefined);
+            progress(
+              `event "${detailType}"${detail.outcome ? ` (${detail.outcome})` : detail.status ? ` (${detail.status})` : ''}`,
+              detail.exportName as string | undefined,
+            );
           }
-          return { Entries: entries.map((_, i) => ({ EventId: `local-${events.length}-${i}` })), FailedEntryCount: 0 };
+          return {
+            Entries: entries.map((_, i) => ({ EventId: `local-${events.length}-${i}` })),
+            FailedEntryCount: 0,
+          };
         };
       } else if (LAMBDA_INVOKE.test(resource)) {
         const params = state.Parameters as { FunctionName: string };
         const fn = [...assembly.functions.values()].find((f) => f.arn === params.FunctionName);
-        if (!fn) throw new Error(`State ${stateName} invokes ${params.FunctionName}, which is not a function of the stack`);
+        if (!fn)
+          throw new Error(
+            `State ${stateName} invokes ${params.FunctionName}, which is not a function of the stack`,
+          );
         Object.assign(process.env, fn.environment);
         const handler = loadHandler(fn);
         handlers[stateName] = async (input) => {
@@ -190,14 +230,25 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           counts.lambdaInvocations++;
           clock.taskStarted();
           try {
-            const result = await handler(payload, { functionName: fn.logicalId, awsRequestId: `local-${counts.lambdaInvocations}`, getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000 });
+            const result = await handler(payload, {
+              functionName: fn.logicalId,
+              awsRequestId: `local-${counts.lambdaInvocations}`,
+              getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000,
+            });
             reportTask(stateName, result, exportName);
-            return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: JSON.parse(JSON.stringify(result ?? null)) };
+            return {
+              StatusCode: 200,
+              ExecutedVersion: '$LATEST',
+              Payload: JSON.parse(JSON.stringify(result ?? null)),
+            };
           } catch (err) {
             const e = err as Error;
             progress(`${stateName}: ${e.name}: ${e.message}`, exportName);
             // As in AWS: the error name is the errorType, the cause is Lambda's error JSON.
-            throw Object.assign(new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] })), { name: e.name });
+            throw Object.assign(
+              new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] })),
+              { name: e.name },
+            );
           } finally {
             clock.taskEnded();
           }
@@ -208,13 +259,28 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     }
 
     function reportTask(stateName: string, result: unknown, exportName?: string) {
-      const r = result as { tracking?: { polls: number; serviceStatus?: string; waitSeconds: number; outcome: string; adopted?: boolean }; exports?: { name: string }[] };
+      const r = result as {
+        tracking?: {
+          polls: number;
+          serviceStatus?: string;
+          waitSeconds: number;
+          outcome: string;
+          adopted?: boolean;
+        };
+        exports?: { name: string }[];
+      };
       if (stateName.startsWith('Get ') && r.tracking) {
         polls.set(exportName ?? '', r.tracking.polls);
-        const next = r.tracking.outcome === 'RUNNING' ? `, next check in ${r.tracking.waitSeconds} s` : ` -> ${r.tracking.outcome}`;
+        const next =
+          r.tracking.outcome === 'RUNNING'
+            ? `, next check in ${r.tracking.waitSeconds} s`
+            : ` -> ${r.tracking.outcome}`;
         progress(`check ${r.tracking.polls}: ${r.tracking.serviceStatus}${next}`, exportName);
       } else if (stateName.startsWith('Start ') && r.tracking) {
-        progress(`${r.tracking.adopted ? 'adopted the job started earlier' : 'job started'}, first check in ${r.tracking.waitSeconds} s`, exportName);
+        progress(
+          `${r.tracking.adopted ? 'adopted the job started earlier' : 'job started'}, first check in ${r.tracking.waitSeconds} s`,
+          exportName,
+        );
       } else if (stateName === 'Prepare Run' && r.exports) {
         progress(`run prepared: ${r.exports.length} export(s): ${r.exports.map((e) => e.name).join(', ')}`);
       }
@@ -228,7 +294,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     progress(`execution ${executionName} started`);
     const execution = machine.run(options.input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
-      context: { Execution: { Id: executionArn, Name: executionName, StartTime: startIso, RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local` } },
+      context: {
+        Execution: {
+          Id: executionArn,
+          Name: executionName,
+          StartTime: startIso,
+          RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+        },
+      },
     });
     const drained = (async () => {
       for await (const ev of execution.eventLogs) {
@@ -254,11 +327,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     }
     progress(`execution ${outcome.ok ? 'SUCCEEDED' : `FAILED (${error?.error}: ${error?.cause})`}`);
 
-    const exportEvents = events.filter((e) => typeof e.detail.exportName === 'string');
-    const names = [...new Set([...exportEvents.map((e) => e.detail.exportName as string)])];
+    const exportEvents = events.map((e) => e.event.detail).filter((d) => typeof d.exportName === 'string');
+    const names = [...new Set(exportEvents.map((d) => d.exportName as string))];
     const exports: ExportReport[] = names.map((name) => {
-      const mine = exportEvents.filter((e) => e.detail.exportName === name);
-      const last = mine[mine.length - 1].detail;
+      const mine = exportEvents.filter((d) => d.exportName === name);
+      const last = mine[mine.length - 1];
       return {
         name,
         type: String(last.exportType),

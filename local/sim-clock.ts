@@ -7,7 +7,9 @@
  * event loop has been quiet. While a Lambda task is in flight (it may be sleeping in an SDK retry delay,
  * itself a fake timer) the clock waits for a longer quiet spell before it moves.
  */
-import FakeTimers, { type InstalledClock } from '@sinonjs/fake-timers';
+import FakeTimers from '@sinonjs/fake-timers';
+
+type InstalledClock = ReturnType<typeof FakeTimers.install>;
 
 const realSetImmediate = setImmediate;
 const realSetTimeout = setTimeout;
@@ -30,7 +32,9 @@ export class SimClock {
   }
 
   install(): void {
-    this.clock = FakeTimers.install({ now: this.startMs, toFake: ['setTimeout', 'clearTimeout', 'Date'],
+    this.clock = FakeTimers.install({
+      now: this.startMs,
+      toFake: ['setTimeout', 'clearTimeout', 'Date'],
       shouldClearNativeTimers: true,
     });
   }
@@ -92,7 +96,9 @@ export class SimClock {
       }
       quietTurns++;
       const quiet =
-        this.tasksInFlight === 0 ? quietTurns >= QUIET_TURNS_IDLE : performance.now() - quietSince >= QUIET_MS_BUSY;
+        this.tasksInFlight === 0
+          ? quietTurns >= QUIET_TURNS_IDLE
+          : performance.now() - quietSince >= QUIET_MS_BUSY;
       if (quiet && this.clock && this.clock.countTimers() > 0) {
         this.clock.next();
         jumps++;

@@ -16,6 +16,11 @@ import { requireExport, type GlueTask } from '../shared/task-state';
 import type { ExportState } from '../shared/types';
 
 const glue = new GlueClient({});
+/**
+ * StartExportLabelsTaskRun is not idempotent: an SDK retry after a lost response would start a second task
+ * run. This client never retries; the state machine retries the whole task, which looks up first.
+ */
+const glueStartOnce = new GlueClient({ maxAttempts: 1 });
 
 /** Task runs started this long before the execution are not considered (clock skew margin). */
 const LOOKBACK_MS = 5 * 60 * 1000;
@@ -62,7 +67,7 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
       status: existing?.Status,
     });
   } else {
-    const started = await glue
+    const started = await glueStartOnce
       .send(
         new StartExportLabelsTaskRunCommand({
           TransformId: task.transformId,

@@ -1,0 +1,160 @@
+/**
+ * Named situations for the local run, built from the exports the assembly was synthesized with: the first
+ * configured Glue export and the first configured Personalize export are the ones that misbehave.
+ */
+import type { FaultRule, JobFate, World } from './aws-stand-in';
+
+export interface ScenarioPlan {
+  readonly description: string;
+  readonly world: World;
+  readonly fates?: Record<string, JobFate>;
+  readonly faults?: FaultRule[];
+  /** Execution input to use when the user gives none. */
+  readonly input?: unknown;
+}
+
+export interface ScenarioContext {
+  readonly configured: readonly Record<string, string>[];
+  readonly glueJobSeconds: number;
+  readonly personalizeJobSeconds: number;
+}
+
+type Build = (
+  ctx: ScenarioContext,
+  world: World,
+  glue?: Record<string, string>,
+  personalize?: Record<string, string>,
+) => Omit<ScenarioPlan, 'world'> & { world?: World };
+
+const SCENARIOS: Record<string, Build> = {
+  happy: () => ({ description: 'Every configured export succeeds after several status checks.' }),
+
+  'job-fails': (_c, _w, glue, personalize) => ({
+    description:
+      'The Glue task run ends FAILED (or, without Glue exports, the Personalize job ends CREATE FAILED); the others succeed.',
+    fates: glue
+      ? {
+          [glue.transformId]: {
+            kind: 'fail',
+            message: 'Labeling file has no labeled records for transform.',
+          },
+        }
+      : personalize
+        ? {
+            [personalize.datasetArn]: {
+              kind: 'fail',
+              message: 'Access Denied: the role cannot write to the output path.',
+            },
+          }
+        : {},
+  }),
+
+  'personalize-fails': (_c, _w, _g, personalize) => ({
+    description: 'The Personalize export job ends CREATE FAILED with a failureReason; the others succeed.',
+    fates: personalize
+      ? {
+          [personalize.datasetArn]: {
+            kind: 'fail',
+            message: 'Insufficient privileges for accessing data in S3.',
+          },
+        }
+      : {},
+  }),
+
+  'glue-stopped': (_c, _w, glue) => ({
+    description: 'The Glue task run is stopped by someone (STOPPED); the export fails, the others succeed.',
+    fates: glue ? { [glue.transformId]: { kind: 'stop' } } : {},
+  }),
+
+  'stuck-job': (_c, _w, _g, personalize) => ({
+    description:
+      'The Personalize job never finishes: the export ends TIMED_OUT at its time limit; the others succeed.',
+    fates: personalize ? { [personalize.datasetArn]: { kind: 'never-finish' } } : {},
+  }),
+
+  throttling: () => ({
+    description:
+      "Bursts of throttling on every status call, longer than the SDK's own three attempts: the state machine retries, all succeed.",
+    faults: [
+      { operation: 'GetMLTaskRun', error: 'ThrottlingException', count: 7 },
+      { operation: 'DescribeDatasetExportJob', error: 'ThrottlingException', count: 7 },
+    ],
+  }),
+
+  'service-errors': () => ({
+    description:
+      'The services answer 5xx to the first start calls: the starts are retried and each export starts exactly one job.',
+    faults: [
+      { operation: 'StartExportLabelsTaskRun', error: 'InternalServiceException', count: 2 },
+      { operation: 'GetMLTaskRuns', error: 'ServiceUnavailable', count: 4 },
+      { operation: 'CreateDatasetExportJob', error: 'InternalServiceException', count: 4 },
+    ],
+  }),
+
+  'lost-start-response': () => ({
+    description:
+      'Each start call creates its job but the response is lost (500): the retried start adopts the job instead of starting another.',
+    faults: [
+      {
+        operation: 'StartExportLabelsTaskRun',
+        error: 'InternalServiceException',
+        count: 1,
+        afterEffect: true,
+      },
+      { operation: 'CreateDatasetExportJob', error: 'InternalServiceException', count: 1, afterEffect: true },
+    ],
+  }),
+
+  'unknown-transform': (_c, world, glue) => ({
+    description:
+      "The Glue transform does not exist (EntityNotFoundException): that export fails at once with the service's message.",
+    world: { ...world, transforms: world.transforms.filter((t) => t !== glue?.transformId) },
+  }),
+
+  'unknown-dataset': (_c, world, _g, personalize) => ({
+    description:
+      'The Personalize dataset does not exist (ResourceNotFoundException): that export fails at once.',
+    world: { ...world, datasets: world.datasets.filter((d) => d !== personalize?.datasetArn) },
+  }),
+
+  'access-denied': () => ({
+    description:
+      'The deployment may not create export jobs (AccessDeniedException): the Personalize export fails at once, no retries.',
+    faults: [{ operation: 'CreateDatasetExportJob', error: 'AccessDeniedException', count: 100 }],
+  }),
+
+  'bad-input': () => ({
+    description:
+      'An operator pastes input with bad fields: the run is rejected with one error naming each field, and no job starts.',
+    input: {
+      exports: [
+        { type: 'glue', name: 'nightly labels', transformId: '', outputS3Prefix: 'https://bucket/labels' },
+      ],
+      dryRun: true,
+    },
+  }),
+};
+
+export const SCENARIO_NAMES = Object.keys(SCENARIOS);
+
+export function describeScenarios(): string {
+  return SCENARIO_NAMES.map(
+    (name) =>
+      `  ${name.padEnd(20)} ${SCENARIOS[name]({ configured: [], glueJobSeconds: 0, personalizeJobSeconds: 0 }, { transforms: [], datasets: [], glueJobSeconds: 0, personalizeJobSeconds: 0 }).description}`,
+  ).join('\n');
+}
+
+export function buildScenario(name: string, ctx: ScenarioContext): ScenarioPlan {
+  const build = SCENARIOS[name];
+  if (!build) throw new Error(`Unknown scenario "${name}": expected one of ${SCENARIO_NAMES.join(', ')}`);
+  const world: World = {
+    transforms: ctx.configured.filter((e) => e.type === 'glue').map((e) => e.transformId),
+    datasets: ctx.configured.filter((e) => e.type === 'personalize').map((e) => e.datasetArn),
+    glueJobSeconds: ctx.glueJobSeconds,
+    personalizeJobSeconds: ctx.personalizeJobSeconds,
+  };
+  const glue = ctx.configured.find((e) => e.type === 'glue');
+  const personalize = ctx.configured.find((e) => e.type === 'personalize');
+  const plan = build(ctx, world, glue, personalize);
+  return { ...plan, world: plan.world ?? world };
+}
