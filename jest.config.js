@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   // aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); Node 20 gets a polyfill.
-  setupFiles: ['<rootDir>/local/polyfill.cjs'],
+  setupFiles: ['<rootDir>/local/polyfill.cjs', '<rootDir>/test/setup-env.cjs'],
   testTimeout: 120000,
 };

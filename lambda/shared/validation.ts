@@ -72,7 +72,7 @@ export function rejectUnknownFields(
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
       problems.push({
-        field: `${field}.${key}`,
+        field: /^[A-Za-z_$][\w$]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`,
         value: obj[key],
         expected: `no such field (allowed: ${allowed.join(', ')})`,
       });

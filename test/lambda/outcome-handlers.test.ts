@@ -1,0 +1,226 @@
+import { finalizeExport } from '../../lambda/finalize-export';
+import { summarizeRun } from '../../lambda/summarize-run';
+import { glueState, JOB_ARN, JOB_NAME, personalizeState, run, tracking } from './fixtures';
+
+const NOW = Date.parse('2026-11-22T04:00:00Z');
+const execution = { name: run.executionName, arn: run.executionArn, startTime: run.startTime };
+
+describe('finalizeExport', () => {
+  it('describes a success with identifiers, times, checks and the output path', () => {
+    const state = {
+      ...glueState,
+      tracking: tracking(
+        { taskRunId: 'run-abc' },
+        {
+          outcome: 'SUCCEEDED',
+          polls: 5,
+          serviceStatus: 'SUCCEEDED',
+          jobStartedAt: '2026-11-22T03:00:05.000Z',
+          jobCompletedAt: '2026-11-22T03:10:05.000Z',
+        },
+      ),
+    };
+    expect(finalizeExport(state, NOW)).toEqual({
+      result: { name: 'labels', type: 'glue', outcome: 'SUCCEEDED' },
+      event: {
+        detailType: 'ML Export Succeeded',
+        detail: {
+          exportName: 'labels',
+          exportType: 'glue',
+          outcome: 'SUCCEEDED',
+          outputS3Path: 's3://b/l/2026-11-22/run-1/',
+          transformId: 'tfm-1',
+          taskRunId: 'run-abc',
+          serviceStatus: 'SUCCEEDED',
+          startedAt: '2026-11-22T03:00:05.000Z',
+          completedAt: '2026-11-22T03:10:05.000Z',
+          durationSeconds: 600,
+          pollCount: 5,
+          adoptedExistingJob: false,
+          executionName: 'run-1',
+          executionArn: run.executionArn,
+        },
+      },
+    });
+  });
+
+  it('carries the service failure text of a failed job', () => {
+    const state = {
+      ...personalizeState,
+      tracking: tracking(
+        { datasetExportJobArn: JOB_ARN, jobName: JOB_NAME },
+        { outcome: 'FAILED', serviceStatus: 'CREATE FAILED', serviceError: 'Access denied' },
+      ),
+    };
+    const { event } = finalizeExport(state, NOW);
+    expect(event.detailType).toBe('ML Export Failed');
+    expect(event.detail).toMatchObject({
+      datasetArn: personalizeState.export.type === 'personalize' ? personalizeState.export.datasetArn : '',
+      datasetExportJobArn: JOB_ARN,
+      jobName: JOB_NAME,
+      ingestionMode: 'BULK',
+      error: { type: 'ExportJobFailed', message: 'Access denied' },
+    });
+  });
+
+  it('says how long a timed-out export waited', () => {
+    const state = {
+      ...glueState,
+      tracking: tracking(
+        { taskRunId: 'r' },
+        { outcome: 'TIMED_OUT', serviceStatus: 'RUNNING', polls: 17, deadline: '2026-11-22T04:00:05.000Z' },
+      ),
+    };
+    const { event, result } = finalizeExport(state, NOW);
+    expect(result.outcome).toBe('TIMED_OUT');
+    expect(event.detailType).toBe('ML Export Timed Out');
+    expect(event.detail.error).toEqual({
+      type: 'ExportTimedOut',
+      message:
+        'the job was still RUNNING at 2026-11-22T04:00:05.000Z, 3600 s after the export started (17 status checks); the workflow stopped waiting',
+    });
+  });
+
+  it('reads the message of an error caught from a Lambda task', () => {
+    const cause = JSON.stringify({
+      errorType: 'PermanentServiceError',
+      errorMessage: 'Glue StartExportLabelsTaskRun for transform tfm-1 failed: EntityNotFoundException: nope',
+      trace: [],
+    });
+    const { event } = finalizeExport(
+      { ...glueState, error: { Error: 'PermanentServiceError', Cause: cause } },
+      NOW,
+    );
+    expect(event.detail).toMatchObject({
+      outcome: 'FAILED',
+      pollCount: 0,
+      completedAt: '2026-11-22T04:00:00.000Z',
+      error: {
+        type: 'PermanentServiceError',
+        message: 'Glue StartExportLabelsTaskRun for transform tfm-1 failed: EntityNotFoundException: nope',
+      },
+    });
+    expect(event.detail).not.toHaveProperty('taskRunId');
+  });
+
+  it('keeps a plain-text cause (States.Timeout) and the job ids known before the error', () => {
+    const { event } = finalizeExport(
+      {
+        ...glueState,
+        tracking: tracking({ taskRunId: 'r' }),
+        error: { Error: 'States.Timeout', Cause: 'Task timed out' },
+      },
+      NOW,
+    );
+    expect(event.detail).toMatchObject({
+      taskRunId: 'r',
+      error: { type: 'States.Timeout', message: 'Task timed out' },
+    });
+  });
+
+  it('never reports an export without an outcome as a success', () => {
+    expect(finalizeExport({ ...glueState, tracking: tracking({ taskRunId: 'r' }) }, NOW).result.outcome).toBe(
+      'FAILED',
+    );
+  });
+});
+
+describe('summarizeRun', () => {
+  it('succeeds only when every export succeeded', () => {
+    const summary = summarizeRun(
+      { execution, results: [{ name: 'a', type: 'glue', outcome: 'SUCCEEDED' }] },
+      NOW,
+    );
+    expect(summary.succeeded).toBe(true);
+    expect(summary.event).toEqual({
+      detailType: 'ML Export Run Completed',
+      detail: expect.objectContaining({
+        status: 'SUCCEEDED',
+        exportCount: 1,
+        succeeded: 1,
+        failed: 0,
+        timedOut: 0,
+        durationSeconds: 3600,
+      }),
+    });
+  });
+
+  it('counts failures and timeouts and says which exports for the Fail state', () => {
+    const summary = summarizeRun(
+      {
+        execution,
+        results: [
+          { name: 'a', type: 'glue', outcome: 'SUCCEEDED' },
+          { name: 'b', type: 'personalize', outcome: 'FAILED' },
+          { name: 'c', type: 'personalize', outcome: 'TIMED_OUT' },
+        ],
+      },
+      NOW,
+    );
+    expect(summary.succeeded).toBe(false);
+    expect(summary.event.detail).toMatchObject({
+      status: 'FAILED',
+      exportCount: 3,
+      succeeded: 1,
+      failed: 1,
+      timedOut: 1,
+      failedExports: ['b'],
+      timedOutExports: ['c'],
+    });
+    expect(summary.failure).toEqual({
+      error: 'ExportsDidNotSucceed',
+      cause:
+        '2 of 3 exports did not succeed; failed: b; timed out: c. Each export emitted its own event with the reason.',
+    });
+  });
+
+  it('describes a rejected run with the validation message', () => {
+    const cause = JSON.stringify({
+      errorType: 'InvalidExecutionInput',
+      errorMessage: 'input.x: got 1; expected no such field',
+    });
+    const summary = summarizeRun({ execution, error: { Error: 'InvalidExecutionInput', Cause: cause } }, NOW);
+    expect(summary.event.detailType).toBe('ML Export Run Rejected');
+    expect(summary.event.detail).toMatchObject({
+      status: 'REJECTED',
+      exportCount: 0,
+      error: { type: 'InvalidExecutionInput', message: 'input.x: got 1; expected no such field' },
+    });
+    expect(summary.failure).toEqual({
+      error: 'InvalidExecutionInput',
+      cause: 'The run was rejected before any export started: input.x: got 1; expected no such field',
+    });
+  });
+
+  it('describes a failed export map as a failed run', () => {
+    const summary = summarizeRun(
+      {
+        execution,
+        phase: 'exports',
+        error: { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many' },
+      },
+      NOW,
+    );
+    expect(summary.event).toMatchObject({
+      detailType: 'ML Export Run Completed',
+      detail: { status: 'FAILED', error: { message: 'too many' } },
+    });
+  });
+
+  it('lists at most 100 names per outcome but counts all', () => {
+    const results = Array.from({ length: 250 }, (_, i) => ({
+      name: `e${i}`,
+      type: 'glue' as const,
+      outcome: 'FAILED' as const,
+    }));
+    const { detail } = summarizeRun({ execution, results }, NOW).event;
+    expect(detail.failed).toBe(250);
+    expect(detail.failedExports).toHaveLength(100);
+  });
+
+  it('refuses input without results or error', () => {
+    expect(() => summarizeRun({ execution } as never, NOW)).toThrow(
+      expect.objectContaining({ name: 'InvalidTaskState' }),
+    );
+  });
+});

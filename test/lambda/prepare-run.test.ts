@@ -1,0 +1,223 @@
+import fc from 'fast-check';
+import { handler, selectExports, type PrepareRunEvent } from '../../lambda/prepare-run';
+import type { ExportSpec } from '../../lambda/shared/types';
+
+const glue: ExportSpec = {
+  type: 'glue',
+  name: 'labels',
+  transformId: 'tfm-1',
+  outputS3Prefix: 's3://bucket/labels/',
+};
+const personalize: ExportSpec = {
+  type: 'personalize',
+  name: 'interactions',
+  datasetArn: 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS',
+  roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExport',
+  outputS3Prefix: 's3://bucket/personalize/',
+  ingestionMode: 'BULK',
+};
+const configured = [glue, personalize];
+const event = (input: unknown): PrepareRunEvent => ({
+  input,
+  configuredExports: configured,
+  polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 3600 },
+  execution: {
+    name: 'run-1',
+    arn: 'arn:aws:states:us-east-1:1:execution:sm:run-1',
+    startTime: '2026-11-22T03:00:00.000Z',
+  },
+});
+
+describe('prepare-run handler', () => {
+  it('runs every configured export for {} with per-run output paths and job names', async () => {
+    const prepared = await handler(event({}));
+    expect(prepared.run).toMatchObject({ executionName: 'run-1', startTime: '2026-11-22T03:00:00.000Z' });
+    expect(prepared.exports).toEqual([
+      { ...glue, outputS3Path: 's3://bucket/labels/2026-11-22/run-1/' },
+      {
+        ...personalize,
+        outputS3Path: 's3://bucket/personalize/2026-11-22/run-1/',
+        jobName: expect.stringMatching(/^mlx-interactions-run-1-[0-9a-f]{8}$/),
+      },
+    ]);
+  });
+
+  it('selects configured exports by name', async () => {
+    const prepared = await handler(event({ exportNames: ['interactions'] }));
+    expect(prepared.exports.map((e) => e.name)).toEqual(['interactions']);
+  });
+
+  it('accepts explicit exports of configured resources with another prefix and mode', async () => {
+    const prepared = await handler(
+      event({
+        exports: [
+          { ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix: 's3://other/backfill' },
+        ],
+      }),
+    );
+    expect(prepared.exports[0]).toMatchObject({
+      name: 'backfill',
+      ingestionMode: 'ALL',
+      outputS3Path: 's3://other/backfill/2026-11-22/run-1/',
+    });
+  });
+
+  it('refuses an execution without a name: a wiring bug, not bad input', async () => {
+    await expect(handler({ ...event({}), execution: undefined as never })).rejects.toMatchObject({
+      name: 'InvalidTaskState',
+    });
+  });
+});
+
+describe('selectExports rejects bad input with one error naming every field', () => {
+  const rejected = (input: unknown) => {
+    try {
+      selectExports(input, configured);
+    } catch (err) {
+      expect((err as Error).name).toBe('InvalidExecutionInput');
+      return (err as Error).message;
+    }
+    throw new Error('expected the input to be rejected');
+  };
+
+  it('lists each bad field with its value and what is expected', () => {
+    const message = rejected({
+      exports: [{ type: 'glue', name: 'bad name', transformId: '', outputS3Prefix: 'https://x/y' }],
+      extra: 1,
+    });
+    expect(message.split('\n')).toEqual([
+      'input.extra: got 1; expected no such field (allowed: exports, exportNames)',
+      'input.exports[0].name: got "bad name"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
+      'input.exports[0].outputS3Prefix: got "https://x/y"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters',
+      'input.exports[0].transformId: got ""; expected a Glue ML transform id of 1-255 characters without whitespace',
+    ]);
+  });
+
+  it('refuses resources the deployment is not allowed to use', () => {
+    const message = rejected({
+      exports: [
+        {
+          ...personalize,
+          datasetArn: personalize.datasetArn.replace('retail', 'other'),
+          roleArn: 'arn:aws:iam::111122223333:role/Other',
+        },
+      ],
+    });
+    expect(message).toContain(
+      'input.exports[0].datasetArn: got "arn:aws:personalize:us-east-1:111122223333:dataset/other/INTERACTIONS"; expected a dataset this deployment may export',
+    );
+    expect(message).toContain(
+      'input.exports[0].roleArn: got "arn:aws:iam::111122223333:role/Other"; expected a role this deployment may pass',
+    );
+  });
+
+  it.each([
+    [null, 'input: got null; expected a JSON object'],
+    [[], 'input: got []; expected a JSON object'],
+    [
+      { exportNames: ['nope'] },
+      'input.exportNames[0]: got "nope"; expected one of the configured exports: labels, interactions',
+    ],
+    [{ exportNames: [] }, 'input.exportNames: got []; expected a non-empty array of names'],
+    [{ exportNames: ['labels', 'labels'] }, 'input.exportNames[1]: got "labels"; expected each name once'],
+    [{ exports: [] }, 'input.exports: got []; expected at least one export'],
+    [
+      { exports: [glue, glue] },
+      'input.exports[].name: got "labels"; expected export names unique within a run',
+    ],
+    [
+      { exports: [{ ...personalize, ingestionMode: 'SOME' }] },
+      'input.exports[0].ingestionMode: got "SOME"; expected one of BULK, PUT, ALL',
+    ],
+    [
+      { exports: [{ ...personalize, kmsKeyArn: 'key' }] },
+      'input.exports[0].kmsKeyArn: got "key"; expected a KMS key ARN',
+    ],
+    [
+      { exports: [{ ...personalize, roleArn: 'arn:aws-cn:iam::111122223333:role/R' }] },
+      'input.exports[0].roleArn: got "arn:aws-cn:iam::111122223333:role/R"; expected a role in the dataset\'s partition "aws"',
+    ],
+    [
+      { exports: [{ type: 'sagemaker' }] },
+      'input.exports[0].type: got "sagemaker"; expected "glue" or "personalize"',
+    ],
+    [{ exports: glue }, 'input.exports: got {"type":"glue"'],
+    [
+      { exports: [glue], exportNames: ['labels'] },
+      'input: got ["exports","exportNames"]; expected either "exports" or "exportNames", not both',
+    ],
+  ])('%j', (input, expected) => {
+    expect(rejected(input)).toContain(expected);
+  });
+});
+
+describe('run-time validation properties', () => {
+  const name = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/);
+  const prefix = fc.stringMatching(/^s3:\/\/[a-z0-9][a-z0-9-]{1,20}[a-z0-9]\/[a-z0-9/_-]{0,40}$/);
+  const validExport = fc.oneof(
+    fc.record({ type: fc.constant('glue'), name, transformId: fc.constant('tfm-1'), outputS3Prefix: prefix }),
+    fc.record(
+      {
+        type: fc.constant('personalize'),
+        name,
+        datasetArn: fc.constant(personalize.datasetArn),
+        roleArn: fc.constant(personalize.roleArn),
+        outputS3Prefix: prefix,
+        ingestionMode: fc.constantFrom('BULK', 'PUT', 'ALL'),
+      },
+      { requiredKeys: ['type', 'name', 'datasetArn', 'roleArn', 'outputS3Prefix'] },
+    ),
+  );
+
+  it('accepts every valid explicit export list', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(validExport, { minLength: 1, maxLength: 5, selector: (e) => e.name }),
+        (exports) => {
+          const glueCount = exports.filter((e) => e.type === 'glue').length;
+          fc.pre(glueCount <= 1); // a transform is exported at most once per run
+          expect(selectExports({ exports }, configured)).toHaveLength(exports.length);
+        },
+      ),
+    );
+  });
+
+  it('answers any other input with InvalidExecutionInput that names a field, never with another error', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.record({
+            exports: fc.array(
+              fc.dictionary(
+                fc.constantFrom(
+                  'type',
+                  'name',
+                  'transformId',
+                  'outputS3Prefix',
+                  'datasetArn',
+                  'roleArn',
+                  'ingestionMode',
+                  'kmsKeyArn',
+                  'other',
+                ),
+                fc.anything(),
+              ),
+            ),
+          }),
+          fc.record({ exportNames: fc.anything() }),
+        ),
+        (input) => {
+          try {
+            selectExports(input, configured);
+          } catch (err) {
+            expect((err as Error).name).toBe('InvalidExecutionInput');
+            for (const line of (err as Error).message.split('\n'))
+              expect(line).toMatch(/^input(\.[\w$]+|\[\d+\]|\[".*"\]|\[\]\.\w+)*: got .*; expected .+/);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,41 @@
+import { datasetExportJobArn, personalizeJobName, runOutputPath } from '../../../lambda/shared/naming';
+
+const JOB_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/;
+
+describe('personalizeJobName', () => {
+  it('is deterministic, readable and valid for Personalize', () => {
+    const name = personalizeJobName('nightly-2026-11-22', 'interactions');
+    expect(name).toBe(personalizeJobName('nightly-2026-11-22', 'interactions'));
+    expect(name).toMatch(/^mlx-interactions-nightly-2026-11-22-[0-9a-f]{8}$/);
+    expect(name).toMatch(JOB_NAME);
+  });
+
+  it('fits 63 characters and stays distinct when long names are truncated', () => {
+    const execution = `a${'x'.repeat(79)}`;
+    const a = personalizeJobName(execution, 'export-with-a-fairly-long-name-number-1');
+    const b = personalizeJobName(execution, 'export-with-a-fairly-long-name-number-2');
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(b.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+  });
+
+  it('replaces characters Personalize does not allow', () => {
+    expect(personalizeJobName('run:with.dots$', 'e')).toMatch(JOB_NAME);
+  });
+});
+
+describe('runOutputPath', () => {
+  it('puts each run below the prefix by start date and execution name', () => {
+    expect(runOutputPath('s3://b/p/', '2026-11-22T03:00:00.123Z', 'exec-1')).toBe(
+      's3://b/p/2026-11-22/exec-1/',
+    );
+  });
+});
+
+describe('datasetExportJobArn', () => {
+  it('is in the dataset account and region', () => {
+    expect(
+      datasetExportJobArn('arn:aws-cn:personalize:cn-north-1:111122223333:dataset/g/ITEMS', 'mlx-a'),
+    ).toBe('arn:aws-cn:personalize:cn-north-1:111122223333:dataset-export-job/mlx-a');
+  });
+});
