@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -34,7 +35,15 @@ export class ExportFunction extends NodejsFunction {
       encryptionKey: props.logEncryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role, allowed to write to its own log group only (no AWSLambdaBasicExecutionRole, which
+    // may write to every log group of the account).
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.handlerDir} handler of ml-exports`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
+      role,
       entry: path.join(__dirname, '..', 'lambda', props.handlerDir, 'index.ts'),
       handler: 'handler',
       description: props.description,
@@ -57,6 +66,11 @@ export class ExportFunction extends NodejsFunction {
         // Bundle the pinned SDK clients rather than use the runtime's copy, so what runs is what was tested.
         externalModules: [],
       },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions',
     });
   }
 }

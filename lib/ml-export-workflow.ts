@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type CfnPolicy, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -27,6 +27,8 @@ import {
   type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+// The same rendering cdk-nag uses for finding ids, so each acknowledgement names exactly one resource.
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
 import { maxPolls } from '../lambda/shared/polling';
@@ -221,6 +223,34 @@ export class MlExportWorkflow extends Construct {
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
 
+    Validations.of(this.stateMachine).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'CloudWatch Logs vended-log delivery and X-Ray tracing actions support no resource-level permissions',
+      },
+      // LambdaInvoke grants each function and its versions (`<arn>:*`); the functions are this construct's own.
+      ...Object.values(this.functions).map((fn) => ({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((fn.node.defaultChild as CfnFunction).logicalId)}.Arn>:*]`,
+        reason: 'Invoking the versions of a function this workflow owns',
+      })),
+    );
+
+    // Distributed Map: the state machine starts, describes, stops and redrives its own child executions.
+    const mapPolicy = this.stateMachine.node.findChild('DistributedMapPolicy').node.defaultChild as CfnPolicy;
+    const statements = Stack.of(this).resolve(mapPolicy.policyDocument).Statement as { Resource: unknown }[];
+    Validations.of(mapPolicy).acknowledge(
+      ...statements
+        .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+        .map((resource) => flattenCfnReference(resource) as string)
+        .filter((resource) => resource.includes('*'))
+        .map((resource) => ({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason:
+            "The Distributed Map manages this state machine's own child executions, whose names are generated",
+        })),
+    );
+
     if (props.schedule) {
       this.schedule = new Schedule(this, 'Schedule', {
         schedule: props.schedule,
@@ -285,6 +315,14 @@ export class MlExportWorkflow extends Construct {
       fns.getPersonalize.addToRolePolicy(
         new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
       );
+      for (const fn of [fns.startPersonalize, fns.getPersonalize]) {
+        Validations.of(fn.role!).acknowledge(
+          ...exportJobArns.map((arn) => ({
+            id: `AwsSolutions-IAM5[Resource::${arn}]`,
+            reason: `Export job names are made per run; the ARN is scoped to this app's "${JOB_NAME_PREFIX}" job names in the dataset's account and region`,
+          })),
+        );
+      }
     }
   }
 

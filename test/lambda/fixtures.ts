@@ -1,5 +1,12 @@
 /** Shared test state: one Glue and one Personalize export of run "run-1". */
-import type { ExportState, PollingSettings, RunContext } from '../../lambda/shared/types';
+import type {
+  ExportState,
+  GlueJobRef,
+  PersonalizeJobRef,
+  PollingSettings,
+  RunContext,
+  Tracking,
+} from '../../lambda/shared/types';
 
 export const polling: PollingSettings = {
   initialWaitSeconds: 30,
@@ -54,13 +61,16 @@ export function serviceError(
   });
 }
 
-export const tracking = (job: Record<string, string>, overrides: Record<string, unknown> = {}) => ({
+export const tracking = (
+  job: GlueJobRef | PersonalizeJobRef,
+  overrides: Partial<Tracking> = {},
+): Tracking => ({
   job,
   adopted: false,
   trackingStartedAt: '2026-11-22T03:00:05.000Z',
   deadline: '2099-01-01T00:00:00.000Z',
   polls: 2,
   waitSeconds: 120,
-  outcome: 'RUNNING' as const,
+  outcome: 'RUNNING',
   ...overrides,
 });

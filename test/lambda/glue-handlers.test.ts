@@ -119,7 +119,7 @@ describe('observeGlueTaskRun', () => {
     ['STOPPED', 'FAILED'],
     ['SOMETHING_NEW', 'FAILED'],
   ] as const)('%s -> %s', (Status, outcome) => {
-    expect(observeGlueTaskRun({ Status }).outcome).toBe(outcome);
+    expect(observeGlueTaskRun({ Status: Status as never }).outcome).toBe(outcome);
   });
 
   it('carries the ErrorString of a failed run and the service times', () => {
