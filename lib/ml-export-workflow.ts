@@ -152,15 +152,9 @@ export class MlExportWorkflow extends Construct {
       maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
     };
     const maxConcurrency = props.maxConcurrency ?? 10;
-    const exports = validateProps(
-      props,
-      this.eventSource,
-      this.polling,
-      maxConcurrency,
-      Stack.of(this).region,
-    );
-    const glueExports = exports.filter((e): e is GlueExportSpec => e.type === 'glue');
-    const personalizeExports = exports.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
+    const specs = validateProps(props, this.eventSource, this.polling, maxConcurrency, Stack.of(this).region);
+    const glueExports = specs.filter((e): e is GlueExportSpec => e.type === 'glue');
+    const personalizeExports = specs.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     const fn = (handlerDir: string, description: string) =>
@@ -197,7 +191,7 @@ export class MlExportWorkflow extends Construct {
       getPersonalize,
     });
 
-    const definition = this.buildDefinition(exports, maxConcurrency, props.eventBus, {
+    const definition = this.buildDefinition(specs, maxConcurrency, props.eventBus, {
       prepareRun,
       startGlue,
       getGlue,
@@ -327,7 +321,7 @@ export class MlExportWorkflow extends Construct {
   }
 
   private buildDefinition(
-    exports: ExportSpec[],
+    specs: ExportSpec[],
     maxConcurrency: number,
     eventBus: IEventBus | undefined,
     fns: Record<
@@ -422,7 +416,7 @@ export class MlExportWorkflow extends Construct {
     const prepare = invoke(this, 'Prepare Run', fns.prepareRun, 'Validates the input and lists the exports', {
       payload: TaskInput.fromObject({
         'input.$': '$',
-        configuredExports: exports,
+        configuredExports: specs,
         polling: this.polling,
         execution,
       }),
@@ -537,12 +531,12 @@ function validateProps(
     ...(props.glueExports ?? []).map((e) => ({ type: 'glue', ...e })),
     ...(props.personalizeExports ?? []).map((e) => ({ type: 'personalize', ...e })),
   ];
-  const exports = validateExportList(raw, 'exports', problems);
+  const specs = validateExportList(raw, 'exports', problems);
   if (raw.length === 0) {
     problems.push({ field: 'exports', value: [], expected: 'at least one Glue or Personalize export' });
   }
   if (!Token.isUnresolved(region)) {
-    exports.forEach((e) => {
+    specs.forEach((e) => {
       if (e.type === 'personalize' && arnRegion(e.datasetArn) !== region) {
         problems.push({
           field: `exports.${e.name}.datasetArn`,
@@ -587,7 +581,7 @@ function validateProps(
   if (problems.length > 0) {
     throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
   }
-  return exports;
+  return specs;
 }
 
 function unique(values: string[]): string[] {

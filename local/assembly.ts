@@ -68,21 +68,30 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
       timeoutSeconds: Number(res.Properties?.Timeout ?? 3),
     });
   }
-  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1)
-    throw new Error(`Expected one state machine in ${stackName}, found ${machines.length}`);
-  const [smId, sm] = machines[0];
-  const resolve = (value: unknown): unknown => resolveIntrinsics(value, region, resources);
-  const definitionString = resolve(sm.Properties?.DefinitionString);
-  if (typeof definitionString !== 'string') throw new Error('The state machine has no DefinitionString');
+  const { logicalId, definition } = definitionFromTemplate(template, region);
   return {
     stackName,
     region,
-    definition: JSON.parse(definitionString) as Record<string, unknown>,
-    stateMachineArn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${smId}`,
+    definition,
+    stateMachineArn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`,
     functions,
     template,
   };
+}
+
+/** The template's one state machine definition as plain ASL, intrinsics replaced by local placeholders. */
+export function definitionFromTemplate(
+  template: { Resources: Record<string, CfnResource> },
+  region: string,
+): { logicalId: string; definition: Record<string, unknown> } {
+  const resources = template.Resources;
+  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1)
+    throw new Error(`Expected one state machine in the template, found ${machines.length}`);
+  const [logicalId, sm] = machines[0];
+  const definitionString = resolveIntrinsics(sm.Properties?.DefinitionString, region, resources);
+  if (typeof definitionString !== 'string') throw new Error('The state machine has no DefinitionString');
+  return { logicalId, definition: JSON.parse(definitionString) as Record<string, unknown> };
 }
 
 /** Resolves the intrinsics CDK puts in a definition (Fn::Join, Ref, Fn::GetAtt) to local placeholders. */
@@ -102,9 +111,7 @@ function resolveIntrinsics(value: unknown, region: string, resources: Record<str
       'AWS::AccountId': LOCAL_ACCOUNT,
       'AWS::URLSuffix': 'amazonaws.com',
     };
-    if (pseudo[ref]) return pseudo[ref];
-    if (resources[ref]?.Type === 'AWS::Events::EventBus') return ref;
-    return ref;
+    return pseudo[ref] ?? ref;
   }
   if ('Fn::GetAtt' in obj) {
     const [id, attr] = obj['Fn::GetAtt'] as [string, string];

@@ -329,7 +329,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 
     const exportEvents = events.map((e) => e.event.detail).filter((d) => typeof d.exportName === 'string');
     const names = [...new Set(exportEvents.map((d) => d.exportName as string))];
-    const exports: ExportReport[] = names.map((name) => {
+    const reports: ExportReport[] = names.map((name) => {
       const mine = exportEvents.filter((d) => d.exportName === name);
       const last = mine[mine.length - 1];
       return {
@@ -352,7 +352,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       ...(outcome.ok ? { output: outcome.output } : {}),
       simulatedSeconds,
       events,
-      exports,
+      exports: reports,
       counts: {
         ...counts,
         glueTaskRunsStarted: standIn.glueRuns.length,

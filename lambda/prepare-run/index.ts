@@ -159,10 +159,10 @@ export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
     startTime: execution.startTime,
     polling: event.polling,
   };
-  const exports = selectExports(event.input, event.configuredExports).map((spec) => toExportTask(spec, run));
+  const tasks = selectExports(event.input, event.configuredExports).map((spec) => toExportTask(spec, run));
   logger.info('Run prepared', {
     executionName: run.executionName,
-    exports: exports.map((e) => `${e.type}:${e.name}`),
+    exports: tasks.map((e) => `${e.type}:${e.name}`),
   });
-  return { run, exports };
+  return { run, exports: tasks };
 };

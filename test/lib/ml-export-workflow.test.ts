@@ -1,0 +1,560 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import validator from 'asl-validator';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildApp } from '../../lib/app';
+import { configToProps } from '../../lib/config';
+import {
+  HISTORY_EVENT_BUDGET,
+  HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
+  HISTORY_EVENTS_PER_POLL,
+  worstCaseExportHistoryEvents,
+} from '../../lib/ml-export-workflow';
+import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { maxPolls } from '../../lambda/shared/polling';
+import { POLLING_LIMITS } from '../../lambda/shared/validation';
+import { definitionFromTemplate } from '../../local/assembly';
+
+const example = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../../config/example.json'), 'utf8'),
+) as Record<string, unknown>;
+const TRANSFORM_ID = 'tfm-0123456789abcdef0123456789abcdef';
+const DATASET_ARN = 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS';
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/PersonalizeExportRole';
+
+/** Lambda bundling is skipped: these tests read the template, not the code. */
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+function synth(config: unknown, env = { region: 'us-east-1', account: '111122223333' }) {
+  const stack = new MlExportsStack(newApp(), 'Test', { config, configSource: 'test', env });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+type State = Record<string, unknown> & { Type: string };
+function allStates(definition: Record<string, unknown>): Record<string, State> {
+  const out: Record<string, State> = {};
+  const visit = (states: Record<string, State>) => {
+    for (const [name, state] of Object.entries(states)) {
+      out[name] = state;
+      const nested = state.ItemProcessor as { States: Record<string, State> } | undefined;
+      if (nested) visit(nested.States);
+    }
+  };
+  visit(definition.States as Record<string, State>);
+  return out;
+}
+
+describe('the example configuration', () => {
+  const { stack, template } = synth(example);
+  const { definition } = definitionFromTemplate(template.toJSON() as never, 'us-east-1');
+  const states = allStates(definition);
+
+  it('synthesizes with zero unacknowledged cdk-nag AwsSolutions findings', () => {
+    const app = newApp();
+    buildApp(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('defines a Standard state machine with tracing and full logging to a vended log group with retention', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
+      RetentionInDays: 30,
+    });
+  });
+
+  it('is a valid ASL definition bounded in time', () => {
+    const { isValid, errors } = validator(structuredClone(definition) as never);
+    expect(errors).toEqual([]);
+    expect(isValid).toBe(true);
+    // A backstop: the export's own limit (12 h) plus two days.
+    expect(definition.TimeoutSeconds).toBe(43_200 + 2 * 86_400);
+  });
+
+  it('has seven arm64 Node.js 24 functions with tracing, a timeout and their own log groups', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(7);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: 30,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
+    expect(
+      Object.keys(template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } })),
+    ).toHaveLength(8);
+  });
+
+  it('runs each export in a child execution of a Distributed Map with bounded concurrency', () => {
+    expect(states['Export Each']).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.exports',
+      MaxConcurrency: 10,
+      ItemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+      Catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Describe Failed Run' })],
+    });
+  });
+
+  it('polls with a Wait whose seconds come from the status task, in a loop of three states', () => {
+    for (const kind of ['Glue', 'Personalize']) {
+      expect(states[`Wait For ${kind} Export`]).toMatchObject({
+        Type: 'Wait',
+        SecondsPath: '$.tracking.waitSeconds',
+        Next: `Get ${kind} Export Status`,
+      });
+      expect(states[`Get ${kind} Export Status`]).toMatchObject({
+        Type: 'Task',
+        Next: `${kind} Export Done?`,
+      });
+      expect(states[`${kind} Export Done?`]).toMatchObject({
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.tracking.outcome', StringEquals: 'RUNNING', Next: `Wait For ${kind} Export` },
+        ],
+        Default: 'Finalize Export',
+      });
+    }
+  });
+
+  it('retries transient errors with full jitter and a cap, including Lambda throttling, and catches the rest', () => {
+    const lambdaTasks = Object.entries(states).filter(([, s]) =>
+      String(s.Resource).includes(':states:::lambda:invoke'),
+    );
+    expect(lambdaTasks).toHaveLength(9);
+    for (const [, task] of lambdaTasks) {
+      expect(task.Retry).toEqual([
+        expect.objectContaining({
+          ErrorEquals: expect.arrayContaining([
+            'Lambda.TooManyRequestsException',
+            'Lambda.ServiceException',
+            'Lambda.Unknown',
+          ]),
+          JitterStrategy: 'FULL',
+          MaxDelaySeconds: 30,
+        }),
+        expect.objectContaining({
+          ErrorEquals: ['TransientServiceError'],
+          JitterStrategy: 'FULL',
+          MaxDelaySeconds: 120,
+          MaxAttempts: 6,
+        }),
+      ]);
+      expect(task.TimeoutSeconds).toBe(120);
+    }
+    for (const name of [
+      'Start Glue Export',
+      'Get Glue Export Status',
+      'Start Personalize Export',
+      'Get Personalize Export Status',
+    ]) {
+      expect(states[name].Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Finalize Export' },
+      ]);
+    }
+    expect(states['Prepare Run'].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Describe Rejected Run' },
+    ]);
+  });
+
+  it('emits events natively with putEvents on the default bus, from the event built by the handlers', () => {
+    for (const name of ['Emit Export Event', 'Emit Run Event']) {
+      expect(states[name]).toMatchObject({
+        Resource: 'arn:aws:states:::events:putEvents',
+        Parameters: {
+          Entries: [
+            { 'Detail.$': '$.event.detail', 'DetailType.$': '$.event.detailType', Source: 'ml-exports' },
+          ],
+        },
+        ResultPath: null,
+      });
+      expect((states[name].Parameters as { Entries: object[] }).Entries[0]).not.toHaveProperty(
+        'EventBusName',
+      );
+    }
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'events:PutEvents',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:111122223333:event-bus/default'],
+              ],
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('passes the configured exports and polling settings to the Prepare Run task', () => {
+    expect((states['Prepare Run'].Parameters as { Payload: Record<string, unknown> }).Payload).toEqual({
+      'input.$': '$',
+      configuredExports: [
+        {
+          type: 'glue',
+          name: 'customer-matches',
+          transformId: TRANSFORM_ID,
+          outputS3Prefix: 's3://example-ml-exports/glue-labels/customer-matches/',
+        },
+        {
+          type: 'personalize',
+          name: 'interactions',
+          datasetArn: DATASET_ARN,
+          roleArn: ROLE_ARN,
+          outputS3Prefix: 's3://example-ml-exports/personalize/interactions/',
+          ingestionMode: 'BULK',
+        },
+      ],
+      polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 43_200 },
+      execution: {
+        'name.$': '$$.Execution.Name',
+        'arn.$': '$$.Execution.Id',
+        'startTime.$': '$$.Execution.StartTime',
+      },
+    });
+  });
+
+  it('schedules runs with input {} through EventBridge Scheduler', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      Target: {
+        Arn: { Ref: Match.stringLikeRegexp('StateMachine') },
+        Input: '{}',
+        RoleArn: Match.anyValue(),
+      },
+    });
+  });
+
+  describe('least privilege', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statementsOf = (rolePrefix: string) =>
+      Object.entries(policies)
+        .filter(([id]) => id.startsWith(`Workflow${rolePrefix}`))
+        .flatMap(([, p]) =>
+          (p.Properties.PolicyDocument.Statement as Record<string, unknown>[]).filter(
+            (s) => !String(s.Action).startsWith('xray:'),
+          ),
+        )
+        .map((s) => ({
+          Action: s.Action,
+          Resource: s.Resource,
+          ...(s.Condition ? { Condition: s.Condition } : {}),
+        }));
+    const transformArn = {
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, `:glue:us-east-1:111122223333:mlTransform/${TRANSFORM_ID}`],
+      ],
+    };
+    const jobArns = 'arn:aws:personalize:us-east-1:111122223333:dataset-export-job/mlx-*';
+    const logs = expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
+
+    it('lets the Glue start task start and list task runs of the configured transform only', () => {
+      expect(statementsOf('StartGlueExportRole')).toEqual([
+        logs,
+        { Action: ['glue:StartExportLabelsTaskRun', 'glue:GetMLTaskRuns'], Resource: transformArn },
+      ]);
+    });
+
+    it('lets the Glue status task read task runs of the configured transform only', () => {
+      expect(statementsOf('GetGlueExportStatusRole')).toEqual([
+        logs,
+        { Action: 'glue:GetMLTaskRun', Resource: transformArn },
+      ]);
+    });
+
+    it('lets the Personalize start task create and describe its own jobs and pass only the configured role to Personalize', () => {
+      expect(statementsOf('StartPersonalizeExportRole')).toEqual([
+        logs,
+        { Action: 'personalize:CreateDatasetExportJob', Resource: [DATASET_ARN, jobArns] },
+        { Action: 'personalize:DescribeDatasetExportJob', Resource: jobArns },
+        {
+          Action: 'iam:PassRole',
+          Resource: ROLE_ARN,
+          Condition: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } },
+        },
+      ]);
+    });
+
+    it('lets the Personalize status task describe its own jobs only', () => {
+      expect(statementsOf('GetPersonalizeExportStatusRole')).toEqual([
+        logs,
+        { Action: 'personalize:DescribeDatasetExportJob', Resource: jobArns },
+      ]);
+    });
+
+    it('gives the tasks that call no AWS API nothing but their logs', () => {
+      for (const role of ['PrepareRunRole', 'FinalizeExportRole', 'SummarizeRunRole'])
+        expect(statementsOf(role)).toEqual([logs]);
+    });
+
+    it('attaches no managed policy to any role', () => {
+      for (const role of Object.values(template.findResources('AWS::IAM::Role')))
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('uses "*" only for actions without resource-level permissions (X-Ray, log delivery)', () => {
+      for (const policy of Object.values(policies)) {
+        for (const st of policy.Properties.PolicyDocument.Statement as {
+          Action: string | string[];
+          Resource: unknown;
+        }[]) {
+          if (st.Resource === '*') {
+            for (const action of [st.Action].flat())
+              expect(action).toMatch(
+                /^(xray:|logs:(Create|Get|Update|Delete|List)LogDeliver|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/,
+              );
+          }
+        }
+      }
+    });
+  });
+
+  it('exposes what it made', () => {
+    expect(Object.keys(stack.workflow.functions)).toEqual([
+      'prepareRun',
+      'startGlue',
+      'getGlue',
+      'startPersonalize',
+      'getPersonalize',
+      'finalizeExport',
+      'summarizeRun',
+    ]);
+    expect(stack.resolve(stack.workflow.schedule?.scheduleArn)).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/Schedule/), 'Arn'],
+    });
+    template.hasOutput('StateMachineArn', { Value: { Ref: Match.stringLikeRegexp('StateMachine') } });
+  });
+});
+
+describe('configuration variants', () => {
+  it('sends events to a named bus and grants putEvents on it only', () => {
+    const { template } = synth({ ...example, eventBusName: 'ml-events', eventSource: 'acme.ml' });
+    const { definition } = definitionFromTemplate(template.toJSON() as never, 'us-east-1');
+    expect(allStates(definition)['Emit Run Event'].Parameters).toEqual({
+      Entries: [
+        {
+          'Detail.$': '$.event.detail',
+          'DetailType.$': '$.event.detailType',
+          EventBusName: 'arn:aws:events:us-east-1:111122223333:event-bus/ml-events',
+          Source: 'acme.ml',
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'events:PutEvents',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:111122223333:event-bus/ml-events'],
+              ],
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('creates no schedule when none is configured', () => {
+    const { schedule, ...rest } = example;
+    expect(schedule).toBeDefined();
+    synth(rest).template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  it('needs no Personalize permissions for a Glue-only configuration', () => {
+    const { template } = synth({ ...example, personalizeExports: [] });
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/personalize:|iam:PassRole/);
+  });
+
+  it('synthesizes without an account or region (no credentials needed)', () => {
+    const stack = new MlExportsStack(newApp(), 'Agnostic', { config: example, configSource: 'test' });
+    expect(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine')).not.toEqual({});
+  });
+});
+
+describe('invalid configurations fail the synth with one message naming each problem', () => {
+  const failure = (config: unknown, env?: { region: string; account: string }) => {
+    try {
+      synth(config, env);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('expected the configuration to be rejected');
+  };
+
+  it('lists every bad export field with its value and what is expected', () => {
+    const message = failure({
+      ...example,
+      glueExports: [{ name: 'bad name', transformId: 'has space', outputS3Prefix: 's3://B/x' }],
+      personalizeExports: [
+        {
+          name: 'p',
+          datasetArn: 'arn:aws:personalize:::dataset',
+          roleArn: 'role',
+          outputS3Prefix: 's3://bucket/x/',
+          ingestionMode: 'SOME',
+          extra: 1,
+        },
+      ],
+    });
+    expect(message.split('\n')).toEqual([
+      'Invalid ml-exports configuration:',
+      'exports[0].name: got "bad name"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
+      'exports[0].outputS3Prefix: got "s3://B/x"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters',
+      'exports[0].transformId: got "has space"; expected a Glue ML transform id of 1-255 characters without whitespace',
+      'exports[1].extra: got 1; expected no such field (allowed: type, name, datasetArn, roleArn, outputS3Prefix, ingestionMode, kmsKeyArn)',
+      'exports[1].datasetArn: got "arn:aws:personalize:::dataset"; expected a Personalize dataset ARN "arn:aws:personalize:<region>:<account>:dataset/<dataset group>/<DATASET TYPE>" of at most 256 characters',
+      'exports[1].roleArn: got "role"; expected an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
+      'exports[1].ingestionMode: got "SOME"; expected one of BULK, PUT, ALL',
+    ]);
+  });
+
+  it.each([
+    [
+      { ...example, glueExports: [], personalizeExports: [] },
+      'exports: got []; expected at least one Glue or Personalize export',
+    ],
+    [
+      { ...example, schedule: 'every day' },
+      'config.schedule: got "every day"; expected an EventBridge Scheduler expression',
+    ],
+    [
+      { ...example, eventSource: 'aws.ml' },
+      'eventSource: got "aws.ml"; expected 1-256 characters, not starting with "aws."',
+    ],
+    [{ ...example, maxConcurrency: 0 }, 'maxConcurrency: got 0; expected a whole number from 1 to 10000'],
+    [{ ...example, logRetentionDays: 31 }, 'config.logRetentionDays: got 31; expected one of 1, 3, 5, 7'],
+    [
+      { ...example, polling: { initialWaitSeconds: 600, maxWaitSeconds: 60 } },
+      'polling.maxWaitSeconds: got 60; expected at least initialWaitSeconds (600)',
+    ],
+    [
+      { ...example, polling: { backoffRate: 0.5 } },
+      'polling.backoffRate: got 0.5; expected a number from 1 to 10',
+    ],
+    [
+      { ...example, polling: { maxExportSeconds: 1.5 } },
+      'config.polling.maxExportSeconds: got 1.5; expected a whole number of seconds',
+    ],
+    [
+      { ...example, polling: { everySeconds: 5 } },
+      'config.polling.everySeconds: got 5; expected no such field',
+    ],
+    [{ ...example, glueExports: 'tfm-1' }, 'config.glueExports: got "tfm-1"; expected an array'],
+    [{ ...example, exports: [] }, 'config.exports: got []; expected no such field'],
+    [
+      { ...example, eventBusName: 'bad bus!' },
+      'config.eventBusName: got "bad bus!"; expected an event bus name',
+    ],
+    [
+      {
+        ...example,
+        glueExports: [...(example.glueExports as object[]), ...(example.glueExports as object[])],
+      },
+      'exports[].name: got "customer-matches"; expected export names unique within a run',
+    ],
+  ])('%#: %s', (config, expected) => {
+    expect(failure(config)).toContain(expected);
+  });
+
+  it('refuses polling so dense that one export could approach the 25,000-event history limit', () => {
+    expect(
+      failure({
+        ...example,
+        polling: { initialWaitSeconds: 1, backoffRate: 1, maxWaitSeconds: 1, maxExportSeconds: 86_400 },
+      }),
+    ).toContain(
+      'polling: got {"initialWaitSeconds":1,"backoffRate":1,"maxWaitSeconds":1,"maxExportSeconds":86400}; expected settings whose longest export (86400 status checks, ~1209750 history events) stays under 20000 events',
+    );
+  });
+
+  it('refuses a dataset in another region than the stack', () => {
+    expect(failure(example, { region: 'eu-west-1', account: '111122223333' })).toContain(
+      `exports.interactions.datasetArn: got "${DATASET_ARN}"; expected a dataset in the stack's region eu-west-1`,
+    );
+  });
+
+  it('names the file when it cannot be read or parsed', () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [], 'mlExports:configFile': 'config/missing.json' },
+    });
+    expect(() => buildApp(app)).toThrow(
+      /Cannot read the ml-exports configuration file .*config\/missing\.json/,
+    );
+    expect(() => configToProps([], 'x.json')).toThrow(
+      'Invalid ml-exports configuration in x.json:\n(file): got []; expected a JSON object',
+    );
+  });
+});
+
+describe('execution history stays bounded', () => {
+  // Each status check costs at most 14 events (Wait 2, Task 5, Choice 2, one retried attempt 5); each
+  // export adds a fixed 150 (start with retries, finalize, emit, map item). Synth refuses more than 20,000.
+  it('counts 14 events per check plus 150 per export, against a budget of 20,000 of the 25,000 allowed', () => {
+    expect([HISTORY_EVENTS_PER_POLL, HISTORY_EVENTS_PER_EXPORT_OVERHEAD, HISTORY_EVENT_BUDGET]).toEqual([
+      14, 150, 20_000,
+    ]);
+  });
+
+  it('keeps the default 12-hour export at 123 checks, about 1,900 events', () => {
+    const defaults = {
+      initialWaitSeconds: 30,
+      backoffRate: 2,
+      maxWaitSeconds: 360,
+      maxExportSeconds: 43_200,
+    };
+    // 4 checks while the wait grows (30+60+120+240 = 450 s), then one per 360 s until 43,200 s.
+    expect(maxPolls(defaults)).toBe(4 + Math.ceil((43_200 - 450) / 360));
+    expect(maxPolls(defaults)).toBe(123);
+    expect(worstCaseExportHistoryEvents(defaults)).toBe(123 * 14 + 150);
+  });
+
+  it('accepts the longest export (7 days) with a 10-minute cap: 1,012 checks, about 14,300 events', () => {
+    const week = {
+      initialWaitSeconds: 30,
+      backoffRate: 2,
+      maxWaitSeconds: 600,
+      maxExportSeconds: POLLING_LIMITS.maxExportSeconds.max,
+    };
+    // 5 growing checks (30+60+120+240+480 = 930 s), then one per 600 s until 604,800 s.
+    expect(maxPolls(week)).toBe(5 + Math.ceil((604_800 - 930) / 600));
+    expect(worstCaseExportHistoryEvents(week)).toBe(1012 * 14 + 150);
+    expect(worstCaseExportHistoryEvents(week)).toBeLessThan(HISTORY_EVENT_BUDGET);
+    expect(() => synth({ ...example, polling: week })).not.toThrow();
+  });
+
+  it('refuses the same 7 days with the 6-minute cap: 1,683 checks would be about 23,700 events', () => {
+    const dense = { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 604_800 };
+    expect(maxPolls(dense)).toBe(4 + Math.ceil((604_800 - 450) / 360));
+    expect(worstCaseExportHistoryEvents(dense)).toBe(1683 * 14 + 150);
+    expect(() => synth({ ...example, polling: dense })).toThrow(
+      'expected settings whose longest export (1683 status checks, ~23712 history events) stays under 20000 events',
+    );
+  });
+
+  it('gives every export its own child execution, so the run history does not grow with the number of exports', () => {
+    const { template } = synth(example);
+    const { definition } = definitionFromTemplate(template.toJSON() as never, 'us-east-1');
+    const exportEach = allStates(definition)['Export Each'] as unknown as {
+      ItemProcessor: { ProcessorConfig: { Mode: string } };
+    };
+    expect(exportEach.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
+  });
+});
