@@ -18,6 +18,7 @@ Options:
   --scenario NAME             what the services do (default: happy); see the list below
   --input FILE                execution input, as pasted in the Step Functions console (default: {})
   --name NAME                 execution name (default: local-<timestamp>)
+  --start-time ISO            simulated start of the execution (default: now)
   --glue-job-seconds N        how long a Glue export task run takes (default: 600)
   --personalize-job-seconds N how long a Personalize export job takes (default: 1500)
   --assembly DIR              cloud assembly to run (default: cdk.out)
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
         scenario: { type: 'string', default: 'happy' },
         input: { type: 'string' },
         name: { type: 'string' },
+        'start-time': { type: 'string' },
         'glue-job-seconds': { type: 'string' },
         'personalize-job-seconds': { type: 'string' },
         assembly: { type: 'string', default: 'cdk.out' },
@@ -147,6 +149,9 @@ async function main(): Promise<void> {
       fail(`cannot read --input ${args.input}: ${(err as Error).message}`);
     }
   }
+  const startTime = args['start-time'] ? new Date(args['start-time']) : new Date();
+  if (Number.isNaN(startTime.getTime()))
+    fail(`--start-time must be an ISO date such as 2026-01-31T03:00:00Z; got "${args['start-time']}"`);
   const outDir = path.resolve(args.out!);
   if (!args.json) {
     console.log(`Scenario "${args.scenario}": ${scenario.description}`);
@@ -156,6 +161,7 @@ async function main(): Promise<void> {
     assemblyDir,
     input,
     executionName: args.name,
+    startTime,
     region: regionOfDataset ?? region,
     world: scenario.world,
     fates: scenario.fates,

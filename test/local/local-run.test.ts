@@ -1,0 +1,332 @@
+/**
+ * End-to-end: the synthesized cloud assembly (state machine definition and bundled Lambda code, built by
+ * the CDK CLI exactly as `cdk deploy` would) run by the local simulator, for every named scenario.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { LocalRunResult } from '../../local/run';
+import { SCENARIO_NAMES } from '../../local/scenarios';
+
+const ROOT = path.join(__dirname, '../..');
+const WORK = path.join(ROOT, '.test-out');
+const ASSEMBLY = path.join(WORK, 'cdk.out');
+const START = '2026-11-22T03:00:00.000Z';
+const exec = promisify(execFile);
+
+type RunResult = LocalRunResult & { scenario: string; input: unknown };
+
+async function simulate(name: string, extra: string[] = [], scenario = name): Promise<RunResult> {
+  const out = path.join(WORK, `sim-${name}`);
+  fs.rmSync(out, { recursive: true, force: true });
+  const { stdout } = await exec(
+    process.execPath,
+    [
+      '--require',
+      './local/polyfill.cjs',
+      '--import',
+      'tsx',
+      'local/cli.ts',
+      '--json',
+      '--assembly',
+      ASSEMBLY,
+      '--out',
+      out,
+      '--name',
+      `e2e-${name}`,
+      '--start-time',
+      START,
+      '--scenario',
+      scenario,
+      ...extra,
+    ],
+    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as RunResult;
+}
+
+const results = new Map<string, RunResult>();
+const EXPORTS = ['customer-matches', 'interactions'];
+
+beforeAll(async () => {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', ASSEMBLY], {
+    cwd: ROOT,
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    stdio: 'pipe',
+  });
+  // Two at a time: the machine has two cores.
+  const queue = [...SCENARIO_NAMES];
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) results.set(name, await simulate(name));
+    }),
+  );
+}, 300_000);
+
+const run = (name: string) => {
+  const result = results.get(name);
+  if (!result) throw new Error(`scenario ${name} did not run`);
+  return result;
+};
+const exportEvents = (r: RunResult) => r.events.filter((e) => e.event.detail.exportName !== undefined);
+const runEvents = (r: RunResult) => r.events.filter((e) => e.event.detail.exportName === undefined);
+const outcomeOf = (r: RunResult, name: string) =>
+  exportEvents(r).find((e) => e.event.detail.exportName === name)?.event;
+
+describe.each(SCENARIO_NAMES.filter((n) => n !== 'bad-input'))('scenario %s', (name) => {
+  it('ends every export in exactly one terminal event, then one run event, and starts at most one job per export', () => {
+    const r = run(name);
+    const perExport = EXPORTS.map(
+      (e) => exportEvents(r).filter((ev) => ev.event.detail.exportName === e).length,
+    );
+    expect(perExport).toEqual([1, 1]);
+    expect(runEvents(r).map((e) => e.event['detail-type'])).toEqual(['ML Export Run Completed']);
+    expect(r.events[r.events.length - 1].event['detail-type']).toBe('ML Export Run Completed');
+    expect(r.counts.glueTaskRunsStarted).toBeLessThanOrEqual(1);
+    expect(r.counts.personalizeJobsCreated).toBeLessThanOrEqual(1);
+    for (const e of r.events)
+      expect(e.event).toMatchObject({ source: 'ml-exports', version: '0', region: 'us-east-1' });
+  });
+
+  it('succeeds exactly when every export succeeded, and says so in the run event', () => {
+    const r = run(name);
+    const allSucceeded = exportEvents(r).every((e) => e.event.detail.outcome === 'SUCCEEDED');
+    expect(r.status).toBe(allSucceeded ? 'SUCCEEDED' : 'FAILED');
+    expect(runEvents(r)[0].event.detail).toMatchObject({
+      status: allSucceeded ? 'SUCCEEDED' : 'FAILED',
+      exportCount: 2,
+    });
+  });
+
+  it('writes the files of each succeeded export under its run path, and none for the others', () => {
+    const r = run(name);
+    for (const e of exportEvents(r)) {
+      const prefix = String(e.event.detail.outputS3Path).replace(/^s3:\/\//, 's3/');
+      const files = r.filesWritten.filter((f) => f.startsWith(prefix));
+      expect({ export: e.event.detail.exportName, files: files.length }).toEqual({
+        export: e.event.detail.exportName,
+        files: e.event.detail.outcome === 'SUCCEEDED' ? 1 : 0,
+      });
+    }
+  });
+});
+
+describe('what a user sees', () => {
+  it('happy: both exports succeed after several checks with growing waits, and land in dated, per-run folders', () => {
+    const r = run('happy');
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1, retries: 0 });
+    const glue = outcomeOf(r, 'customer-matches')!;
+    expect(glue['detail-type']).toBe('ML Export Succeeded');
+    expect(glue.detail).toMatchObject({
+      exportType: 'glue',
+      outcome: 'SUCCEEDED',
+      transformId: 'tfm-0123456789abcdef0123456789abcdef',
+      taskRunId: expect.stringMatching(/^tfmtaskrun-/),
+      outputS3Path: 's3://example-ml-exports/glue-labels/customer-matches/2026-11-22/e2e-happy/',
+      serviceStatus: 'SUCCEEDED',
+      // Job of 600 s, checks at 30, 90, 210, 450 and 810 s.
+      pollCount: 5,
+      durationSeconds: 600,
+      adoptedExistingJob: false,
+      executionName: 'e2e-happy',
+      executionArn: expect.stringMatching(/:execution:.*:e2e-happy$/),
+    });
+    expect(outcomeOf(r, 'interactions')!.detail).toMatchObject({
+      exportType: 'personalize',
+      datasetArn: 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS',
+      datasetExportJobArn: expect.stringMatching(
+        /:dataset-export-job\/mlx-interactions-e2e-happy-[0-9a-f]{8}$/,
+      ),
+      jobName: expect.stringMatching(/^mlx-interactions-e2e-happy-/),
+      ingestionMode: 'BULK',
+      // Job of 1,500 s: checks at 30, 90, 210, 450, 810, 1170 and 1530 s.
+      pollCount: 7,
+      durationSeconds: 1500,
+    });
+    // The workflow noticed the end of the last job 30 s after it ended (1,500 s + 5 s queued in the stand-in).
+    expect(r.simulatedSeconds).toBe(1530);
+    expect(runEvents(r)[0].event.detail).toMatchObject({
+      status: 'SUCCEEDED',
+      succeeded: 2,
+      failed: 0,
+      timedOut: 0,
+      durationSeconds: 1530,
+    });
+    const labels = fs.readFileSync(
+      path.join(
+        WORK,
+        'sim-happy',
+        r.filesWritten.find((f) => f.includes('glue-labels'))!,
+      ),
+      'utf8',
+    );
+    expect(labels.split('\n')[0]).toBe('labeling_set_id,label,id,name,email,city');
+    const records = fs.readFileSync(
+      path.join(
+        WORK,
+        'sim-happy',
+        r.filesWritten.find((f) => f.includes('personalize'))!,
+      ),
+      'utf8',
+    );
+    expect(records.split('\n')[0]).toBe('USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE');
+  });
+
+  it('job-fails: the failed export carries the service error text and the other one still succeeds', () => {
+    const r = run('job-fails');
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toEqual({
+      error: 'ExportsDidNotSucceed',
+      cause:
+        '1 of 2 exports did not succeed; failed: customer-matches. Each export emitted its own event with the reason.',
+    });
+    expect(outcomeOf(r, 'customer-matches')).toMatchObject({
+      'detail-type': 'ML Export Failed',
+      detail: {
+        serviceStatus: 'FAILED',
+        error: { type: 'ExportJobFailed', message: 'Labeling file has no labeled records for transform.' },
+      },
+    });
+    expect(outcomeOf(r, 'interactions')?.detail.outcome).toBe('SUCCEEDED');
+  });
+
+  it('personalize-fails: the failureReason reaches the event', () => {
+    expect(outcomeOf(run('personalize-fails'), 'interactions')?.detail).toMatchObject({
+      outcome: 'FAILED',
+      serviceStatus: 'CREATE FAILED',
+      error: { message: 'Insufficient privileges for accessing data in S3.' },
+    });
+  });
+
+  it('stuck-job: the export ends TIMED_OUT at its 12-hour limit after 123 checks, never polling forever', () => {
+    const r = run('stuck-job');
+    const event = outcomeOf(r, 'interactions')!;
+    expect(event['detail-type']).toBe('ML Export Timed Out');
+    expect(event.detail).toMatchObject({
+      outcome: 'TIMED_OUT',
+      pollCount: 123,
+      serviceStatus: 'CREATE IN_PROGRESS',
+      error: { type: 'ExportTimedOut' },
+    });
+    expect(r.simulatedSeconds).toBe(43_200);
+    expect(runEvents(r)[0].event.detail).toMatchObject({ timedOut: 1, timedOutExports: ['interactions'] });
+  });
+
+  it('throttling: bursts longer than the SDK retries are retried by the state machine and both exports succeed', () => {
+    const r = run('throttling');
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.counts.retries).toBeGreaterThanOrEqual(2);
+    expect(r.calls.filter((c) => c.error === 'ThrottlingException')).toHaveLength(14);
+  });
+
+  it('service-errors: starts retried through 5xx answers still start exactly one job each', () => {
+    const r = run('service-errors');
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1 });
+    // Every injected 5xx was met (2 + 4 + 4) and retried through.
+    expect(
+      r.calls.filter((c) => c.error === 'InternalServiceException' || c.error === 'ServiceUnavailable'),
+    ).toHaveLength(10);
+  });
+
+  it('lost-start-response: the retried start adopts the job it already created', () => {
+    const r = run('lost-start-response');
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1 });
+    expect(outcomeOf(r, 'customer-matches')?.detail.adoptedExistingJob).toBe(true);
+    expect(outcomeOf(r, 'interactions')?.detail.adoptedExistingJob).toBe(true);
+  });
+
+  it.each([
+    [
+      'unknown-transform',
+      'customer-matches',
+      'EntityNotFoundException: Transform tfm-0123456789abcdef0123456789abcdef not found',
+    ],
+    [
+      'unknown-dataset',
+      'interactions',
+      'ResourceNotFoundException: Dataset arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS does not exist.',
+    ],
+    [
+      'access-denied',
+      'interactions',
+      'AccessDeniedException: User is not authorized to perform: CreateDatasetExportJob',
+    ],
+  ])(
+    '%s: fails that export at once, without retries, with the service message',
+    (name, exportName, message) => {
+      const r = run(name);
+      expect(outcomeOf(r, exportName)?.detail).toMatchObject({
+        outcome: 'FAILED',
+        pollCount: 0,
+        error: { type: 'PermanentServiceError', message: expect.stringContaining(message) },
+      });
+      expect(r.counts.retries).toBe(0);
+      expect(
+        outcomeOf(
+          r,
+          EXPORTS.find((e) => e !== exportName)!,
+        )?.detail.outcome,
+      ).toBe('SUCCEEDED');
+    },
+  );
+
+  it('bad-input: the run is rejected with each bad field named, one rejection event, and no job started', () => {
+    const r = run('bad-input');
+    expect(r.status).toBe('FAILED');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 0, personalizeJobsCreated: 0 });
+    expect(r.calls).toEqual([]);
+    expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
+    expect(r.events[0].event.detail.error).toEqual({
+      type: 'InvalidExecutionInput',
+      message: [
+        'input.dryRun: got true; expected no such field (allowed: exports, exportNames)',
+        'input.exports[0].name: got "nightly labels"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
+        'input.exports[0].outputS3Prefix: got "https://bucket/labels"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters',
+        'input.exports[0].transformId: got ""; expected a Glue ML transform id of 1-255 characters without whitespace',
+      ].join('\n'),
+    });
+    expect(r.error?.error).toBe('InvalidExecutionInput');
+  });
+});
+
+describe('console input', () => {
+  it('runs only the named exports from {"exportNames": [...]}', async () => {
+    const file = path.join(WORK, 'names.json');
+    fs.writeFileSync(file, JSON.stringify({ exportNames: ['interactions'] }));
+    const r = await simulate('names', ['--input', file], 'happy');
+    expect(r.status).toBe('SUCCEEDED');
+    expect(exportEvents(r).map((e) => e.event.detail.exportName)).toEqual(['interactions']);
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 0, personalizeJobsCreated: 1 });
+  });
+
+  it('runs explicit exports with their own prefix and ingestion mode', async () => {
+    const file = path.join(WORK, 'explicit.json');
+    const input = {
+      exports: [
+        {
+          type: 'personalize',
+          name: 'backfill',
+          datasetArn: 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS',
+          roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExportRole',
+          outputS3Prefix: 's3://example-ml-exports/backfills',
+          ingestionMode: 'ALL',
+        },
+      ],
+    };
+    fs.writeFileSync(file, JSON.stringify(input));
+    const r = await simulate('explicit', ['--input', file, '--personalize-job-seconds', '60'], 'happy');
+    expect(outcomeOf(r, 'backfill')?.detail).toMatchObject({
+      outcome: 'SUCCEEDED',
+      ingestionMode: 'ALL',
+      outputS3Path: 's3://example-ml-exports/backfills/2026-11-22/e2e-explicit/',
+      // 60 s job: checks at 30 and 90 s.
+      pollCount: 2,
+    });
+  });
+});
