@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   // aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); Node 20 gets a polyfill.
   setupFiles: ['<rootDir>/local/polyfill.cjs', '<rootDir>/test/setup-env.cjs'],
+  reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
   testTimeout: 120000,
 };
