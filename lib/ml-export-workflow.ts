@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { type CfnPolicy, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -231,18 +231,36 @@ export class MlExportWorkflow extends Construct {
     );
 
     // Distributed Map: the state machine starts, describes, stops and redrives its own child executions.
-    const mapPolicy = this.stateMachine.node.findChild('DistributedMapPolicy').node.defaultChild as CfnPolicy;
-    const statements = Stack.of(this).resolve(mapPolicy.policyDocument).Statement as { Resource: unknown }[];
-    Validations.of(mapPolicy).acknowledge(
-      ...statements
-        .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
-        .map((resource) => flattenCfnReference(resource) as string)
-        .filter((resource) => resource.includes('*'))
-        .map((resource) => ({
-          id: `AwsSolutions-IAM5[Resource::${resource}]`,
-          reason:
-            "The Distributed Map manages this state machine's own child executions, whose names are generated",
-        })),
+    acknowledgeWildcardResources(
+      this.stateMachine.node.findChild('DistributedMapPolicy').node.defaultChild as CfnPolicy,
+      "The Distributed Map manages this state machine's own child executions, whose names are generated",
+    );
+
+    // Prepare Run looks for earlier runs of this state machine still exporting the same data. A policy of
+    // its own, so that the function does not depend on the state machine that depends on it.
+    const seeOtherRuns = new Policy(this, 'PrepareRunSeesOtherRuns', {
+      roles: [prepareRun.role!],
+      statements: [
+        new PolicyStatement({
+          actions: ['states:ListExecutions'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+        new PolicyStatement({
+          actions: ['states:DescribeExecution'],
+          resources: [
+            Stack.of(this).formatArn({
+              service: 'states',
+              resource: 'execution',
+              resourceName: `${this.stateMachine.stateMachineName}:*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      ],
+    });
+    acknowledgeWildcardResources(
+      seeOtherRuns.node.defaultChild as CfnPolicy,
+      'Execution names are chosen per run; the ARN is scoped to executions of this state machine',
     );
 
     if (props.schedule) {
@@ -348,10 +366,11 @@ export class MlExportWorkflow extends Construct {
         ],
         resultPath: JsonPath.DISCARD,
       }).addRetry({
+        // About four minutes of a refusing event bus before the state fails (and can be redriven).
         errors: ['States.ALL'],
         interval: Duration.seconds(2),
         backoffRate: 2,
-        maxAttempts: 5,
+        maxAttempts: 8,
         maxDelay: Duration.seconds(60),
         jitterStrategy: JitterType.FULL,
       });
@@ -419,6 +438,7 @@ export class MlExportWorkflow extends Construct {
         configuredExports: specs,
         polling: this.polling,
         execution,
+        'stateMachineArn.$': '$$.StateMachine.Id',
       }),
     });
     const summarize = invoke(
@@ -439,17 +459,13 @@ export class MlExportWorkflow extends Construct {
         payload: TaskInput.fromObject({ 'error.$': '$.error', execution }),
       },
     );
-    const describeMapFailure = invoke(
-      this,
-      'Describe Failed Run',
-      fns.summarizeRun,
-      'Describes why the export map failed',
-      {
-        payload: TaskInput.fromObject({ 'error.$': '$.error', phase: 'exports', execution }),
-      },
-    );
-    prepare.addCatch(describeRejection, { errors: ['States.ALL'], resultPath: '$.error' });
-    exportEach.addCatch(describeMapFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    // Only refusals are caught. Anything else that survives its retries fails the execution at the state
+    // that failed, so a redrive resumes there: Prepare Run before any job started, Export Each for the
+    // child executions that did not finish (their starts adopt the jobs they created), or an event step.
+    prepare.addCatch(describeRejection, {
+      errors: ['InvalidExecutionInput', 'RunSkipped'],
+      resultPath: '$.error',
+    });
 
     const emitRun = emit(
       'Emit Run Event',
@@ -467,7 +483,6 @@ export class MlExportWorkflow extends Construct {
       .otherwise(runFailed);
     summarize.next(emitRun);
     describeRejection.next(emitRun);
-    describeMapFailure.next(emitRun);
     emitRun.next(outcome);
     return prepare.next(exportEach).next(summarize);
   }
@@ -582,6 +597,18 @@ function validateProps(
     throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
   }
   return specs;
+}
+
+/** Acknowledges cdk-nag's IAM5 finding for each wildcard resource of one policy, with the reason. */
+function acknowledgeWildcardResources(policy: CfnPolicy, reason: string): void {
+  const statements = Stack.of(policy).resolve(policy.policyDocument).Statement as { Resource: unknown }[];
+  Validations.of(policy).acknowledge(
+    ...statements
+      .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+      .map((resource) => flattenCfnReference(resource) as string)
+      .filter((resource) => resource.includes('*'))
+      .map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason })),
+  );
 }
 
 function unique(values: string[]): string[] {

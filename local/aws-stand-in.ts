@@ -22,6 +22,21 @@ export interface World {
   /** How long a job runs before it ends (seconds of simulated time). */
   readonly glueJobSeconds: number;
   readonly personalizeJobSeconds: number;
+  /** Other executions of the state machine already running when this one starts (e.g. a manual backfill). */
+  readonly runningExecutions?: readonly {
+    readonly name: string;
+    readonly input: unknown;
+    readonly startedSecondsAgo: number;
+  }[];
+}
+
+/** The execution being run, as Step Functions lists it. */
+export interface SelfExecution {
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: unknown;
+  /** Simulated start, epoch milliseconds. */
+  readonly startMs: number;
 }
 
 /** How one job ends, by export target (transform id or dataset ARN). */
@@ -51,6 +66,8 @@ export interface StandInOptions {
   readonly faults?: readonly FaultRule[];
   /** Folder the exported files are written under. */
   readonly outDir: string;
+  /** The execution being run, so ListExecutions lists it beside `world.runningExecutions`. */
+  readonly self?: SelfExecution;
   /** Called on every request start and end, so the simulated clock knows when the stand-in is busy. */
   readonly onActivity?: (inFlight: number) => void;
 }
@@ -192,6 +209,10 @@ export class AwsStandIn {
         return this.createDatasetExportJob(input);
       case 'AmazonPersonalize.DescribeDatasetExportJob':
         return this.describeDatasetExportJob(input);
+      case 'AWSStepFunctions.ListExecutions':
+        return this.listExecutions(input);
+      case 'AWSStepFunctions.DescribeExecution':
+        return this.describeExecution(input);
       default:
         throw new ServiceError('UnknownOperationException', `The stand-in does not implement ${target}`);
     }
@@ -273,6 +294,53 @@ export class AwsStandIn {
         ? { CompletedOn: completedMs / 1000, ExecutionTime: Math.round((completedMs - run.startedMs) / 1000) }
         : {}),
       ...(run.fate.kind === 'fail' && ended ? { ErrorString: run.fate.message } : {}),
+    };
+  }
+
+  // ---- Step Functions (what Prepare Run asks about other runs) ----
+
+  private executions() {
+    const self = this.options.self;
+    if (!self) return [];
+    const others = (this.options.world.runningExecutions ?? []).map((e) => ({
+      name: e.name,
+      input: e.input,
+      startMs: self.startMs - e.startedSecondsAgo * 1000,
+    }));
+    return [{ name: self.name, input: self.input, startMs: self.startMs }, ...others].map((e) => ({
+      ...e,
+      executionArn: `${self.stateMachineArn.replace(':stateMachine:', ':execution:')}:${e.name}`,
+      stateMachineArn: self.stateMachineArn,
+    }));
+  }
+
+  private listExecutions(input: Record<string, unknown>) {
+    const arn = requireString(input, 'stateMachineArn', 1, 256, 'InvalidArn');
+    if (arn !== this.options.self?.stateMachineArn)
+      throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    if (input.statusFilter !== undefined && input.statusFilter !== 'RUNNING') return { executions: [] };
+    return {
+      executions: this.executions().map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: 'RUNNING',
+        startDate: e.startMs / 1000,
+      })),
+    };
+  }
+
+  private describeExecution(input: Record<string, unknown>) {
+    const arn = requireString(input, 'executionArn', 1, 256, 'InvalidArn');
+    const e = this.executions().find((x) => x.executionArn === arn);
+    if (!e) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: 'RUNNING',
+      startDate: e.startMs / 1000,
+      input: JSON.stringify(e.input),
     };
   }
 

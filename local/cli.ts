@@ -72,7 +72,9 @@ function printSummary(result: LocalRunResult, outDir: string): void {
   }
   console.log(
     `\nExecution ${result.executionName}: ${result.status}` +
-      (result.error ? ` (${result.error.error}: ${result.error.cause})` : ''),
+      (result.error
+        ? ` in state "${result.failedState}" (${result.error.error}: ${result.error.cause})`
+        : ''),
   );
   console.log(
     `Simulated time ${duration(result.simulatedSeconds)}; ${result.counts.stateTransitions} state transitions, ` +
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
     world: scenario.world,
     fates: scenario.fates,
     faults: scenario.faults,
+    eventBusFailures: scenario.eventBusFailures,
     outDir,
     handlerLogLevel: args.logs ? 'INFO' : 'SILENT',
     onProgress: args.json

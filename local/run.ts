@@ -24,6 +24,8 @@ export interface LocalRunOptions {
   readonly world: World;
   readonly fates?: Readonly<Record<string, JobFate>>;
   readonly faults?: readonly FaultRule[];
+  /** putEvents calls that fail before EventBridge accepts events again. */
+  readonly eventBusFailures?: number;
   /** Folder for the exported files (`s3/<bucket>/<key>`). */
   readonly outDir: string;
   /** Called for each step worth showing a person. */
@@ -71,6 +73,8 @@ export interface LocalRunResult {
   readonly executionArn: string;
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly error?: { readonly error: string; readonly cause: string };
+  /** The top-level state the execution failed in: where a redrive would resume. */
+  readonly failedState?: string;
   readonly output?: unknown;
   readonly simulatedSeconds: number;
   readonly events: CapturedEvent[];
@@ -136,6 +140,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   fs.mkdirSync(options.outDir, { recursive: true });
 
   const standIn = new AwsStandIn({
+    self: {
+      stateMachineArn: assembly.stateMachineArn,
+      name: executionName,
+      input: options.input,
+      startMs: clock.startMs,
+    },
     world: options.world,
     fates: options.fates,
     faults: options.faults,
@@ -145,9 +155,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const endpoint = await standIn.start();
   const savedEnv = { ...process.env };
   const events: CapturedEvent[] = [];
+  let eventBusFailuresLeft = options.eventBusFailures ?? 0;
   const progress = (text: string, exportName?: string) =>
     options.onProgress?.({ simSeconds: clock.elapsedSeconds, exportName, text });
   const counts = { stateTransitions: 0, lambdaInvocations: 0, retries: 0 };
+  let failedState: string | undefined;
   const polls = new Map<string, number>();
 
   try {
@@ -159,6 +171,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       AWS_SESSION_TOKEN: 'local',
       AWS_ENDPOINT_URL_GLUE: endpoint,
       AWS_ENDPOINT_URL_PERSONALIZE: endpoint,
+      AWS_ENDPOINT_URL_SFN: endpoint,
       // No shared config files: nothing on this machine may change how the handlers behave.
       AWS_CONFIG_FILE: path.join(options.outDir, '.no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(options.outDir, '.no-aws-credentials'),
@@ -175,6 +188,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       if (PUT_EVENTS.test(resource)) {
         handlers[stateName] = async (input) => {
           const entries = (input as { Entries: Record<string, unknown>[] }).Entries;
+          if (eventBusFailuresLeft > 0) {
+            eventBusFailuresLeft--;
+            progress(`${stateName}: EventBridge.FailedEntry (EventBridge refused the entry)`);
+            throw Object.assign(new Error('EventBridge refused the entries: InternalFailure'), {
+              name: 'EventBridge.FailedEntry',
+            });
+          }
           for (const entry of entries) {
             const detailText = JSON.stringify(entry.Detail);
             const detailType = String(entry.DetailType);
@@ -301,12 +321,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           StartTime: startIso,
           RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
         },
+        StateMachine: { Id: assembly.stateMachineArn, Name: assembly.stateMachineArn.split(':').pop() },
       },
     });
     const drained = (async () => {
       for await (const ev of execution.eventLogs) {
         if (ev.type === 'StateEntered') counts.stateTransitions++;
         if (ev.type === 'StateRetried') counts.retries++;
+        if (ev.type === 'StateFailed' && ev.index === undefined) failedState = ev.state.name;
       }
     })();
     const settled = execution.result.then(
@@ -348,7 +370,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       executionName,
       executionArn,
       status: outcome.ok ? 'SUCCEEDED' : 'FAILED',
-      ...(error ? { error } : {}),
+      ...(error ? { error, failedState } : {}),
       ...(outcome.ok ? { output: outcome.output } : {}),
       simulatedSeconds,
       events,

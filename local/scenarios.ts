@@ -9,6 +9,8 @@ export interface ScenarioPlan {
   readonly world: World;
   readonly fates?: Record<string, JobFate>;
   readonly faults?: FaultRule[];
+  /** putEvents calls that fail (EventBridge.FailedEntry) before EventBridge accepts events again. */
+  readonly eventBusFailures?: number;
   /** Execution input to use when the user gives none. */
   readonly input?: unknown;
 }
@@ -121,6 +123,27 @@ const SCENARIOS: Record<string, Build> = {
     description:
       'The deployment may not create export jobs (AccessDeniedException): the Personalize export fails at once, no retries.',
     faults: [{ operation: 'CreateDatasetExportJob', error: 'AccessDeniedException', count: 100 }],
+  }),
+
+  'overlapping-run': (_c, world, _g, personalize) => ({
+    description:
+      'A manual run exporting the same dataset started 30 minutes ago and is still going: this run is skipped and starts no job.',
+    world: {
+      ...world,
+      runningExecutions: [
+        {
+          name: 'manual-backfill',
+          input: personalize ? { exportNames: [personalize.name] } : {},
+          startedSecondsAgo: 1800,
+        },
+      ],
+    },
+  }),
+
+  'eventbridge-outage': () => ({
+    description:
+      'EventBridge refuses events for longer than the retries last: the execution fails at Export Each, where a redrive resumes it.',
+    eventBusFailures: 12,
   }),
 
   'bad-input': () => ({

@@ -8,7 +8,7 @@
  * - `{ "exports": [ ... ] }`: explicit exports in the configuration's shape, for the transforms, datasets
  *   and roles this deployment is allowed to use.
  */
-import { InvalidExecutionInputError, InvalidTaskStateError } from '../shared/errors';
+import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { personalizeJobName, runOutputPath } from '../shared/naming';
 import type { ExportSpec, ExportTask, PollingSettings, RunContext } from '../shared/types';
@@ -19,6 +19,7 @@ import {
   validateExportList,
   type Problem,
 } from '../shared/validation';
+import { findOverlap } from './overlap';
 
 export interface PrepareRunEvent {
   /** The execution input as the operator or the schedule gave it. */
@@ -26,6 +27,8 @@ export interface PrepareRunEvent {
   readonly configuredExports: ExportSpec[];
   readonly polling: PollingSettings;
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
+  /** This state machine, to find earlier runs still exporting the same data. */
+  readonly stateMachineArn: string;
 }
 
 export interface PreparedRun {
@@ -147,10 +150,12 @@ export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
   if (
     !execution?.name ||
     execution.name.length > MAX_EXECUTION_NAME ||
-    !Array.isArray(event.configuredExports)
+    !Array.isArray(event.configuredExports) ||
+    !event.stateMachineArn
   ) {
     throw new InvalidTaskStateError(
-      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters) and configuredExports; got ${JSON.stringify(execution)}`,
+      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters), stateMachineArn and configuredExports; ` +
+        `got ${JSON.stringify({ execution, stateMachineArn: event.stateMachineArn })}`,
     );
   }
   const run: RunContext = {
@@ -159,7 +164,21 @@ export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
     startTime: execution.startTime,
     polling: event.polling,
   };
-  const tasks = selectExports(event.input, event.configuredExports).map((spec) => toExportTask(spec, run));
+  const selected = selectExports(event.input, event.configuredExports);
+  const overlap = await findOverlap(event.stateMachineArn, execution, selected, (input) => {
+    try {
+      return selectExports(input, event.configuredExports);
+    } catch {
+      return undefined;
+    }
+  });
+  if (overlap) {
+    throw new RunSkippedError(
+      `execution ${overlap.executionName} (started ${overlap.startDate}) is still running and exports the same data as ` +
+        `${overlap.exportNames.join(', ')}, so this run started no job (${overlap.executionArn})`,
+    );
+  }
+  const tasks = selected.map((spec) => toExportTask(spec, run));
   logger.info('Run prepared', {
     executionName: run.executionName,
     exports: tasks.map((e) => `${e.type}:${e.name}`),

@@ -42,3 +42,11 @@ export class InvalidTaskStateError extends Error {
     this.name = 'InvalidTaskState';
   }
 }
+
+/** An earlier run still exporting the same data: this run starts nothing. */
+export class RunSkippedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunSkipped';
+  }
+}

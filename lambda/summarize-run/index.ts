@@ -10,6 +10,7 @@ import type { CaughtError, EventEnvelope, ExportResult } from '../shared/types';
 export const RUN_DETAIL_TYPES = {
   completed: 'ML Export Run Completed',
   rejected: 'ML Export Run Rejected',
+  skipped: 'ML Export Run Skipped',
 } as const;
 
 /** Names listed per outcome in the run event; the counts always cover every export. */
@@ -19,16 +20,14 @@ export interface SummarizeRunEvent {
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
   /** One result per export, from the export loop; absent when the run was rejected. */
   readonly results?: ExportResult[];
-  /** The error that rejected the run before any export started, or that stopped the export map. */
+  /** Why the run started no export: InvalidExecutionInput (rejected) or RunSkipped (an earlier run overlaps). */
   readonly error?: CaughtError;
-  /** Where `error` happened: 'prepare' (default: the input was rejected) or 'exports' (the export map failed). */
-  readonly phase?: 'prepare' | 'exports';
 }
 
 export interface RunEventDetail {
   readonly executionName: string;
   readonly executionArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'REJECTED' | 'SKIPPED';
   readonly startedAt: string;
   readonly completedAt: string;
   readonly durationSeconds: number;
@@ -63,38 +62,16 @@ export function summarizeRun(event: SummarizeRunEvent, nowMs: number): RunSummar
     completedAt,
     durationSeconds: Math.max(0, Math.round((nowMs - Date.parse(execution.startTime)) / 1000)),
   };
-  if (error && event.phase === 'exports') {
-    const detail = describeCaughtError(error);
-    return {
-      event: {
-        detailType: RUN_DETAIL_TYPES.completed,
-        detail: {
-          ...base,
-          status: 'FAILED',
-          exportCount: 0,
-          succeeded: 0,
-          failed: 0,
-          timedOut: 0,
-          failedExports: [],
-          timedOutExports: [],
-          error: detail,
-        },
-      },
-      succeeded: false,
-      failure: {
-        error: detail.type,
-        cause: `The export map failed before every export reported: ${detail.message}`,
-      },
-    };
-  }
   if (error) {
+    // The run never got to its exports: its input was refused, or an earlier run is exporting the same data.
     const detail = describeCaughtError(error);
+    const skipped = error.Error === 'RunSkipped';
     return {
       event: {
-        detailType: RUN_DETAIL_TYPES.rejected,
+        detailType: skipped ? RUN_DETAIL_TYPES.skipped : RUN_DETAIL_TYPES.rejected,
         detail: {
           ...base,
-          status: 'REJECTED',
+          status: skipped ? 'SKIPPED' : 'REJECTED',
           exportCount: 0,
           succeeded: 0,
           failed: 0,
@@ -107,7 +84,9 @@ export function summarizeRun(event: SummarizeRunEvent, nowMs: number): RunSummar
       succeeded: false,
       failure: {
         error: detail.type,
-        cause: `The run was rejected before any export started: ${detail.message}`,
+        cause: skipped
+          ? `The run was skipped: ${detail.message}`
+          : `The run was rejected before any export started: ${detail.message}`,
       },
     };
   }

@@ -192,18 +192,23 @@ describe('summarizeRun', () => {
     });
   });
 
-  it('describes a failed export map as a failed run', () => {
-    const summary = summarizeRun(
-      {
-        execution,
-        phase: 'exports',
-        error: { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many' },
-      },
-      NOW,
-    );
+  it('describes a skipped run with the overlapping execution', () => {
+    const cause = JSON.stringify({
+      errorType: 'RunSkipped',
+      errorMessage: 'execution manual-1 (started ...) is still running',
+    });
+    const summary = summarizeRun({ execution, error: { Error: 'RunSkipped', Cause: cause } }, NOW);
     expect(summary.event).toMatchObject({
-      detailType: 'ML Export Run Completed',
-      detail: { status: 'FAILED', error: { message: 'too many' } },
+      detailType: 'ML Export Run Skipped',
+      detail: {
+        status: 'SKIPPED',
+        exportCount: 0,
+        error: { type: 'RunSkipped', message: 'execution manual-1 (started ...) is still running' },
+      },
+    });
+    expect(summary.failure).toEqual({
+      error: 'RunSkipped',
+      cause: 'The run was skipped: execution manual-1 (started ...) is still running',
     });
   });
 

@@ -1,3 +1,5 @@
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { handler, selectExports, type PrepareRunEvent } from '../../lambda/prepare-run';
 import type { ExportSpec } from '../../lambda/shared/types';
@@ -26,6 +28,13 @@ const event = (input: unknown): PrepareRunEvent => ({
     arn: 'arn:aws:states:us-east-1:1:execution:sm:run-1',
     startTime: '2026-11-22T03:00:00.000Z',
   },
+  stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:sm',
+});
+
+const sfn = mockClient(SFNClient);
+beforeEach(() => {
+  sfn.reset();
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
 });
 
 describe('prepare-run handler', () => {
@@ -66,6 +75,82 @@ describe('prepare-run handler', () => {
     await expect(handler({ ...event({}), execution: undefined as never })).rejects.toMatchObject({
       name: 'InvalidTaskState',
     });
+  });
+});
+
+describe('overlapping runs', () => {
+  const other = (name: string, startDate: string) => ({
+    name,
+    executionArn: `arn:aws:states:us-east-1:1:execution:sm:${name}`,
+    stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:sm',
+    status: 'RUNNING' as const,
+    startDate: new Date(startDate),
+  });
+
+  it('asks Step Functions for running executions of this state machine', async () => {
+    await handler(event({}));
+    expect(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input).toEqual({
+      stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:sm',
+      statusFilter: 'RUNNING',
+      maxResults: 100,
+      nextToken: undefined,
+    });
+  });
+
+  it('skips the run when an earlier running execution exports the same data, naming it', async () => {
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [other('run-1', '2026-11-22T03:00:00Z'), other('manual-1', '2026-11-22T01:00:00Z')],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({ input: JSON.stringify({ exportNames: ['interactions'] }) });
+    await expect(handler(event({}))).rejects.toMatchObject({
+      name: 'RunSkipped',
+      message:
+        'execution manual-1 (started 2026-11-22T01:00:00.000Z) is still running and exports the same data as interactions, so this run started no job (arn:aws:states:us-east-1:1:execution:sm:manual-1)',
+    });
+    // Itself is never described.
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual([
+      'arn:aws:states:us-east-1:1:execution:sm:manual-1',
+    ]);
+  });
+
+  it('goes ahead when the earlier run exports other data', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [other('manual-1', '2026-11-22T01:00:00Z')] });
+    sfn.on(DescribeExecutionCommand).resolves({ input: JSON.stringify({ exportNames: ['labels'] }) });
+    expect((await handler(event({ exportNames: ['interactions'] }))).exports.map((e) => e.name)).toEqual([
+      'interactions',
+    ]);
+  });
+
+  it('does not yield to runs started later, and breaks a tie of start times by name', async () => {
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [other('later', '2026-11-22T04:00:00Z'), other('run-2', '2026-11-22T03:00:00Z')],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({ input: '{}' });
+    await expect(handler(event({}))).resolves.toBeDefined();
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    sfn.on(ListExecutionsCommand).resolves({ executions: [other('run-0', '2026-11-22T03:00:00Z')] });
+    await expect(handler(event({}))).rejects.toMatchObject({ name: 'RunSkipped' });
+  });
+
+  it('ignores an earlier run whose input is invalid (it will be rejected itself)', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [other('bad', '2026-11-22T01:00:00Z')] });
+    sfn.on(DescribeExecutionCommand).resolves({ input: '{"exports": 1}' });
+    await expect(handler(event({}))).resolves.toBeDefined();
+  });
+
+  it('reports throttling of ListExecutions as transient, to be retried', async () => {
+    sfn
+      .on(ListExecutionsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }));
+    await expect(handler(event({}))).rejects.toMatchObject({
+      name: 'TransientServiceError',
+      message: expect.stringContaining('Step Functions ListExecutions'),
+    });
+  });
+
+  it('validates the input before looking at other runs', async () => {
+    await expect(handler(event({ nope: 1 }))).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
   });
 });
 

@@ -101,8 +101,11 @@ describe('the example configuration', () => {
       MaxConcurrency: 10,
       ItemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
-      Catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Describe Failed Run' })],
     });
+    // No Catch: a child execution that fails (e.g. its event could not be delivered) fails the run at
+    // Export Each, where a redrive restarts only the unsuccessful child executions.
+    expect(states['Export Each']).not.toHaveProperty('Catch');
+    expect(states['Emit Export Event']).not.toHaveProperty('Catch');
   });
 
   it('polls with a Wait whose seconds come from the status task, in a loop of three states', () => {
@@ -130,7 +133,7 @@ describe('the example configuration', () => {
     const lambdaTasks = Object.entries(states).filter(([, s]) =>
       String(s.Resource).includes(':states:::lambda:invoke'),
     );
-    expect(lambdaTasks).toHaveLength(9);
+    expect(lambdaTasks).toHaveLength(8);
     for (const [, task] of lambdaTasks) {
       expect(task.Retry).toEqual([
         expect.objectContaining({
@@ -161,8 +164,14 @@ describe('the example configuration', () => {
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Finalize Export' },
       ]);
     }
+    // Only refusals are caught at the run level; a transient failure past its retries fails the execution
+    // at Prepare Run (before any job), where a redrive resumes.
     expect(states['Prepare Run'].Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Describe Rejected Run' },
+      {
+        ErrorEquals: ['InvalidExecutionInput', 'RunSkipped'],
+        ResultPath: '$.error',
+        Next: 'Describe Rejected Run',
+      },
     ]);
   });
 
@@ -176,6 +185,16 @@ describe('the example configuration', () => {
           ],
         },
         ResultPath: null,
+        Retry: [
+          {
+            ErrorEquals: ['States.ALL'],
+            IntervalSeconds: 2,
+            BackoffRate: 2,
+            MaxAttempts: 8,
+            MaxDelaySeconds: 60,
+            JitterStrategy: 'FULL',
+          },
+        ],
       });
       expect((states[name].Parameters as { Entries: object[] }).Entries[0]).not.toHaveProperty(
         'EventBusName',
@@ -223,6 +242,7 @@ describe('the example configuration', () => {
         'arn.$': '$$.Execution.Id',
         'startTime.$': '$$.Execution.StartTime',
       },
+      'stateMachineArn.$': '$$.StateMachine.Id',
     });
   });
 
@@ -298,8 +318,33 @@ describe('the example configuration', () => {
     });
 
     it('gives the tasks that call no AWS API nothing but their logs', () => {
-      for (const role of ['PrepareRunRole', 'FinalizeExportRole', 'SummarizeRunRole'])
+      for (const role of ['FinalizeExportRole', 'SummarizeRunRole'])
         expect(statementsOf(role)).toEqual([logs]);
+    });
+
+    it('lets Prepare Run list and describe executions of this state machine only, to find overlapping runs', () => {
+      expect(statementsOf('PrepareRunRole')).toEqual([logs]);
+      expect(statementsOf('PrepareRunSeesOtherRuns')).toEqual([
+        {
+          Action: 'states:ListExecutions',
+          Resource: { Ref: expect.stringMatching(/^WorkflowStateMachine/) },
+        },
+        {
+          Action: 'states:DescribeExecution',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':states:us-east-1:111122223333:execution:',
+                { 'Fn::GetAtt': [expect.stringMatching(/^WorkflowStateMachine/), 'Name'] },
+                ':*',
+              ],
+            ],
+          },
+        },
+      ]);
     });
 
     it('attaches no managed policy to any role', () => {

@@ -76,7 +76,12 @@ const runEvents = (r: RunResult) => r.events.filter((e) => e.event.detail.export
 const outcomeOf = (r: RunResult, name: string) =>
   exportEvents(r).find((e) => e.event.detail.exportName === name)?.event;
 
-describe.each(SCENARIO_NAMES.filter((n) => n !== 'bad-input'))('scenario %s', (name) => {
+/** Scenarios whose run goes through its exports to the end. */
+const COMPLETING = SCENARIO_NAMES.filter(
+  (n) => !['bad-input', 'overlapping-run', 'eventbridge-outage'].includes(n),
+);
+
+describe.each(COMPLETING)('scenario %s', (name) => {
   it('ends every export in exactly one terminal event, then one run event, and starts at most one job per export', () => {
     const r = run(name);
     const perExport = EXPORTS.map(
@@ -292,6 +297,37 @@ describe('what a user sees', () => {
       ].join('\n'),
     });
     expect(r.error?.error).toBe('InvalidExecutionInput');
+  });
+});
+
+describe('runs that start no export, and a run a redrive resumes', () => {
+  it('overlapping-run: yields to the earlier run exporting the same dataset, says which, and starts nothing', () => {
+    const r = run('overlapping-run');
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.error).toBe('RunSkipped');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 0, personalizeJobsCreated: 0 });
+    expect(r.calls.map((c) => c.operation)).toEqual(['ListExecutions', 'DescribeExecution']);
+    expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Skipped']);
+    expect(r.events[0].event.detail).toMatchObject({
+      status: 'SKIPPED',
+      error: {
+        type: 'RunSkipped',
+        message: expect.stringMatching(
+          /^execution manual-backfill \(started 2026-11-22T02:30:00\.000Z\) is still running and exports the same data as interactions, so this run started no job \(arn:aws:states:.*:execution:.*:manual-backfill\)$/,
+        ),
+      },
+    });
+  });
+
+  it('eventbridge-outage: an event that cannot be delivered fails the execution at Export Each, never silently', () => {
+    const r = run('eventbridge-outage');
+    expect(r.status).toBe('FAILED');
+    expect(r.failedState).toBe('Export Each');
+    expect(r.error?.error).toBe('EventBridge.FailedEntry');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1 });
+    // Nine refused attempts of the first export event (8 retries), then the run stops; nothing was delivered.
+    expect(r.events).toEqual([]);
+    expect(r.counts.retries).toBe(8);
   });
 });
 
