@@ -35,6 +35,12 @@ export interface MlExportsConfig {
   readonly maxConcurrency?: number;
   /** Retention of the state machine's and functions' logs. Default 30. */
   readonly logRetentionDays?: number;
+  /** KMS key for the logs; its key policy must let CloudWatch Logs use it. Default: the service key. */
+  readonly logKmsKeyArn?: string;
+  /** Create the output bucket; exports may then give a key prefix instead of an s3:// URI. Default false. */
+  readonly createOutputBucket?: boolean;
+  /** Create the role Personalize assumes, for Personalize exports without roleArn. Default false. */
+  readonly createPersonalizeRole?: boolean;
   readonly glueExports?: GlueExportProps[];
   readonly personalizeExports?: PersonalizeExportProps[];
 }
@@ -48,6 +54,9 @@ const TOP_LEVEL_FIELDS = [
   'polling',
   'maxConcurrency',
   'logRetentionDays',
+  'logKmsKeyArn',
+  'createOutputBucket',
+  'createPersonalizeRole',
   'glueExports',
   'personalizeExports',
 ];
@@ -84,7 +93,7 @@ export function readConfigFile(file: string): unknown {
 export function configToProps(
   raw: unknown,
   source: string,
-): Omit<MlExportWorkflowProps, 'eventBus'> & { eventBusName?: string } {
+): Omit<MlExportWorkflowProps, 'eventBus' | 'logEncryptionKey'> & { eventBusName?: string; logKmsKeyArn?: string } {
   const problems: Problem[] = [];
   if (!isPlainObject(raw)) {
     throw new Error(
@@ -141,6 +150,14 @@ export function configToProps(
       expected: `one of ${RETENTION_DAYS.join(', ')}`,
     });
   }
+  for (const key of ['createOutputBucket', 'createPersonalizeRole'] as const) {
+    if (config[key] !== undefined && typeof config[key] !== 'boolean') {
+      problems.push({ field: `config.${key}`, value: config[key], expected: 'true or false' });
+    }
+  }
+  if (config.logKmsKeyArn !== undefined && (typeof config.logKmsKeyArn !== 'string' || !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/.test(config.logKmsKeyArn))) {
+    problems.push({ field: 'config.logKmsKeyArn', value: config.logKmsKeyArn, expected: 'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"' });
+  }
   const seconds = (field: keyof typeof polling) => {
     const value = isPlainObject(polling) ? polling[field] : undefined;
     if (value === undefined) return undefined;
@@ -163,6 +180,9 @@ export function configToProps(
     maxExportDuration: seconds('maxExportSeconds'),
     maxConcurrency: config.maxConcurrency,
     logRetention: config.logRetentionDays as RetentionDays | undefined,
+    logKmsKeyArn: config.logKmsKeyArn,
+    createOutputBucket: config.createOutputBucket,
+    createPersonalizeRole: config.createPersonalizeRole,
     glueExports: config.glueExports,
     personalizeExports: config.personalizeExports,
   };

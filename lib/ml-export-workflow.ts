@@ -27,8 +27,6 @@ import {
   type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
-// The same rendering cdk-nag uses for finding ids, so each acknowledgement names exactly one resource.
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
 import { maxPolls } from '../lambda/shared/polling';
@@ -48,6 +46,9 @@ import {
   type Problem,
 } from '../lambda/shared/validation';
 import { ExportFunction } from './export-function';
+import { acknowledgeWildcardResources } from './nag';
+import { OutputBucket } from './output-bucket';
+import { PersonalizeExportRole } from './personalize-export-role';
 
 /** A Glue ML transform whose labels each run exports. */
 export interface GlueExportProps {
@@ -64,8 +65,11 @@ export interface PersonalizeExportProps {
   readonly name: string;
   /** @see https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetExportJob.html */
   readonly datasetArn: string;
-  /** The role Personalize assumes to write the export; it must allow s3:PutObject on the prefix. */
-  readonly roleArn: string;
+  /**
+   * The role Personalize assumes to write the export; it must allow s3:PutObject on the prefix.
+   * @default - the role this construct creates, when `createPersonalizeRole` is set (required otherwise)
+   */
+  readonly roleArn?: string;
   readonly outputS3Prefix: string;
   /** @default 'PUT' - the service's default */
   readonly ingestionMode?: 'BULK' | 'PUT' | 'ALL';
@@ -113,7 +117,24 @@ export interface MlExportWorkflowProps {
   readonly logRetention?: RetentionDays;
   /** @default - CloudWatch Logs' service key */
   readonly logEncryptionKey?: IKey;
+  /**
+   * Create the output bucket (see {@link OutputBucket}). Exports may then give `outputS3Prefix` as a key
+   * prefix ("personalize/interactions/") that is placed in this bucket.
+   * @default false - exports name their own buckets
+   */
+  readonly createOutputBucket?: boolean;
+  /**
+   * Create the role Personalize assumes (see {@link PersonalizeExportRole}), for Personalize exports that
+   * give no `roleArn`.
+   * @default false - every Personalize export names its role
+   */
+  readonly createPersonalizeRole?: boolean;
 }
+
+/** Stand-ins used to validate exports whose bucket or role this construct creates. */
+// As long as the longest bucket name (63), so that path lengths are checked against the worst case.
+const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
+const CREATED_ROLE = 'created-personalize-export-role';
 
 /** Upper bound of history events one status check costs (Wait, Task, Choice, plus a retried attempt). */
 export const HISTORY_EVENTS_PER_POLL = 14;
@@ -139,6 +160,10 @@ export class MlExportWorkflow extends Construct {
   /** The handlers, by name (`prepareRun`, `startGlueExport`, ...). */
   public readonly functions: Record<string, IFunction>;
   public readonly schedule?: Schedule;
+  /** The output bucket, when `createOutputBucket` is set. */
+  public readonly outputBucket?: OutputBucket;
+  /** The role Personalize assumes, when `createPersonalizeRole` is set. */
+  public readonly personalizeRole?: PersonalizeExportRole;
   public readonly eventSource: string;
   public readonly polling: PollingSettings;
 
@@ -152,7 +177,24 @@ export class MlExportWorkflow extends Construct {
       maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
     };
     const maxConcurrency = props.maxConcurrency ?? 10;
-    const specs = validateProps(props, this.eventSource, this.polling, maxConcurrency, Stack.of(this).region);
+    const validated = validateProps(props, this.eventSource, this.polling, maxConcurrency, Stack.of(this).region);
+
+    // Put the created bucket and role in place of the stand-ins the exports were validated with.
+    if (props.createOutputBucket) this.outputBucket = new OutputBucket(this, 'OutputBucket');
+    const bucketName = this.outputBucket?.bucket.bucketName;
+    const inBucket = (prefix: string) => (bucketName ? prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${bucketName}/`) : prefix);
+    const placed = validated.map((e) => ({ ...e, outputS3Prefix: inBucket(e.outputS3Prefix) }));
+    const needRole = placed.filter((e): e is PersonalizeExportSpec => e.type === 'personalize' && e.roleArn.endsWith(`:role/${CREATED_ROLE}`));
+    if (needRole.length > 0) {
+      this.personalizeRole = new PersonalizeExportRole(this, 'PersonalizeExportRole', {
+        outputS3Prefixes: needRole.map((e) => e.outputS3Prefix),
+        kmsKeyArns: unique(needRole.flatMap((e) => (e.kmsKeyArn ? [e.kmsKeyArn] : []))),
+      });
+    }
+    const roleArn = this.personalizeRole?.role.roleArn;
+    const specs: ExportSpec[] = placed.map((e) =>
+      e.type === 'personalize' && roleArn && e.roleArn.endsWith(`:role/${CREATED_ROLE}`) ? { ...e, roleArn } : e,
+    );
     const glueExports = specs.filter((e): e is GlueExportSpec => e.type === 'glue');
     const personalizeExports = specs.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
@@ -542,9 +584,21 @@ function validateProps(
   region: string,
 ): ExportSpec[] {
   const problems: Problem[] = [];
+  // A key prefix stands for a place in the created bucket, a missing role for the created role.
+  const prefix = (p: unknown) =>
+    props.createOutputBucket && typeof p === 'string' && !p.startsWith('s3://') ? `s3://${CREATED_BUCKET}/${p.replace(/^\//, '')}` : p;
+  const role = (e: PersonalizeExportProps) =>
+    props.createPersonalizeRole && e.roleArn === undefined
+      ? `arn:${arnPartition(String(e.datasetArn)) ?? 'aws'}:iam::000000000000:role/${CREATED_ROLE}`
+      : e.roleArn;
   const raw = [
-    ...(props.glueExports ?? []).map((e) => ({ type: 'glue', ...e })),
-    ...(props.personalizeExports ?? []).map((e) => ({ type: 'personalize', ...e })),
+    ...(props.glueExports ?? []).map((e) => ({ type: 'glue', ...e, outputS3Prefix: prefix(e.outputS3Prefix) })),
+    ...(props.personalizeExports ?? []).map((e) => ({
+      type: 'personalize',
+      ...e,
+      outputS3Prefix: prefix(e.outputS3Prefix),
+      roleArn: role(e),
+    })),
   ];
   const specs = validateExportList(raw, 'exports', problems);
   if (raw.length === 0) {
@@ -597,18 +651,6 @@ function validateProps(
     throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
   }
   return specs;
-}
-
-/** Acknowledges cdk-nag's IAM5 finding for each wildcard resource of one policy, with the reason. */
-function acknowledgeWildcardResources(policy: CfnPolicy, reason: string): void {
-  const statements = Stack.of(policy).resolve(policy.policyDocument).Statement as { Resource: unknown }[];
-  Validations.of(policy).acknowledge(
-    ...statements
-      .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
-      .map((resource) => flattenCfnReference(resource) as string)
-      .filter((resource) => resource.includes('*'))
-      .map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason })),
-  );
 }
 
 function unique(values: string[]): string[] {

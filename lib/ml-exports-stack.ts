@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { configToProps } from './config';
 import { MlExportWorkflow } from './ml-export-workflow';
@@ -17,9 +18,10 @@ export class MlExportsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MlExportsStackProps) {
     super(scope, id, props);
-    const { eventBusName, ...workflowProps } = configToProps(props.config, props.configSource);
+    const { eventBusName, logKmsKeyArn, ...workflowProps } = configToProps(props.config, props.configSource);
     this.workflow = new MlExportWorkflow(this, 'Workflow', {
       ...workflowProps,
+      logEncryptionKey: logKmsKeyArn ? Key.fromKeyArn(this, 'LogKey', logKmsKeyArn) : undefined,
       eventBus:
         eventBusName && eventBusName !== 'default'
           ? EventBus.fromEventBusName(this, 'EventBus', eventBusName)
@@ -27,5 +29,11 @@ export class MlExportsStack extends Stack {
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EventSource', { value: this.workflow.eventSource });
+    if (this.workflow.outputBucket) {
+      new CfnOutput(this, 'OutputBucketName', { value: this.workflow.outputBucket.bucket.bucketName });
+    }
+    if (this.workflow.personalizeRole) {
+      new CfnOutput(this, 'PersonalizeExportRoleArn', { value: this.workflow.personalizeRole.role.roleArn });
+    }
   }
 }

@@ -111,6 +111,8 @@ function resolveIntrinsics(value: unknown, region: string, resources: Record<str
       'AWS::AccountId': LOCAL_ACCOUNT,
       'AWS::URLSuffix': 'amazonaws.com',
     };
+    // A bucket's Ref is its name: lower-case, as S3 requires.
+    if (resources[ref]?.Type === 'AWS::S3::Bucket') return ref.toLowerCase();
     return pseudo[ref] ?? ref;
   }
   if ('Fn::GetAtt' in obj) {
@@ -118,6 +120,7 @@ function resolveIntrinsics(value: unknown, region: string, resources: Record<str
     const type = resources[id]?.Type;
     if (type === 'AWS::Lambda::Function' && attr === 'Arn')
       return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${id}`;
+    if (type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
     return `arn:aws:local:${region}:${LOCAL_ACCOUNT}:${id}/${attr}`;
   }
   return Object.fromEntries(

@@ -1,6 +1,7 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildApp } from '../../lib/app';
@@ -434,6 +435,175 @@ describe('configuration variants', () => {
   });
 });
 
+describe('optional resources (off by default)', () => {
+  const created = {
+    createOutputBucket: true,
+    createPersonalizeRole: true,
+    glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
+    personalizeExports: [
+      {
+        name: 'interactions',
+        datasetArn: DATASET_ARN,
+        outputS3Prefix: 'personalize/interactions/',
+        kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
+      },
+    ],
+  };
+  const { stack, template } = synth(created);
+
+  it('creates neither a bucket nor a Personalize role for the example configuration', () => {
+    const plain = synth(example).template;
+    plain.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(
+      Object.keys(
+        plain.findResources('AWS::IAM::Role', {
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: [{ Principal: { Service: 'personalize.amazonaws.com' } }],
+            },
+          },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('creates an encrypted, private, TLS-only, versioned output bucket with access logs that Personalize may write to', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'output-bucket/' }),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'personalize.amazonaws.com' },
+            Action: ['s3:PutObject', 's3:ListBucket'],
+            Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('creates the Personalize role trusted only for this account, writing only under the export prefix', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'personalize.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111122223333' },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':personalize:us-east-1:111122223333:*'],
+                  ],
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.role.node.defaultChild as never);
+    const bucketRef = {
+      Ref: stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never),
+    };
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 's3:PutObject',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketRef, '/personalize/interactions/*'],
+              ],
+            },
+          },
+          {
+            Action: 's3:ListBucket',
+            Effect: 'Allow',
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketRef]] },
+          },
+          {
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Effect: 'Allow',
+            Resource: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
+          },
+        ],
+      },
+    });
+  });
+
+  it('places key prefixes in the created bucket and passes only the created role', () => {
+    const { definition } = definitionFromTemplate(template.toJSON() as never, 'us-east-1');
+    const configured = (
+      allStates(definition)['Prepare Run'].Parameters as {
+        Payload: { configuredExports: Record<string, string>[] };
+      }
+    ).Payload.configuredExports;
+    const bucket = stack
+      .getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never)
+      .toLowerCase();
+    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.role.node.defaultChild as never);
+    expect(configured.map((e) => e.outputS3Prefix)).toEqual([
+      `s3://${bucket}/glue/labels/`,
+      `s3://${bucket}/personalize/interactions/`,
+    ]);
+    expect(configured[1].roleArn).toBe(`arn:aws:iam::123456789012:role/${roleId}`);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
+        ]),
+      },
+    });
+  });
+
+  it('passes cdk-nag with the optional resources too', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new MlExportsStack(app, 'Created', {
+      config: created,
+      configSource: 'test',
+      env: { region: 'us-east-1', account: '111122223333' },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('encrypts the logs with the configured key', () => {
+    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/logs';
+    const logGroups = synth({ ...example, logKmsKeyArn: keyArn }).template.findResources(
+      'AWS::Logs::LogGroup',
+    );
+    expect(Object.values(logGroups).map((g) => g.Properties.KmsKeyId)).toEqual(Array(8).fill(keyArn));
+  });
+
+  it('still needs a role ARN and an s3:// URI when nothing is created', () => {
+    expect(() => synth({ ...created, createOutputBucket: false, createPersonalizeRole: false })).toThrow(
+      /exports\[0\]\.outputS3Prefix: got "glue\/labels\/"; expected an S3 URI[\s\S]*exports\[1\]\.roleArn: got nothing; expected an IAM role ARN/,
+    );
+  });
+});
+
 describe('invalid configurations fail the synth with one message naming each problem', () => {
   const failure = (config: unknown, env?: { region: string; account: string }) => {
     try {
@@ -507,6 +677,14 @@ describe('invalid configurations fail the synth with one message naming each pro
     [
       { ...example, eventBusName: 'bad bus!' },
       'config.eventBusName: got "bad bus!"; expected an event bus name',
+    ],
+    [
+      { ...example, createOutputBucket: 'yes' },
+      'config.createOutputBucket: got "yes"; expected true or false',
+    ],
+    [
+      { ...example, logKmsKeyArn: 'alias/logs' },
+      'config.logKmsKeyArn: got "alias/logs"; expected a KMS key ARN',
     ],
     [
       {
