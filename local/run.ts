@@ -83,6 +83,8 @@ export interface LocalRunResult {
     readonly stateTransitions: number;
     readonly lambdaInvocations: number;
     readonly retries: number;
+    /** Estimated Step Functions history events, all executions together (see HISTORY_EVENTS_BY_STATE). */
+    readonly historyEvents: number;
     readonly glueTaskRunsStarted: number;
     readonly personalizeJobsCreated: number;
   };
@@ -94,6 +96,15 @@ interface StatesError {
   Error?: string;
   Cause?: string;
 }
+
+/**
+ * History events Step Functions records per state entered (Standard workflows): a Task is entered,
+ * scheduled, started, succeeds and exits; a Distributed Map also records its map run. Each retry adds a
+ * failed, scheduled and started event; each execution its start and end.
+ */
+export const HISTORY_EVENTS_BY_STATE: Record<string, number> = { Task: 5, Map: 6, Wait: 2, Choice: 2, Pass: 2, Succeed: 2, Fail: 1, Parallel: 4 };
+const HISTORY_EVENTS_PER_RETRY = 3;
+const HISTORY_EVENTS_PER_EXECUTION = 2;
 
 const PUT_EVENTS = /:states:::events:putEvents/;
 const LAMBDA_INVOKE = /:states:::lambda:invoke/;
@@ -158,7 +169,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   let eventBusFailuresLeft = options.eventBusFailures ?? 0;
   const progress = (text: string, exportName?: string) =>
     options.onProgress?.({ simSeconds: clock.elapsedSeconds, exportName, text });
-  const counts = { stateTransitions: 0, lambdaInvocations: 0, retries: 0 };
+  const counts = { stateTransitions: 0, lambdaInvocations: 0, retries: 0, historyEvents: HISTORY_EVENTS_PER_EXECUTION };
   let failedState: string | undefined;
   const polls = new Map<string, number>();
 
@@ -326,8 +337,15 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     });
     const drained = (async () => {
       for await (const ev of execution.eventLogs) {
-        if (ev.type === 'StateEntered') counts.stateTransitions++;
-        if (ev.type === 'StateRetried') counts.retries++;
+        if (ev.type === 'StateEntered') {
+          counts.stateTransitions++;
+          counts.historyEvents += HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2;
+        }
+        if (ev.type === 'StateRetried') {
+          counts.retries++;
+          counts.historyEvents += HISTORY_EVENTS_PER_RETRY;
+        }
+        if (ev.type === 'MapIterationStarted') counts.historyEvents += HISTORY_EVENTS_PER_EXECUTION;
         if (ev.type === 'StateFailed' && ev.index === undefined) failedState = ev.state.name;
       }
     })();
