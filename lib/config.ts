@@ -41,6 +41,8 @@ export interface MlExportsConfig {
   readonly createOutputBucket?: boolean;
   /** Create the role Personalize assumes, for Personalize exports without roleArn. Default false. */
   readonly createPersonalizeRole?: boolean;
+  /** E-mail address the alarms notify (through an encrypted SNS topic). Default: no notifications. */
+  readonly alarmEmail?: string;
   readonly glueExports?: GlueExportProps[];
   readonly personalizeExports?: PersonalizeExportProps[];
 }
@@ -57,6 +59,7 @@ const TOP_LEVEL_FIELDS = [
   'logKmsKeyArn',
   'createOutputBucket',
   'createPersonalizeRole',
+  'alarmEmail',
   'glueExports',
   'personalizeExports',
 ];
@@ -158,6 +161,9 @@ export function configToProps(
   if (config.logKmsKeyArn !== undefined && (typeof config.logKmsKeyArn !== 'string' || !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/.test(config.logKmsKeyArn))) {
     problems.push({ field: 'config.logKmsKeyArn', value: config.logKmsKeyArn, expected: 'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"' });
   }
+  if (config.alarmEmail !== undefined && (typeof config.alarmEmail !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail))) {
+    problems.push({ field: 'config.alarmEmail', value: config.alarmEmail, expected: 'an e-mail address' });
+  }
   const seconds = (field: keyof typeof polling) => {
     const value = isPlainObject(polling) ? polling[field] : undefined;
     if (value === undefined) return undefined;
@@ -183,6 +189,7 @@ export function configToProps(
     logKmsKeyArn: config.logKmsKeyArn,
     createOutputBucket: config.createOutputBucket,
     createPersonalizeRole: config.createPersonalizeRole,
+    alarmEmail: config.alarmEmail,
     glueExports: config.glueExports,
     personalizeExports: config.personalizeExports,
   };

@@ -46,6 +46,7 @@ import {
   type Problem,
 } from '../lambda/shared/validation';
 import { ExportFunction } from './export-function';
+import { ExportOperations } from './export-operations';
 import { acknowledgeWildcardResources } from './nag';
 import { OutputBucket } from './output-bucket';
 import { PersonalizeExportRole } from './personalize-export-role';
@@ -129,6 +130,11 @@ export interface MlExportWorkflowProps {
    * @default false - every Personalize export names its role
    */
   readonly createPersonalizeRole?: boolean;
+  /**
+   * E-mail address for alarm notifications (through an encrypted SNS topic).
+   * @default - alarms without notifications
+   */
+  readonly alarmEmail?: string;
 }
 
 /** Stand-ins used to validate exports whose bucket or role this construct creates. */
@@ -162,6 +168,8 @@ export class MlExportWorkflow extends Construct {
   public readonly schedule?: Schedule;
   /** The output bucket, when `createOutputBucket` is set. */
   public readonly outputBucket?: OutputBucket;
+  /** Alarms, metrics and dashboard. */
+  public readonly operations: ExportOperations;
   /** The role Personalize assumes, when `createPersonalizeRole` is set. */
   public readonly personalizeRole?: PersonalizeExportRole;
   public readonly eventSource: string;
@@ -304,6 +312,12 @@ export class MlExportWorkflow extends Construct {
       seeOtherRuns.node.defaultChild as CfnPolicy,
       'Execution names are chosen per run; the ARN is scoped to executions of this state machine',
     );
+
+    this.operations = new ExportOperations(this, 'Operations', {
+      stateMachine: this.stateMachine,
+      finalizeLogGroup: finalizeExport.logGroup,
+      alarmEmail: props.alarmEmail,
+    });
 
     if (props.schedule) {
       this.schedule = new Schedule(this, 'Schedule', {

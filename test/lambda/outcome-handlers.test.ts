@@ -1,4 +1,5 @@
-import { finalizeExport } from '../../lambda/finalize-export';
+import { finalizeExport, handler as finalizeHandler } from '../../lambda/finalize-export';
+import { logger } from '../../lambda/shared/logger';
 import { summarizeRun } from '../../lambda/summarize-run';
 import { glueState, JOB_ARN, JOB_NAME, personalizeState, run, tracking } from './fixtures';
 
@@ -122,6 +123,47 @@ describe('finalizeExport', () => {
     expect(finalizeExport({ ...glueState, tracking: tracking({ taskRunId: 'r' }) }, NOW).result.outcome).toBe(
       'FAILED',
     );
+  });
+});
+
+describe('finalize-export handler logs', () => {
+  it('writes one "Export ended" JSON line with the outcome and duration at the top level (the metric filters read them)', async () => {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    logger.setLogLevel('INFO');
+    try {
+      const state = {
+        ...glueState,
+        tracking: tracking(
+          { taskRunId: 'r' },
+          {
+            outcome: 'SUCCEEDED',
+            jobStartedAt: '2026-11-22T03:00:00.000Z',
+            jobCompletedAt: '2026-11-22T03:10:00.000Z',
+          },
+        ),
+      };
+      await finalizeHandler(state);
+    } finally {
+      logger.setLogLevel('SILENT');
+      write.mockRestore();
+    }
+    const entries = lines
+      .flatMap((l) => l.split('\n'))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'Export ended',
+        outcome: 'SUCCEEDED',
+        durationSeconds: 600,
+        exportName: 'labels',
+      }),
+    ]);
   });
 });
 

@@ -435,6 +435,88 @@ describe('configuration variants', () => {
   });
 });
 
+describe('operations', () => {
+  const { template } = synth({ ...example, alarmEmail: 'ml-team@example.com' });
+
+  it('alarms on failed, timed-out, aborted and throttled executions', () => {
+    for (const metric of [
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      'ExecutionsAborted',
+      'ExecutionThrottled',
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
+      });
+    }
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  });
+
+  it('notifies the configured address through a KMS-encrypted, TLS-only topic CloudWatch may use', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ml-team@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
+  it('counts export outcomes and durations from the finalize-export logs, and shows them on a dashboard', () => {
+    for (const name of ['ExportsSucceeded', 'ExportsFailed', 'ExportsTimedOut']) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        MetricTransformations: [{ MetricNamespace: 'MlExports', MetricName: name, MetricValue: '1' }],
+      });
+    }
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.message = "Export ended") && ($.durationSeconds >= 0) }',
+      MetricTransformations: [
+        {
+          MetricNamespace: 'MlExports',
+          MetricName: 'ExportDurationSeconds',
+          MetricValue: '$.durationSeconds',
+        },
+      ],
+    });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('creates alarms without a topic when no address is configured', () => {
+    const plain = synth(example).template;
+    plain.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    plain.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it('passes cdk-nag with the alarm topic', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new MlExportsStack(app, 'Ops', {
+      config: { ...example, alarmEmail: 'ml-team@example.com' },
+      configSource: 'test',
+      env: { region: 'us-east-1', account: '111122223333' },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
 describe('optional resources (off by default)', () => {
   const created = {
     createOutputBucket: true,

@@ -154,6 +154,8 @@ describe('what a user sees', () => {
     });
     // The workflow noticed the end of the last job 30 s after it ended (1,500 s + 5 s queued in the stand-in).
     expect(r.simulatedSeconds).toBe(1530);
+    // 6 run states, 5 per export, and 3 per status check (5 + 7): the cost model npm run bench reports.
+    expect(r.counts.stateTransitions).toBe(6 + 2 * 5 + 3 * (5 + 7));
     expect(runEvents(r)[0].event.detail).toMatchObject({
       status: 'SUCCEEDED',
       succeeded: 2,

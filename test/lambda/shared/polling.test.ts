@@ -105,3 +105,54 @@ describe('maxPolls', () => {
     }
   });
 });
+
+describe('cost targets of the default policy (the numbers npm run bench measures end to end)', () => {
+  const defaults: PollingSettings = {
+    initialWaitSeconds: 30,
+    backoffRate: 2,
+    maxWaitSeconds: 360,
+    maxExportSeconds: 43_200,
+  };
+  const fixed30: PollingSettings = {
+    initialWaitSeconds: 30,
+    backoffRate: 1,
+    maxWaitSeconds: 30,
+    maxExportSeconds: 43_200,
+  };
+
+  /** Status checks until the first one at or after the job's end, and how late that check is. */
+  function detect(jobSeconds: number, p: PollingSettings) {
+    let tracking = startTracking({ taskRunId: 'r' }, false, T0, p);
+    let now = T0;
+    for (;;) {
+      now += tracking.waitSeconds * 1000;
+      const ended = now - T0 >= jobSeconds * 1000;
+      tracking = recordPoll(
+        tracking,
+        { outcome: ended ? 'SUCCEEDED' : 'RUNNING', serviceStatus: 'x' },
+        now,
+        p,
+      );
+      if (ended) return { checks: tracking.polls, lagSeconds: (now - T0) / 1000 - jobSeconds };
+    }
+  }
+
+  // A check is three state transitions (Wait, Task, Choice). A run of one export adds 11 more: Prepare Run,
+  // Export Each, Summarize Run, Emit Run Event, Run Succeeded?, Run Succeeded, and in the export Export
+  // Type?, Start, Finalize, Emit Export Event, Export Done (test/local checks the same sum on real runs).
+  const transitions = (checks: number) => 3 * checks + 11;
+
+  it.each([3600, 2 * 3600, 6 * 3600, 12 * 3600 - 60])(
+    'a %i s job: at least 7x fewer transitions than a 30 s poller, lag within max(60 s, 10%%)',
+    (job) => {
+      const ours = detect(job, defaults);
+      const base = detect(job, fixed30);
+      expect(transitions(base.checks) / transitions(ours.checks)).toBeGreaterThanOrEqual(7);
+      expect(ours.lagSeconds).toBeLessThanOrEqual(Math.max(60, job / 10));
+    },
+  );
+
+  it('checks a one-hour job 13 times where a 30 s poller checks 120 times', () => {
+    expect([detect(3600, defaults).checks, detect(3600, fixed30).checks]).toEqual([13, 120]);
+  });
+});
