@@ -28,7 +28,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
+import { JOB_NAME_PREFIX, toExportTask } from '../lambda/shared/naming';
 import { maxPolls } from '../lambda/shared/polling';
 import type {
   ExportSpec,
@@ -142,10 +142,25 @@ export interface MlExportWorkflowProps {
 const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
 const CREATED_ROLE = 'created-personalize-export-role';
 
-/** Upper bound of history events one status check costs (Wait, Task, Choice, plus a retried attempt). */
-export const HISTORY_EVENTS_PER_POLL = 14;
-/** History events of one export outside its polls: start (with retries), finalize, emit, map item. */
+/**
+ * Most history events one status check can cost: Wait (2), Task (5) and Choice (2), plus 3 for each of the
+ * status task's 12 possible retries (6 for Lambda errors, 6 for TransientServiceError).
+ */
+export const HISTORY_EVENTS_PER_POLL = 9 + 3 * 12;
+/** Most history events of one export outside its checks: start, finalize and emit with all their retries. */
 export const HISTORY_EVENTS_PER_EXPORT_OVERHEAD = 150;
+/**
+ * Step Functions caps a state's input and output at 256 KiB; the run's list of exports (Prepare Run's
+ * output) is kept below this, with room for the run context.
+ */
+export const RUN_PAYLOAD_BUDGET_BYTES = 240 * 1024;
+
+/** Bytes of Prepare Run's output for these exports, with the longest execution name (80 characters). */
+export function runPayloadBytes(specs: readonly ExportSpec[]): number {
+  const run = { executionName: 'x'.repeat(80), startTime: '2026-01-01T00:00:00.000Z' };
+  return Buffer.byteLength(JSON.stringify({ run: { ...run, executionArn: 'a'.repeat(200), polling: {} }, exports: specs.map((s) => toExportTask(s, run)) }));
+}
+
 /** Step Functions' hard limit is 25,000; configurations are kept well below it. */
 export const HISTORY_EVENT_BUDGET = 20_000;
 
@@ -660,6 +675,14 @@ function validateProps(
         expected: `settings whose longest export (${maxPolls(polling)} status checks, ~${events} history events) stays under ${HISTORY_EVENT_BUDGET} events: raise maxWaitSeconds or lower maxExportSeconds`,
       });
     }
+  }
+  const payload = runPayloadBytes(specs);
+  if (payload > RUN_PAYLOAD_BUDGET_BYTES) {
+    problems.push({
+      field: 'exports',
+      value: `${specs.length} exports`,
+      expected: `at most about ${Math.floor((RUN_PAYLOAD_BUDGET_BYTES / payload) * specs.length)} exports (shorter names and prefixes allow more): one run's list of exports (${payload} bytes) must fit Step Functions' 256 KiB state payload; split them over several deployments`,
+    });
   }
   if (problems.length > 0) {
     throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);

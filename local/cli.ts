@@ -81,7 +81,7 @@ function printSummary(result: LocalRunResult, outDir: string): void {
       `${result.counts.lambdaInvocations} Lambda invocations, ${result.counts.retries} retries; ` +
       `jobs started: ${result.counts.glueTaskRunsStarted} Glue, ${result.counts.personalizeJobsCreated} Personalize`,
   );
-  if (result.exports.length > 0) {
+  if (result.exports.length > 0 && result.exports.length <= 50) {
     console.log('');
     console.log(
       table([
@@ -98,8 +98,23 @@ function printSummary(result: LocalRunResult, outDir: string): void {
       ]),
     );
   }
+  const counts = result.exports.map((e) => e.events);
+  if (result.exports.length > 0) {
+    const once = counts.every((n) => n === 1);
+    console.log(
+      `\nTerminal events: ${result.exports.length} export(s), ` +
+        (once
+          ? 'each with exactly one'
+          : `NOT one each: ${result.exports
+              .filter((e) => e.events !== 1)
+              .map((e) => `${e.name} (${e.events})`)
+              .join(', ')}`),
+    );
+  }
   console.log(`\nFiles written under ${outDir} (${result.filesWritten.length}):`);
-  for (const f of result.filesWritten) console.log(`  ${f}`);
+  for (const f of result.filesWritten.slice(0, 20)) console.log(`  ${f}`);
+  if (result.filesWritten.length > 20)
+    console.log(`  ... and ${result.filesWritten.length - 20} more (--json lists them all)`);
 }
 
 async function main(): Promise<void> {

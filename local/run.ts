@@ -102,7 +102,16 @@ interface StatesError {
  * scheduled, started, succeeds and exits; a Distributed Map also records its map run. Each retry adds a
  * failed, scheduled and started event; each execution its start and end.
  */
-export const HISTORY_EVENTS_BY_STATE: Record<string, number> = { Task: 5, Map: 6, Wait: 2, Choice: 2, Pass: 2, Succeed: 2, Fail: 1, Parallel: 4 };
+export const HISTORY_EVENTS_BY_STATE: Record<string, number> = {
+  Task: 5,
+  Map: 6,
+  Wait: 2,
+  Choice: 2,
+  Pass: 2,
+  Succeed: 2,
+  Fail: 1,
+  Parallel: 4,
+};
 const HISTORY_EVENTS_PER_RETRY = 3;
 const HISTORY_EVENTS_PER_EXECUTION = 2;
 
@@ -169,7 +178,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   let eventBusFailuresLeft = options.eventBusFailures ?? 0;
   const progress = (text: string, exportName?: string) =>
     options.onProgress?.({ simSeconds: clock.elapsedSeconds, exportName, text });
-  const counts = { stateTransitions: 0, lambdaInvocations: 0, retries: 0, historyEvents: HISTORY_EVENTS_PER_EXECUTION };
+  const counts = {
+    stateTransitions: 0,
+    lambdaInvocations: 0,
+    retries: 0,
+    historyEvents: HISTORY_EVENTS_PER_EXECUTION,
+  };
   let failedState: string | undefined;
   const polls = new Map<string, number>();
 

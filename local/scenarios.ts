@@ -146,6 +146,26 @@ const SCENARIOS: Record<string, Build> = {
     eventBusFailures: 12,
   }),
 
+  'mixed-outcomes': (ctx) => {
+    const transforms = ctx.configured.filter((e) => e.type === 'glue').map((e) => e.transformId);
+    const datasets = [
+      ...new Set(ctx.configured.filter((e) => e.type === 'personalize').map((e) => e.datasetArn)),
+    ];
+    const fates: Record<string, JobFate> = {};
+    transforms.forEach((t, i) => {
+      if (i % 5 === 1) fates[t] = { kind: 'fail', message: `Labeling file for ${t} has no labeled records.` };
+      if (i % 5 === 3) fates[t] = { kind: 'stop' };
+    });
+    datasets.forEach((d, i) => {
+      if (i % 3 === 1) fates[d] = { kind: 'never-finish' };
+    });
+    return {
+      description:
+        'For many exports: every 5th transform (from the 2nd) fails, every 5th (from the 4th) is stopped, every 3rd dataset (from the 2nd) never finishes.',
+      fates,
+    };
+  },
+
   'bad-input': () => ({
     description:
       'An operator pastes input with bad fields: the run is rejected with one error naming each field, and no job starts.',

@@ -10,7 +10,7 @@
  */
 import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { personalizeJobName, runOutputPath } from '../shared/naming';
+import { toExportTask } from '../shared/naming';
 import type { ExportSpec, ExportTask, PollingSettings, RunContext } from '../shared/types';
 import {
   formatProblems,
@@ -136,13 +136,6 @@ function checkAllowedResources(
       }
     }
   });
-}
-
-export function toExportTask(spec: ExportSpec, run: RunContext): ExportTask {
-  const outputS3Path = runOutputPath(spec.outputS3Prefix, run.startTime, run.executionName);
-  return spec.type === 'glue'
-    ? { ...spec, outputS3Path }
-    : { ...spec, outputS3Path, jobName: personalizeJobName(run.executionName, spec.name) };
 }
 
 export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {

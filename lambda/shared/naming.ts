@@ -3,6 +3,7 @@
  * started instead of starting a second one, and so runs never overwrite each other's output.
  */
 import { createHash } from 'node:crypto';
+import type { ExportSpec, ExportTask, RunContext } from './types';
 
 /** `<prefix><yyyy-mm-dd>/<execution name>/`, the date being the execution's start date (UTC). */
 export function runOutputPath(prefix: string, startTime: string, executionName: string): string {
@@ -27,4 +28,12 @@ export function personalizeJobName(executionName: string, exportName: string): s
 export function datasetExportJobArn(datasetArn: string, jobName: string): string {
   const [arn, partition, service, region, account] = datasetArn.split(':');
   return [arn, partition, service, region, account, `dataset-export-job/${jobName}`].join(':');
+}
+
+/** One export of one run: where it writes and, for Personalize, under which job name. */
+export function toExportTask(spec: ExportSpec, run: Pick<RunContext, 'startTime' | 'executionName'>): ExportTask {
+  const outputS3Path = runOutputPath(spec.outputS3Prefix, run.startTime, run.executionName);
+  return spec.type === 'glue'
+    ? { ...spec, outputS3Path }
+    : { ...spec, outputS3Path, jobName: personalizeJobName(run.executionName, spec.name) };
 }

@@ -10,12 +10,15 @@ import {
   HISTORY_EVENT_BUDGET,
   HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
   HISTORY_EVENTS_PER_POLL,
+  RUN_PAYLOAD_BUDGET_BYTES,
+  runPayloadBytes,
   worstCaseExportHistoryEvents,
 } from '../../lib/ml-export-workflow';
 import { MlExportsStack } from '../../lib/ml-exports-stack';
 import { maxPolls } from '../../lambda/shared/polling';
 import { POLLING_LIMITS } from '../../lambda/shared/validation';
 import { definitionFromTemplate } from '../../local/assembly';
+import { HISTORY_EVENTS_BY_STATE } from '../../local/run';
 
 const example = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../config/example.json'), 'utf8'),
@@ -786,7 +789,7 @@ describe('invalid configurations fail the synth with one message naming each pro
         polling: { initialWaitSeconds: 1, backoffRate: 1, maxWaitSeconds: 1, maxExportSeconds: 86_400 },
       }),
     ).toContain(
-      'polling: got {"initialWaitSeconds":1,"backoffRate":1,"maxWaitSeconds":1,"maxExportSeconds":86400}; expected settings whose longest export (86400 status checks, ~1209750 history events) stays under 20000 events',
+      'polling: got {"initialWaitSeconds":1,"backoffRate":1,"maxWaitSeconds":1,"maxExportSeconds":86400}; expected settings whose longest export (86400 status checks, ~3888150 history events) stays under 20000 events',
     );
   });
 
@@ -810,15 +813,15 @@ describe('invalid configurations fail the synth with one message naming each pro
 });
 
 describe('execution history stays bounded', () => {
-  // Each status check costs at most 14 events (Wait 2, Task 5, Choice 2, one retried attempt 5); each
-  // export adds a fixed 150 (start with retries, finalize, emit, map item). Synth refuses more than 20,000.
-  it('counts 14 events per check plus 150 per export, against a budget of 20,000 of the 25,000 allowed', () => {
+  // Worst case: every status check retried to the limit costs 45 events; each export adds at most 150
+  // outside its checks. Synth refuses settings whose longest export could pass 20,000 of the 25,000.
+  it('counts 45 events per check plus 150 per export, against a budget of 20,000 of the 25,000 allowed', () => {
     expect([HISTORY_EVENTS_PER_POLL, HISTORY_EVENTS_PER_EXPORT_OVERHEAD, HISTORY_EVENT_BUDGET]).toEqual([
-      14, 150, 20_000,
+      45, 150, 20_000,
     ]);
   });
 
-  it('keeps the default 12-hour export at 123 checks, about 1,900 events', () => {
+  it('keeps the default 12-hour export at 123 checks, at most about 5,700 events', () => {
     const defaults = {
       initialWaitSeconds: 30,
       backoffRate: 2,
@@ -828,29 +831,78 @@ describe('execution history stays bounded', () => {
     // 4 checks while the wait grows (30+60+120+240 = 450 s), then one per 360 s until 43,200 s.
     expect(maxPolls(defaults)).toBe(4 + Math.ceil((43_200 - 450) / 360));
     expect(maxPolls(defaults)).toBe(123);
-    expect(worstCaseExportHistoryEvents(defaults)).toBe(123 * 14 + 150);
+    expect(worstCaseExportHistoryEvents(defaults)).toBe(123 * 45 + 150);
   });
 
-  it('accepts the longest export (7 days) with a 10-minute cap: 1,012 checks, about 14,300 events', () => {
+  it('accepts the longest export (7 days) with a 30-minute cap: 341 checks, at most about 15,500 events', () => {
     const week = {
       initialWaitSeconds: 30,
       backoffRate: 2,
-      maxWaitSeconds: 600,
+      maxWaitSeconds: 1800,
       maxExportSeconds: POLLING_LIMITS.maxExportSeconds.max,
     };
-    // 5 growing checks (30+60+120+240+480 = 930 s), then one per 600 s until 604,800 s.
-    expect(maxPolls(week)).toBe(5 + Math.ceil((604_800 - 930) / 600));
-    expect(worstCaseExportHistoryEvents(week)).toBe(1012 * 14 + 150);
+    // 6 growing checks (30+60+120+240+480+960 = 1,890 s), then one per 1,800 s until 604,800 s.
+    expect(maxPolls(week)).toBe(6 + Math.ceil((604_800 - 1890) / 1800));
+    expect(worstCaseExportHistoryEvents(week)).toBe(341 * 45 + 150);
     expect(worstCaseExportHistoryEvents(week)).toBeLessThan(HISTORY_EVENT_BUDGET);
     expect(() => synth({ ...example, polling: week })).not.toThrow();
   });
 
-  it('refuses the same 7 days with the 6-minute cap: 1,683 checks would be about 23,700 events', () => {
+  it('refuses the same 7 days with the 6-minute cap: 1,683 checks could cost about 75,900 events', () => {
     const dense = { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 604_800 };
     expect(maxPolls(dense)).toBe(4 + Math.ceil((604_800 - 450) / 360));
-    expect(worstCaseExportHistoryEvents(dense)).toBe(1683 * 14 + 150);
+    expect(worstCaseExportHistoryEvents(dense)).toBe(1683 * 45 + 150);
     expect(() => synth({ ...example, polling: dense })).toThrow(
-      'expected settings whose longest export (1683 status checks, ~23712 history events) stays under 20000 events',
+      'expected settings whose longest export (1683 status checks, ~75885 history events) stays under 20000 events',
+    );
+  });
+
+  it('derives those bounds from the synthesized definition: the run has no loop, an export one loop of three states', () => {
+    const { template } = synth(example);
+    const { definition } = definitionFromTemplate(template.toJSON() as never, 'us-east-1');
+    const retries = (s: State) =>
+      ((s.Retry as { MaxAttempts: number }[] | undefined) ?? []).reduce((sum, r) => sum + r.MaxAttempts, 0);
+    const worst = (s: State) => HISTORY_EVENTS_BY_STATE[s.Type] + 3 * retries(s);
+    // The run (parent execution): every state at most once, whatever the number of exports.
+    const runStates = Object.values(definition.States as Record<string, State>);
+    expect(runStates.reduce((sum, s) => sum + worst(s), 2)).toBeLessThan(200);
+    // One export (child execution): a check is Wait, Task and Choice, with the task's retries.
+    const exportStates = (
+      definition.States as Record<string, State & { ItemProcessor: { States: Record<string, State> } }>
+    )['Export Each'].ItemProcessor.States;
+    for (const kind of ['Glue', 'Personalize']) {
+      const loop = [`Wait For ${kind} Export`, `Get ${kind} Export Status`, `${kind} Export Done?`].map(
+        (n) => exportStates[n],
+      );
+      expect(loop.reduce((sum, s) => sum + worst(s), 0)).toBe(HISTORY_EVENTS_PER_POLL);
+      const once = [
+        'Export Type?',
+        `Start ${kind} Export`,
+        'Finalize Export',
+        'Emit Export Event',
+        'Export Done',
+      ].map((n) => exportStates[n]);
+      expect(once.reduce((sum, s) => sum + worst(s), 2)).toBeLessThanOrEqual(
+        HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
+      );
+    }
+  });
+
+  it('keeps one run of 200 exports well inside the 256 KiB state payload, and refuses 2,000 at synth', () => {
+    const many = (n: number) => ({
+      ...example,
+      glueExports: Array.from({ length: n }, (_, i) => ({
+        name: `labels-${i}`,
+        transformId: `tfm-${String(i).padStart(32, '0')}`,
+        outputS3Prefix: `s3://many-bucket/labels/${i}/`,
+      })),
+      personalizeExports: [],
+    });
+    const bytes200 = runPayloadBytes(many(200).glueExports.map((e) => ({ type: 'glue' as const, ...e })));
+    expect(bytes200).toBeLessThan(RUN_PAYLOAD_BUDGET_BYTES / 3);
+    expect(() => synth(many(200))).not.toThrow();
+    expect(() => synth(many(2000))).toThrow(
+      /exports: got "2000 exports"; expected at most about \d+ exports .*must fit Step Functions' 256 KiB state payload/,
     );
   });
 

@@ -1,0 +1,116 @@
+/**
+ * Scale: one run of 200 exports (120 Glue transforms, 80 Personalize exports over 8 datasets) with mixed
+ * outcomes, synthesized and run like any other, with every export in its own child execution.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { LocalRunResult } from '../../local/run';
+
+const ROOT = path.join(__dirname, '../..');
+const WORK = path.join(ROOT, '.test-out', 'many');
+const GLUE = 120;
+const PERSONALIZE = 80;
+const DATASETS = 8;
+
+let result: LocalRunResult;
+
+beforeAll(async () => {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  const datasets = Array.from(
+    { length: DATASETS },
+    (_, i) => `arn:aws:personalize:us-east-1:111122223333:dataset/group-${i}/INTERACTIONS`,
+  );
+  const config = {
+    maxConcurrency: 200,
+    polling: { maxExportSeconds: 7200 },
+    glueExports: Array.from({ length: GLUE }, (_, i) => ({
+      name: `labels-${i}`,
+      transformId: `tfm-${String(i).padStart(32, '0')}`,
+      outputS3Prefix: `s3://many-bucket/labels/${i}/`,
+    })),
+    personalizeExports: Array.from({ length: PERSONALIZE }, (_, i) => ({
+      name: `records-${i}`,
+      datasetArn: datasets[i % DATASETS],
+      roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExportRole',
+      outputS3Prefix: `s3://many-bucket/records/${i}/`,
+      ingestionMode: 'BULK',
+    })),
+  };
+  fs.writeFileSync(path.join(WORK, 'config.json'), JSON.stringify(config));
+  execFileSync(
+    'npx',
+    [
+      'cdk',
+      'synth',
+      '--quiet',
+      '--no-notices',
+      '-o',
+      path.join(WORK, 'cdk.out'),
+      '-c',
+      `mlExports:configFile=${path.join(WORK, 'config.json')}`,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      stdio: 'pipe',
+    },
+  );
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--require',
+      './local/polyfill.cjs',
+      '--import',
+      'tsx',
+      'local/cli.ts',
+      '--json',
+      '--assembly',
+      path.join(WORK, 'cdk.out'),
+      '--scenario',
+      'mixed-outcomes',
+      '--name',
+      'many',
+      '--start-time',
+      '2026-11-22T03:00:00Z',
+      '--out',
+      path.join(WORK, 'sim'),
+    ],
+    { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 },
+  );
+  result = JSON.parse(stdout) as LocalRunResult;
+}, 300_000);
+
+it('gives every one of the 200 exports exactly one terminal event, then one run event', () => {
+  const names = result.events.map((e) => e.event.detail.exportName).filter((n) => n !== undefined);
+  expect(names).toHaveLength(GLUE + PERSONALIZE);
+  expect(new Set(names).size).toBe(GLUE + PERSONALIZE);
+  expect(result.events[result.events.length - 1].event['detail-type']).toBe('ML Export Run Completed');
+  expect(result.exports.every((e) => e.events === 1)).toBe(true);
+});
+
+it('starts exactly one job per export', () => {
+  expect(result.counts).toMatchObject({ glueTaskRunsStarted: GLUE, personalizeJobsCreated: PERSONALIZE });
+});
+
+it('reports the mixed outcomes the services produced, in the run event and the execution status', () => {
+  // Transforms 1, 6, 11, ... fail and 3, 8, 13, ... are stopped: 48 failures. Datasets 1, 4, 7 never
+  // finish: their 30 exports time out at the 2-hour limit.
+  const outcomes = result.exports.reduce<Record<string, number>>(
+    (acc, e) => ({ ...acc, [e.outcome!]: (acc[e.outcome!] ?? 0) + 1 }),
+    {},
+  );
+  expect(outcomes).toEqual({ SUCCEEDED: 122, FAILED: 48, TIMED_OUT: 30 });
+  expect(result.events[result.events.length - 1].event.detail).toMatchObject({
+    status: 'FAILED',
+    exportCount: 200,
+    succeeded: 122,
+    failed: 48,
+    timedOut: 30,
+  });
+  expect(result.status).toBe('FAILED');
+  expect(result.filesWritten).toHaveLength(122);
+  expect(result.simulatedSeconds).toBe(7200);
+});
