@@ -96,7 +96,10 @@ export function readConfigFile(file: string): unknown {
 export function configToProps(
   raw: unknown,
   source: string,
-): Omit<MlExportWorkflowProps, 'eventBus' | 'logEncryptionKey'> & { eventBusName?: string; logKmsKeyArn?: string } {
+): Omit<MlExportWorkflowProps, 'eventBus' | 'logEncryptionKey'> & {
+  eventBusName?: string;
+  logKmsKeyArn?: string;
+} {
   const problems: Problem[] = [];
   if (!isPlainObject(raw)) {
     throw new Error(
@@ -158,10 +161,21 @@ export function configToProps(
       problems.push({ field: `config.${key}`, value: config[key], expected: 'true or false' });
     }
   }
-  if (config.logKmsKeyArn !== undefined && (typeof config.logKmsKeyArn !== 'string' || !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/.test(config.logKmsKeyArn))) {
-    problems.push({ field: 'config.logKmsKeyArn', value: config.logKmsKeyArn, expected: 'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"' });
+  if (
+    config.logKmsKeyArn !== undefined &&
+    (typeof config.logKmsKeyArn !== 'string' ||
+      !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/.test(config.logKmsKeyArn))
+  ) {
+    problems.push({
+      field: 'config.logKmsKeyArn',
+      value: config.logKmsKeyArn,
+      expected: 'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"',
+    });
   }
-  if (config.alarmEmail !== undefined && (typeof config.alarmEmail !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail))) {
+  if (
+    config.alarmEmail !== undefined &&
+    (typeof config.alarmEmail !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail))
+  ) {
     problems.push({ field: 'config.alarmEmail', value: config.alarmEmail, expected: 'an e-mail address' });
   }
   const seconds = (field: keyof typeof polling) => {

@@ -50,8 +50,16 @@ export class ExportOperations extends Construct {
     const period = Duration.minutes(5);
 
     const executionAlarms: [string, Metric, string][] = [
-      ['ExecutionsFailed', sm.metricFailed({ period }), 'An ml-exports run failed: see its events and the execution history'],
-      ['ExecutionsTimedOut', sm.metricTimedOut({ period }), 'An ml-exports run hit the state machine timeout'],
+      [
+        'ExecutionsFailed',
+        sm.metricFailed({ period }),
+        'An ml-exports run failed: see its events and the execution history',
+      ],
+      [
+        'ExecutionsTimedOut',
+        sm.metricTimedOut({ period }),
+        'An ml-exports run hit the state machine timeout',
+      ],
       ['ExecutionsAborted', sm.metricAborted({ period }), 'An ml-exports run was stopped'],
       ['ExecutionsThrottled', sm.metricThrottled({ period }), 'Step Functions throttled ml-exports'],
     ];
@@ -69,20 +77,35 @@ export class ExportOperations extends Construct {
 
     if (props.alarmEmail) {
       // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key: a key of its own.
-      const key = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'ml-exports alarm topic' });
+      const key = new Key(this, 'AlarmTopicKey', {
+        enableKeyRotation: true,
+        description: 'ml-exports alarm topic',
+      });
       key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-      this.topic = new Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'ml-exports alarms' });
+      this.topic = new Topic(this, 'AlarmTopic', {
+        masterKey: key,
+        enforceSSL: true,
+        displayName: 'ml-exports alarms',
+      });
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
       for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
     }
 
     // One metric per outcome, and the export duration, from the finalize-export log lines.
     const outcomeMetric = (outcome: string) =>
-      new Metric({ namespace: METRIC_NAMESPACE, metricName: `Exports${pascal(outcome)}`, statistic: 'Sum', period });
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: `Exports${pascal(outcome)}`,
+        statistic: 'Sum',
+        period,
+      });
     for (const outcome of OUTCOMES) {
       new MetricFilter(this, `Exports${pascal(outcome)}Filter`, {
         logGroup: props.finalizeLogGroup,
-        filterPattern: FilterPattern.all(FilterPattern.stringValue('$.message', '=', 'Export ended'), FilterPattern.stringValue('$.outcome', '=', outcome)),
+        filterPattern: FilterPattern.all(
+          FilterPattern.stringValue('$.message', '=', 'Export ended'),
+          FilterPattern.stringValue('$.outcome', '=', outcome),
+        ),
         metricNamespace: METRIC_NAMESPACE,
         metricName: `Exports${pascal(outcome)}`,
         metricValue: '1',
@@ -90,29 +113,57 @@ export class ExportOperations extends Construct {
     }
     new MetricFilter(this, 'ExportDurationFilter', {
       logGroup: props.finalizeLogGroup,
-      filterPattern: FilterPattern.all(FilterPattern.stringValue('$.message', '=', 'Export ended'), FilterPattern.numberValue('$.durationSeconds', '>=', 0)),
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.message', '=', 'Export ended'),
+        FilterPattern.numberValue('$.durationSeconds', '>=', 0),
+      ),
       metricNamespace: METRIC_NAMESPACE,
       metricName: 'ExportDurationSeconds',
       metricValue: '$.durationSeconds',
     });
     const exportDuration = (statistic: string) =>
-      new Metric({ namespace: METRIC_NAMESPACE, metricName: 'ExportDurationSeconds', statistic, period: Duration.hours(1) });
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'ExportDurationSeconds',
+        statistic,
+        period: Duration.hours(1),
+      });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${Stack.of(this).stackName}-ml-exports`,
       widgets: [
-        [new TextWidget({ markdown: '# ml-exports\nRuns, export outcomes and durations. Events: see the README.', width: 24, height: 2 })],
+        [
+          new TextWidget({
+            markdown: '# ml-exports\nRuns, export outcomes and durations. Events: see the README.',
+            width: 24,
+            height: 2,
+          }),
+        ],
         [
           new GraphWidget({
             title: 'Runs',
             width: 12,
-            left: [sm.metricStarted({ period }), sm.metricSucceeded({ period }), sm.metricFailed({ period }), sm.metricTimedOut({ period }), sm.metricAborted({ period })],
+            left: [
+              sm.metricStarted({ period }),
+              sm.metricSucceeded({ period }),
+              sm.metricFailed({ period }),
+              sm.metricTimedOut({ period }),
+              sm.metricAborted({ period }),
+            ],
           }),
           new GraphWidget({ title: 'Export outcomes', width: 12, left: OUTCOMES.map(outcomeMetric) }),
         ],
         [
-          new GraphWidget({ title: 'Export duration (s)', width: 12, left: [exportDuration('Average'), exportDuration('Maximum')] }),
-          new GraphWidget({ title: 'Run duration (ms)', width: 6, left: [sm.metricTime({ period: Duration.hours(1), statistic: 'Maximum' })] }),
+          new GraphWidget({
+            title: 'Export duration (s)',
+            width: 12,
+            left: [exportDuration('Average'), exportDuration('Maximum')],
+          }),
+          new GraphWidget({
+            title: 'Run duration (ms)',
+            width: 6,
+            left: [sm.metricTime({ period: Duration.hours(1), statistic: 'Maximum' })],
+          }),
           new SingleValueWidget({
             title: 'Exports not succeeded (24 h)',
             width: 6,

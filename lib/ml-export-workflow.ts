@@ -45,6 +45,7 @@ import {
   validatePolling,
   type Problem,
 } from '../lambda/shared/validation';
+import { EventSchemas } from './event-schemas';
 import { ExportFunction } from './export-function';
 import { ExportOperations } from './export-operations';
 import { acknowledgeWildcardResources } from './nag';
@@ -158,7 +159,12 @@ export const RUN_PAYLOAD_BUDGET_BYTES = 240 * 1024;
 /** Bytes of Prepare Run's output for these exports, with the longest execution name (80 characters). */
 export function runPayloadBytes(specs: readonly ExportSpec[]): number {
   const run = { executionName: 'x'.repeat(80), startTime: '2026-01-01T00:00:00.000Z' };
-  return Buffer.byteLength(JSON.stringify({ run: { ...run, executionArn: 'a'.repeat(200), polling: {} }, exports: specs.map((s) => toExportTask(s, run)) }));
+  return Buffer.byteLength(
+    JSON.stringify({
+      run: { ...run, executionArn: 'a'.repeat(200), polling: {} },
+      exports: specs.map((s) => toExportTask(s, run)),
+    }),
+  );
 }
 
 /** Step Functions' hard limit is 25,000; configurations are kept well below it. */
@@ -183,6 +189,8 @@ export class MlExportWorkflow extends Construct {
   public readonly schedule?: Schedule;
   /** The output bucket, when `createOutputBucket` is set. */
   public readonly outputBucket?: OutputBucket;
+  /** The event contract, as EventBridge schemas. */
+  public readonly eventSchemas: EventSchemas;
   /** Alarms, metrics and dashboard. */
   public readonly operations: ExportOperations;
   /** The role Personalize assumes, when `createPersonalizeRole` is set. */
@@ -200,14 +208,24 @@ export class MlExportWorkflow extends Construct {
       maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
     };
     const maxConcurrency = props.maxConcurrency ?? 10;
-    const validated = validateProps(props, this.eventSource, this.polling, maxConcurrency, Stack.of(this).region);
+    const validated = validateProps(
+      props,
+      this.eventSource,
+      this.polling,
+      maxConcurrency,
+      Stack.of(this).region,
+    );
 
     // Put the created bucket and role in place of the stand-ins the exports were validated with.
     if (props.createOutputBucket) this.outputBucket = new OutputBucket(this, 'OutputBucket');
     const bucketName = this.outputBucket?.bucket.bucketName;
-    const inBucket = (prefix: string) => (bucketName ? prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${bucketName}/`) : prefix);
+    const inBucket = (prefix: string) =>
+      bucketName ? prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${bucketName}/`) : prefix;
     const placed = validated.map((e) => ({ ...e, outputS3Prefix: inBucket(e.outputS3Prefix) }));
-    const needRole = placed.filter((e): e is PersonalizeExportSpec => e.type === 'personalize' && e.roleArn.endsWith(`:role/${CREATED_ROLE}`));
+    const needRole = placed.filter(
+      (e): e is PersonalizeExportSpec =>
+        e.type === 'personalize' && e.roleArn.endsWith(`:role/${CREATED_ROLE}`),
+    );
     if (needRole.length > 0) {
       this.personalizeRole = new PersonalizeExportRole(this, 'PersonalizeExportRole', {
         outputS3Prefixes: needRole.map((e) => e.outputS3Prefix),
@@ -216,7 +234,9 @@ export class MlExportWorkflow extends Construct {
     }
     const roleArn = this.personalizeRole?.role.roleArn;
     const specs: ExportSpec[] = placed.map((e) =>
-      e.type === 'personalize' && roleArn && e.roleArn.endsWith(`:role/${CREATED_ROLE}`) ? { ...e, roleArn } : e,
+      e.type === 'personalize' && roleArn && e.roleArn.endsWith(`:role/${CREATED_ROLE}`)
+        ? { ...e, roleArn }
+        : e,
     );
     const glueExports = specs.filter((e): e is GlueExportSpec => e.type === 'glue');
     const personalizeExports = specs.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
@@ -328,6 +348,7 @@ export class MlExportWorkflow extends Construct {
       'Execution names are chosen per run; the ARN is scoped to executions of this state machine',
     );
 
+    this.eventSchemas = new EventSchemas(this, 'EventSchemas', { source: this.eventSource });
     this.operations = new ExportOperations(this, 'Operations', {
       stateMachine: this.stateMachine,
       finalizeLogGroup: finalizeExport.logGroup,
@@ -615,13 +636,19 @@ function validateProps(
   const problems: Problem[] = [];
   // A key prefix stands for a place in the created bucket, a missing role for the created role.
   const prefix = (p: unknown) =>
-    props.createOutputBucket && typeof p === 'string' && !p.startsWith('s3://') ? `s3://${CREATED_BUCKET}/${p.replace(/^\//, '')}` : p;
+    props.createOutputBucket && typeof p === 'string' && !p.startsWith('s3://')
+      ? `s3://${CREATED_BUCKET}/${p.replace(/^\//, '')}`
+      : p;
   const role = (e: PersonalizeExportProps) =>
     props.createPersonalizeRole && e.roleArn === undefined
       ? `arn:${arnPartition(String(e.datasetArn)) ?? 'aws'}:iam::000000000000:role/${CREATED_ROLE}`
       : e.roleArn;
   const raw = [
-    ...(props.glueExports ?? []).map((e) => ({ type: 'glue', ...e, outputS3Prefix: prefix(e.outputS3Prefix) })),
+    ...(props.glueExports ?? []).map((e) => ({
+      type: 'glue',
+      ...e,
+      outputS3Prefix: prefix(e.outputS3Prefix),
+    })),
     ...(props.personalizeExports ?? []).map((e) => ({
       type: 'personalize',
       ...e,

@@ -33,11 +33,15 @@ export class PersonalizeExportRole extends Construct {
     for (const uri of props.outputS3Prefixes) {
       const [, bucket, key] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri) ?? [];
       const bucketArn = stack.formatArn({ service: 's3', region: '', account: '', resource: bucket });
-      this.role.addToPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [`${bucketArn}/${key}*`] }));
+      this.role.addToPolicy(
+        new PolicyStatement({ actions: ['s3:PutObject'], resources: [`${bucketArn}/${key}*`] }),
+      );
       this.role.addToPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }));
     }
     if (props.kmsKeyArns?.length) {
-      this.role.addToPolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: props.kmsKeyArns }));
+      this.role.addToPolicy(
+        new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: props.kmsKeyArns }),
+      );
     }
     acknowledgeWildcardResources(
       this.role.node.findChild('DefaultPolicy').node.defaultChild as CfnPolicy,

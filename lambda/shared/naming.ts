@@ -31,7 +31,10 @@ export function datasetExportJobArn(datasetArn: string, jobName: string): string
 }
 
 /** One export of one run: where it writes and, for Personalize, under which job name. */
-export function toExportTask(spec: ExportSpec, run: Pick<RunContext, 'startTime' | 'executionName'>): ExportTask {
+export function toExportTask(
+  spec: ExportSpec,
+  run: Pick<RunContext, 'startTime' | 'executionName'>,
+): ExportTask {
   const outputS3Path = runOutputPath(spec.outputS3Prefix, run.startTime, run.executionName);
   return spec.type === 'glue'
     ? { ...spec, outputS3Path }

@@ -438,6 +438,34 @@ describe('configuration variants', () => {
   });
 });
 
+describe('event schemas', () => {
+  const { template } = synth(example);
+
+  it('publishes one OpenAPI schema per detail-type in a registry', () => {
+    template.resourceCountIs('AWS::EventSchemas::Registry', 1);
+    const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).map(
+      (r) => r.Properties,
+    );
+    expect(schemas.map((p) => p.SchemaName).sort()).toEqual([
+      'ml-exports@MLExportFailed',
+      'ml-exports@MLExportRunCompleted',
+      'ml-exports@MLExportRunRejected',
+      'ml-exports@MLExportRunSkipped',
+      'ml-exports@MLExportSucceeded',
+      'ml-exports@MLExportTimedOut',
+    ]);
+    for (const p of schemas) {
+      expect(p.Type).toBe('OpenApi3');
+      const doc = JSON.parse(p.Content) as {
+        info: Record<string, string>;
+        components: { schemas: Record<string, unknown> };
+      };
+      expect(doc.info['x-amazon-events-source']).toBe('ml-exports');
+      expect(Object.keys(doc.components.schemas)).toEqual(['AWSEvent', p.SchemaName.split('@')[1]]);
+    }
+  });
+});
+
 describe('operations', () => {
   const { template } = synth({ ...example, alarmEmail: 'ml-team@example.com' });
 

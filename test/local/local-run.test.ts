@@ -6,6 +6,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
 import type { LocalRunResult } from '../../local/run';
 import { SCENARIO_NAMES } from '../../local/scenarios';
 
@@ -330,6 +333,50 @@ describe('runs that start no export, and a run a redrive resumes', () => {
     // Nine refused attempts of the first export event (8 retries), then the run stops; nothing was delivered.
     expect(r.events).toEqual([]);
     expect(r.counts.retries).toBe(8);
+  });
+});
+
+describe('the published event schemas', () => {
+  const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+  const validators = new Map(
+    Object.keys(EVENT_DETAIL_SCHEMAS).map((detailType) => {
+      const doc = eventSchemaDocument('ml-exports', detailType) as {
+        components: { schemas: Record<string, object> };
+      };
+      const id = `https://ml-exports.local/${schemaTypeName(detailType)}`;
+      ajv.addSchema({ ...doc, $id: id });
+      return [detailType, ajv.compile({ $ref: `${id}#/components/schemas/AWSEvent` })];
+    }),
+  );
+
+  it('describe every event every scenario emitted, and every detail-type is emitted by some scenario', () => {
+    const seen = new Set<string>();
+    for (const [name, r] of results) {
+      for (const { event } of r.events) {
+        const validate = validators.get(event['detail-type']);
+        expect({ scenario: name, detailType: event['detail-type'], known: validate !== undefined }).toEqual({
+          scenario: name,
+          detailType: event['detail-type'],
+          known: true,
+        });
+        const valid = validate!(event);
+        expect({ scenario: name, event: event['detail-type'], errors: validate!.errors ?? [] }).toEqual({
+          scenario: name,
+          event: event['detail-type'],
+          errors: [],
+        });
+        expect(valid).toBe(true);
+        seen.add(event['detail-type']);
+      }
+    }
+    expect([...seen].sort()).toEqual(Object.keys(EVENT_DETAIL_SCHEMAS).sort());
+  });
+
+  it('rejects an event that drifted from the contract', () => {
+    const event = run('happy').events[0].event;
+    const validate = validators.get(event['detail-type'])!;
+    expect(validate({ ...event, detail: { ...event.detail, pollCount: 'five' } })).toBe(false);
+    expect(validate({ ...event, detail: { ...event.detail, newField: 1 } })).toBe(false);
   });
 });
 
