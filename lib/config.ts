@@ -67,6 +67,9 @@ const POLLING_FIELDS = ['initialWaitSeconds', 'backoffRate', 'maxWaitSeconds', '
 const SCHEDULE_PATTERN =
   /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/;
 const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
+const TIME_ZONE_PATTERN = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
+const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/;
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (v): v is number => typeof v === 'number' && v > 0,
 );
@@ -117,38 +120,29 @@ export function configToProps(
       problems.push({ field: `config.${key}`, value: config[key], expected: 'an array' });
     }
   }
-  if (
-    config.schedule !== undefined &&
-    (typeof config.schedule !== 'string' || !SCHEDULE_PATTERN.test(config.schedule))
-  ) {
-    problems.push({
-      field: 'config.schedule',
-      value: config.schedule,
-      expected:
-        'an EventBridge Scheduler expression: "rate(1 day)", "cron(0 3 * * ? *)" or "at(2026-01-01T00:00:00)"',
-    });
-  }
-  if (
-    config.scheduleTimeZone !== undefined &&
-    (typeof config.scheduleTimeZone !== 'string' ||
-      !/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(config.scheduleTimeZone))
-  ) {
-    problems.push({
-      field: 'config.scheduleTimeZone',
-      value: config.scheduleTimeZone,
-      expected: 'an IANA time zone such as "UTC" or "Europe/Berlin"',
-    });
-  }
-  if (
-    config.eventBusName !== undefined &&
-    (typeof config.eventBusName !== 'string' || !BUS_NAME_PATTERN.test(config.eventBusName))
-  ) {
-    problems.push({
-      field: 'config.eventBusName',
-      value: config.eventBusName,
-      expected: 'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/"',
-    });
-  }
+  const optionalString = (key: keyof MlExportsConfig, pattern: RegExp, expected: string) => {
+    const value = config[key];
+    if (value !== undefined && (typeof value !== 'string' || !pattern.test(value))) {
+      problems.push({ field: `config.${key}`, value, expected });
+    }
+  };
+  optionalString(
+    'schedule',
+    SCHEDULE_PATTERN,
+    'an EventBridge Scheduler expression: "rate(1 day)", "cron(0 3 * * ? *)" or "at(2026-01-01T00:00:00)"',
+  );
+  optionalString('scheduleTimeZone', TIME_ZONE_PATTERN, 'an IANA time zone such as "UTC" or "Europe/Berlin"');
+  optionalString(
+    'eventBusName',
+    BUS_NAME_PATTERN,
+    'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/"',
+  );
+  optionalString(
+    'logKmsKeyArn',
+    KMS_KEY_ARN_PATTERN,
+    'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"',
+  );
+  optionalString('alarmEmail', EMAIL_PATTERN, 'an e-mail address');
   if (config.logRetentionDays !== undefined && !RETENTION_DAYS.includes(config.logRetentionDays)) {
     problems.push({
       field: 'config.logRetentionDays',
@@ -160,23 +154,6 @@ export function configToProps(
     if (config[key] !== undefined && typeof config[key] !== 'boolean') {
       problems.push({ field: `config.${key}`, value: config[key], expected: 'true or false' });
     }
-  }
-  if (
-    config.logKmsKeyArn !== undefined &&
-    (typeof config.logKmsKeyArn !== 'string' ||
-      !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/.test(config.logKmsKeyArn))
-  ) {
-    problems.push({
-      field: 'config.logKmsKeyArn',
-      value: config.logKmsKeyArn,
-      expected: 'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"',
-    });
-  }
-  if (
-    config.alarmEmail !== undefined &&
-    (typeof config.alarmEmail !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail))
-  ) {
-    problems.push({ field: 'config.alarmEmail', value: config.alarmEmail, expected: 'an e-mail address' });
   }
   const seconds = (field: keyof typeof polling) => {
     const value = isPlainObject(polling) ? polling[field] : undefined;

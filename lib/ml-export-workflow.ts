@@ -138,6 +138,17 @@ export interface MlExportWorkflowProps {
   readonly alarmEmail?: string;
 }
 
+/** The workflow's handlers, one per task. */
+export interface WorkflowFunctions {
+  readonly prepareRun: ExportFunction;
+  readonly startGlue: ExportFunction;
+  readonly getGlue: ExportFunction;
+  readonly startPersonalize: ExportFunction;
+  readonly getPersonalize: ExportFunction;
+  readonly finalizeExport: ExportFunction;
+  readonly summarizeRun: ExportFunction;
+}
+
 /** Stand-ins used to validate exports whose bucket or role this construct creates. */
 // As long as the longest bucket name (63), so that path lengths are checked against the worst case.
 const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
@@ -185,7 +196,7 @@ export class MlExportWorkflow extends Construct {
   public readonly stateMachine: StateMachine;
   public readonly logGroup: LogGroup;
   /** The handlers, by name (`prepareRun`, `startGlueExport`, ...). */
-  public readonly functions: Record<string, IFunction>;
+  public readonly functions: WorkflowFunctions;
   public readonly schedule?: Schedule;
   /** The output bucket, when `createOutputBucket` is set. */
   public readonly outputBucket?: OutputBucket;
@@ -249,42 +260,21 @@ export class MlExportWorkflow extends Construct {
         logRetention: retention,
         logEncryptionKey: props.logEncryptionKey,
       });
-    const prepareRun = fn('prepare-run', 'Validates the run input and lists the exports of the run');
-    const startGlue = fn('start-glue-export', 'Starts (or adopts) a Glue ML transform label export task run');
-    const getGlue = fn('get-glue-export-status', 'Checks a Glue label export task run');
-    const startPersonalize = fn(
-      'start-personalize-export',
-      'Creates (or adopts) a Personalize dataset export job',
-    );
-    const getPersonalize = fn('get-personalize-export-status', 'Checks a Personalize dataset export job');
-    const finalizeExport = fn('finalize-export', 'Turns an export outcome into its terminal event');
-    const summarizeRun = fn('summarize-run', 'Turns the export outcomes into the run event');
-    this.functions = {
-      prepareRun,
-      startGlue,
-      getGlue,
-      startPersonalize,
-      getPersonalize,
-      finalizeExport,
-      summarizeRun,
+    const functions: WorkflowFunctions = {
+      prepareRun: fn('prepare-run', 'Validates the run input and lists the exports of the run'),
+      startGlue: fn('start-glue-export', 'Starts (or adopts) a Glue ML transform label export task run'),
+      getGlue: fn('get-glue-export-status', 'Checks a Glue label export task run'),
+      startPersonalize: fn(
+        'start-personalize-export',
+        'Creates (or adopts) a Personalize dataset export job',
+      ),
+      getPersonalize: fn('get-personalize-export-status', 'Checks a Personalize dataset export job'),
+      finalizeExport: fn('finalize-export', 'Turns an export outcome into its terminal event'),
+      summarizeRun: fn('summarize-run', 'Turns the export outcomes into the run event'),
     };
-
-    this.grantServiceAccess(glueExports, personalizeExports, {
-      startGlue,
-      getGlue,
-      startPersonalize,
-      getPersonalize,
-    });
-
-    const definition = this.buildDefinition(specs, maxConcurrency, props.eventBus, {
-      prepareRun,
-      startGlue,
-      getGlue,
-      startPersonalize,
-      getPersonalize,
-      finalizeExport,
-      summarizeRun,
-    });
+    this.functions = functions;
+    this.grantServiceAccess(glueExports, personalizeExports, functions);
+    const definition = this.buildDefinition(specs, maxConcurrency, props.eventBus, functions);
 
     this.logGroup = new LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${id}`,
@@ -324,7 +314,7 @@ export class MlExportWorkflow extends Construct {
     // Prepare Run looks for earlier runs of this state machine still exporting the same data. A policy of
     // its own, so that the function does not depend on the state machine that depends on it.
     const seeOtherRuns = new Policy(this, 'PrepareRunSeesOtherRuns', {
-      roles: [prepareRun.role!],
+      roles: [functions.prepareRun.role!],
       statements: [
         new PolicyStatement({
           actions: ['states:ListExecutions'],
@@ -351,7 +341,7 @@ export class MlExportWorkflow extends Construct {
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { source: this.eventSource });
     this.operations = new ExportOperations(this, 'Operations', {
       stateMachine: this.stateMachine,
-      finalizeLogGroup: finalizeExport.logGroup,
+      finalizeLogGroup: functions.finalizeExport.logGroup,
       alarmEmail: props.alarmEmail,
     });
 
@@ -369,7 +359,7 @@ export class MlExportWorkflow extends Construct {
   private grantServiceAccess(
     glueExports: GlueExportSpec[],
     personalizeExports: PersonalizeExportSpec[],
-    fns: { startGlue: IFunction; getGlue: IFunction; startPersonalize: IFunction; getPersonalize: IFunction },
+    fns: WorkflowFunctions,
   ): void {
     const stack = Stack.of(this);
     const transformArns = unique(
@@ -434,16 +424,7 @@ export class MlExportWorkflow extends Construct {
     specs: ExportSpec[],
     maxConcurrency: number,
     eventBus: IEventBus | undefined,
-    fns: Record<
-      | 'prepareRun'
-      | 'startGlue'
-      | 'getGlue'
-      | 'startPersonalize'
-      | 'getPersonalize'
-      | 'finalizeExport'
-      | 'summarizeRun',
-      IFunction
-    >,
+    fns: WorkflowFunctions,
   ): IChainable {
     const emit = (id: string, comment: string) =>
       new EventBridgePutEvents(this, id, {

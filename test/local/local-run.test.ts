@@ -2,51 +2,36 @@
  * End-to-end: the synthesized cloud assembly (state machine definition and bundled Lambda code, built by
  * the CDK CLI exactly as `cdk deploy` would) run by the local simulator, for every named scenario.
  */
-import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
-import type { LocalRunResult } from '../../local/run';
 import { SCENARIO_NAMES } from '../../local/scenarios';
+import { ROOT, simulate as runSimulator, synthesize, type SimulationResult } from './simulator';
 
-const ROOT = path.join(__dirname, '../..');
 const WORK = path.join(ROOT, '.test-out');
 const ASSEMBLY = path.join(WORK, 'cdk.out');
 const START = '2026-11-22T03:00:00.000Z';
-const exec = promisify(execFile);
 
-type RunResult = LocalRunResult & { scenario: string; input: unknown };
+type RunResult = SimulationResult;
 
-async function simulate(name: string, extra: string[] = [], scenario = name): Promise<RunResult> {
+function simulate(name: string, extra: string[] = [], scenario = name): Promise<RunResult> {
   const out = path.join(WORK, `sim-${name}`);
   fs.rmSync(out, { recursive: true, force: true });
-  const { stdout } = await exec(
-    process.execPath,
-    [
-      '--require',
-      './local/polyfill.cjs',
-      '--import',
-      'tsx',
-      'local/cli.ts',
-      '--json',
-      '--assembly',
-      ASSEMBLY,
-      '--out',
-      out,
-      '--name',
-      `e2e-${name}`,
-      '--start-time',
-      START,
-      '--scenario',
-      scenario,
-      ...extra,
-    ],
-    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
-  );
-  return JSON.parse(stdout) as RunResult;
+  return runSimulator([
+    '--assembly',
+    ASSEMBLY,
+    '--out',
+    out,
+    '--name',
+    `e2e-${name}`,
+    '--start-time',
+    START,
+    '--scenario',
+    scenario,
+    ...extra,
+  ]);
 }
 
 const results = new Map<string, RunResult>();
@@ -55,11 +40,7 @@ const EXPORTS = ['customer-matches', 'interactions'];
 beforeAll(async () => {
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
-  execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', ASSEMBLY], {
-    cwd: ROOT,
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-    stdio: 'pipe',
-  });
+  synthesize(ASSEMBLY);
   // Two at a time: the machine has two cores.
   const queue = [...SCENARIO_NAMES];
   await Promise.all(

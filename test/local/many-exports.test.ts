@@ -2,13 +2,11 @@
  * Scale: one run of 200 exports (120 Glue transforms, 80 Personalize exports over 8 datasets) with mixed
  * outcomes, synthesized and run like any other, with every export in its own child execution.
  */
-import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { LocalRunResult } from '../../local/run';
+import { ROOT, simulate, synthesize } from './simulator';
 
-const ROOT = path.join(__dirname, '../..');
 const WORK = path.join(ROOT, '.test-out', 'many');
 const GLUE = 120;
 const PERSONALIZE = 80;
@@ -40,47 +38,19 @@ beforeAll(async () => {
     })),
   };
   fs.writeFileSync(path.join(WORK, 'config.json'), JSON.stringify(config));
-  execFileSync(
-    'npx',
-    [
-      'cdk',
-      'synth',
-      '--quiet',
-      '--no-notices',
-      '-o',
-      path.join(WORK, 'cdk.out'),
-      '-c',
-      `mlExports:configFile=${path.join(WORK, 'config.json')}`,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      stdio: 'pipe',
-    },
-  );
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      '--require',
-      './local/polyfill.cjs',
-      '--import',
-      'tsx',
-      'local/cli.ts',
-      '--json',
-      '--assembly',
-      path.join(WORK, 'cdk.out'),
-      '--scenario',
-      'mixed-outcomes',
-      '--name',
-      'many',
-      '--start-time',
-      '2026-11-22T03:00:00Z',
-      '--out',
-      path.join(WORK, 'sim'),
-    ],
-    { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 },
-  );
-  result = JSON.parse(stdout) as LocalRunResult;
+  synthesize(path.join(WORK, 'cdk.out'), path.join(WORK, 'config.json'));
+  result = await simulate([
+    '--assembly',
+    path.join(WORK, 'cdk.out'),
+    '--scenario',
+    'mixed-outcomes',
+    '--name',
+    'many',
+    '--start-time',
+    '2026-11-22T03:00:00Z',
+    '--out',
+    path.join(WORK, 'sim'),
+  ]);
 }, 300_000);
 
 it('gives every one of the 200 exports exactly one terminal event, then one run event', () => {
