@@ -29,7 +29,7 @@ import {
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { JOB_NAME_PREFIX, toExportTask } from '../lambda/shared/naming';
-import { maxPolls } from '../lambda/shared/polling';
+import { maxPolls, runSecondsNeeded } from '../lambda/shared/polling';
 import type {
   ExportSpec,
   GlueExportSpec,
@@ -178,6 +178,8 @@ export function runPayloadBytes(specs: readonly ExportSpec[]): number {
   );
 }
 
+const ONE_YEAR_SECONDS = 365 * 86_400;
+
 /** Step Functions' hard limit is 25,000; configurations are kept well below it. */
 export const HISTORY_EVENT_BUDGET = 20_000;
 
@@ -208,6 +210,8 @@ export class MlExportWorkflow extends Construct {
   public readonly personalizeRole?: PersonalizeExportRole;
   public readonly eventSource: string;
   public readonly polling: PollingSettings;
+  /** The state machine's timeout: room for the configured exports (or one full wave) to run to their limits. */
+  public readonly runTimeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: MlExportWorkflowProps) {
     super(scope, id);
@@ -219,6 +223,12 @@ export class MlExportWorkflow extends Construct {
       maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
     };
     const maxConcurrency = props.maxConcurrency ?? 10;
+    const configuredCount = (props.glueExports?.length ?? 0) + (props.personalizeExports?.length ?? 0);
+    this.runTimeoutSeconds = runSecondsNeeded(
+      Math.max(configuredCount, maxConcurrency),
+      maxConcurrency,
+      this.polling.maxExportSeconds,
+    );
     const validated = validateProps(
       props,
       this.eventSource,
@@ -286,8 +296,9 @@ export class MlExportWorkflow extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
       comment: 'Exports Glue ML transform labels and Personalize datasets, polls each job, emits events',
-      // A backstop only: each export ends by its own deadline, so a run ends soon after its slowest export.
-      timeout: Duration.seconds(this.polling.maxExportSeconds).plus(Duration.days(2)),
+      // A backstop only: each export ends by its own deadline, so a run ends soon after its slowest wave of
+      // exports. Prepare Run refuses runs with more waves than this allows.
+      timeout: Duration.seconds(this.runTimeoutSeconds),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
@@ -512,6 +523,7 @@ export class MlExportWorkflow extends Construct {
         polling: this.polling,
         execution,
         'stateMachineArn.$': '$$.StateMachine.Id',
+        limits: { maxConcurrency, runTimeoutSeconds: this.runTimeoutSeconds },
       }),
     });
     const summarize = invoke(
@@ -683,6 +695,18 @@ function validateProps(
         expected: `settings whose longest export (${maxPolls(polling)} status checks, ~${events} history events) stays under ${HISTORY_EVENT_BUDGET} events: raise maxWaitSeconds or lower maxExportSeconds`,
       });
     }
+  }
+  const runSeconds = runSecondsNeeded(
+    Math.max(specs.length, maxConcurrency),
+    maxConcurrency,
+    polling.maxExportSeconds,
+  );
+  if (Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && runSeconds > ONE_YEAR_SECONDS) {
+    problems.push({
+      field: 'maxConcurrency',
+      value: maxConcurrency,
+      expected: `enough concurrency for ${specs.length} exports of up to ${polling.maxExportSeconds} s to finish within Step Functions' one-year execution limit`,
+    });
   }
   const payload = runPayloadBytes(specs);
   if (payload > RUN_PAYLOAD_BUDGET_BYTES) {

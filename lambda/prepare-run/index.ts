@@ -20,6 +20,7 @@ import {
   type Problem,
 } from '../shared/validation';
 import { findOverlap } from './overlap';
+import { runSecondsNeeded } from '../shared/polling';
 
 export interface PrepareRunEvent {
   /** The execution input as the operator or the schedule gave it. */
@@ -29,6 +30,8 @@ export interface PrepareRunEvent {
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
   /** This state machine, to find earlier runs still exporting the same data. */
   readonly stateMachineArn: string;
+  /** How many exports go at once, and the state machine's timeout: a run must be able to finish in it. */
+  readonly limits: { readonly maxConcurrency: number; readonly runTimeoutSeconds: number };
 }
 
 export interface PreparedRun {
@@ -138,16 +141,38 @@ function checkAllowedResources(
   });
 }
 
+/** Refuses a run too long for the state machine's timeout, which would stop its exports unfinished. */
+function checkRunFits(count: number, event: PrepareRunEvent): void {
+  const { maxConcurrency, runTimeoutSeconds } = event.limits;
+  const { maxExportSeconds } = event.polling;
+  if (runSecondsNeeded(count, maxConcurrency, maxExportSeconds) <= runTimeoutSeconds) return;
+  let fits = maxConcurrency;
+  while (runSecondsNeeded(fits + maxConcurrency, maxConcurrency, maxExportSeconds) <= runTimeoutSeconds)
+    fits += maxConcurrency;
+  throw new InvalidExecutionInputError(
+    formatProblems([
+      {
+        field: 'input.exports',
+        value: `${count} exports`,
+        expected:
+          `at most ${fits} exports per run: ${maxConcurrency} go at a time and each may take up to ${maxExportSeconds} s, ` +
+          `and a run must end within the state machine's timeout of ${runTimeoutSeconds} s; split them over several runs`,
+      },
+    ]),
+  );
+}
+
 export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
   const { execution } = event;
   if (
     !execution?.name ||
     execution.name.length > MAX_EXECUTION_NAME ||
     !Array.isArray(event.configuredExports) ||
-    !event.stateMachineArn
+    !event.stateMachineArn ||
+    !event.limits?.maxConcurrency
   ) {
     throw new InvalidTaskStateError(
-      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters), stateMachineArn and configuredExports; ` +
+      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters), stateMachineArn, limits and configuredExports; ` +
         `got ${JSON.stringify({ execution, stateMachineArn: event.stateMachineArn })}`,
     );
   }
@@ -158,6 +183,7 @@ export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
     polling: event.polling,
   };
   const selected = selectExports(event.input, event.configuredExports);
+  checkRunFits(selected.length, event);
   const overlap = await findOverlap(event.stateMachineArn, execution, selected, (input) => {
     try {
       return selectExports(input, event.configuredExports);

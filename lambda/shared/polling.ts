@@ -82,3 +82,22 @@ export function maxPolls(polling: PollingSettings): number {
   }
   return polls;
 }
+
+/** Allowance per export beyond its time limit (start and its retries, events), and per run. */
+export const EXPORT_SLACK_SECONDS = 3600;
+export const RUN_SLACK_SECONDS = 86_400;
+
+/**
+ * The longest a run of `exportCount` exports can take when `maxConcurrency` go at a time and each may
+ * take up to `maxExportSeconds`: the state machine's timeout must not cut it short.
+ */
+export function runSecondsNeeded(
+  exportCount: number,
+  maxConcurrency: number,
+  maxExportSeconds: number,
+): number {
+  return (
+    Math.ceil(Math.max(1, exportCount) / maxConcurrency) * (maxExportSeconds + EXPORT_SLACK_SECONDS) +
+    RUN_SLACK_SECONDS
+  );
+}

@@ -29,6 +29,8 @@ const event = (input: unknown): PrepareRunEvent => ({
     startTime: '2026-11-22T03:00:00.000Z',
   },
   stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:sm',
+  // Two waves of two exports of up to an hour: (3600 + 3600) * 2 + 86,400 s.
+  limits: { maxConcurrency: 2, runTimeoutSeconds: 2 * 7200 + 86_400 },
 });
 
 const sfn = mockClient(SFNClient);
@@ -75,6 +77,18 @@ describe('prepare-run handler', () => {
     await expect(handler({ ...event({}), execution: undefined as never })).rejects.toMatchObject({
       name: 'InvalidTaskState',
     });
+  });
+});
+
+describe('run length', () => {
+  it('refuses a run with more waves of exports than the state machine timeout allows', async () => {
+    const exports = Array.from({ length: 5 }, (_, i) => ({ ...personalize, name: `p${i}` }));
+    await expect(handler(event({ exports }))).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+      message:
+        'input.exports: got "5 exports"; expected at most 4 exports per run: 2 go at a time and each may take up to 3600 s, and a run must end within the state machine\'s timeout of 100800 s; split them over several runs',
+    });
+    await expect(handler(event({ exports: exports.slice(0, 4) }))).resolves.toBeDefined();
   });
 });
 

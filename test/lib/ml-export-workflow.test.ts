@@ -76,8 +76,9 @@ describe('the example configuration', () => {
     const { isValid, errors } = validator(structuredClone(definition) as never);
     expect(errors).toEqual([]);
     expect(isValid).toBe(true);
-    // A backstop: the export's own limit (12 h) plus two days.
-    expect(definition.TimeoutSeconds).toBe(43_200 + 2 * 86_400);
+    // A backstop: one wave of up to 10 exports (the 2 configured, or 10 given by an operator) of up to
+    // 12 h each, plus an hour per export and a day per run.
+    expect(definition.TimeoutSeconds).toBe(43_200 + 3600 + 86_400);
   });
 
   it('has seven arm64 Node.js 24 functions with tracing, a timeout and their own log groups', () => {
@@ -247,6 +248,7 @@ describe('the example configuration', () => {
         'startTime.$': '$$.Execution.StartTime',
       },
       'stateMachineArn.$': '$$.StateMachine.Id',
+      limits: { maxConcurrency: 10, runTimeoutSeconds: 133_200 },
     });
   });
 
@@ -419,6 +421,17 @@ describe('configuration variants', () => {
         ]),
       },
     });
+  });
+
+  it('gives the state machine time for every wave of configured exports', () => {
+    const glueExports = Array.from({ length: 25 }, (_, i) => ({
+      name: `l${i}`,
+      transformId: `tfm-${i}`,
+      outputS3Prefix: `s3://bucket/l${i}/`,
+    }));
+    const { stack } = synth({ ...example, glueExports, personalizeExports: [], maxConcurrency: 10 });
+    // 25 exports, 10 at a time: 3 waves of up to 12 h + 1 h each, plus a day.
+    expect(stack.workflow.runTimeoutSeconds).toBe(3 * (43_200 + 3600) + 86_400);
   });
 
   it('creates no schedule when none is configured', () => {
@@ -703,7 +716,7 @@ describe('optional resources (off by default)', () => {
   });
 
   it('encrypts the logs with the configured key', () => {
-    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/logs';
+    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const logGroups = synth({ ...example, logKmsKeyArn: keyArn }).template.findResources(
       'AWS::Logs::LogGroup',
     );
