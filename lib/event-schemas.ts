@@ -180,7 +180,8 @@ export class EventSchemas extends Construct {
       (detailType) =>
         new CfnSchema(this, schemaTypeName(detailType), {
           registryName: this.registry.attrRegistryName,
-          schemaName: `${props.source}@${schemaTypeName(detailType)}`,
+          // Letters only, whatever the event source is: schema names allow few characters.
+          schemaName: schemaTypeName(detailType),
           type: 'OpenApi3',
           description: `"${detailType}" events`,
           content: JSON.stringify(eventSchemaDocument(props.source, detailType)),

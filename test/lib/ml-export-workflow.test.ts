@@ -460,12 +460,12 @@ describe('event schemas', () => {
       (r) => r.Properties,
     );
     expect(schemas.map((p) => p.SchemaName).sort()).toEqual([
-      'ml-exports@MLExportFailed',
-      'ml-exports@MLExportRunCompleted',
-      'ml-exports@MLExportRunRejected',
-      'ml-exports@MLExportRunSkipped',
-      'ml-exports@MLExportSucceeded',
-      'ml-exports@MLExportTimedOut',
+      'MLExportFailed',
+      'MLExportRunCompleted',
+      'MLExportRunRejected',
+      'MLExportRunSkipped',
+      'MLExportSucceeded',
+      'MLExportTimedOut',
     ]);
     for (const p of schemas) {
       expect(p.Type).toBe('OpenApi3');
@@ -474,7 +474,7 @@ describe('event schemas', () => {
         components: { schemas: Record<string, unknown> };
       };
       expect(doc.info['x-amazon-events-source']).toBe('ml-exports');
-      expect(Object.keys(doc.components.schemas)).toEqual(['AWSEvent', p.SchemaName.split('@')[1]]);
+      expect(Object.keys(doc.components.schemas)).toEqual(['AWSEvent', p.SchemaName]);
     }
   });
 });
