@@ -197,7 +197,7 @@ export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
 export class MlExportWorkflow extends Construct {
   public readonly stateMachine: StateMachine;
   public readonly logGroup: LogGroup;
-  /** The handlers, by name (`prepareRun`, `startGlueExport`, ...). */
+  /** The handlers, by task (`prepareRun`, `startGlue`, ...). */
   public readonly functions: WorkflowFunctions;
   public readonly schedule?: Schedule;
   /** The output bucket, when `createOutputBucket` is set. */
