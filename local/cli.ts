@@ -25,6 +25,7 @@ Options:
   --out DIR                   where exported files are written (default: .sim-out)
   --json                      print one JSON document with the whole result instead
   --logs                      show the handlers' own log lines
+  --no-states                 do not show each state entered, only tasks, checks and events
   --help                      this text
 
 Scenarios:
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
         out: { type: 'string', default: '.sim-out' },
         json: { type: 'boolean', default: false },
         logs: { type: 'boolean', default: false },
+        'no-states': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;

@@ -38,6 +38,8 @@ export interface ProgressLine {
   readonly simSeconds: number;
   readonly exportName?: string;
   readonly text: string;
+  /** 'state' for a state entered; otherwise what a task, check or event did. */
+  readonly kind?: 'state';
 }
 
 /** An event as it would reach EventBridge (the envelope rules match on), and where it went. */
@@ -186,6 +188,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   };
   let failedState: string | undefined;
   const polls = new Map<string, number>();
+  /** Export names by Map item index, to label the child executions' states. */
+  const itemNames: string[] = [];
 
   try {
     Object.assign(process.env, {
@@ -327,6 +331,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           exportName,
         );
       } else if (stateName === 'Prepare Run' && r.exports) {
+        itemNames.splice(0, itemNames.length, ...r.exports.map((e) => e.name));
         progress(`run prepared: ${r.exports.length} export(s): ${r.exports.map((e) => e.name).join(', ')}`);
       }
     }
@@ -354,6 +359,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         if (ev.type === 'StateEntered') {
           counts.stateTransitions++;
           counts.historyEvents += HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2;
+          options.onProgress?.({
+            simSeconds: Math.round((ev.timestamp - clock.startMs) / 1000),
+            exportName: ev.index === undefined ? undefined : itemNames[ev.index],
+            text: `> ${ev.state.name}`,
+            kind: 'state',
+          });
         }
         if (ev.type === 'StateRetried') {
           counts.retries++;
