@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
 import { SCENARIO_NAMES } from '../../local/scenarios';
-import { ROOT, simulate as runSimulator, synthesize, type SimulationResult } from './simulator';
+import { ROOT, simulate as runSimulator, simulateText, synthesize, type SimulationResult } from './simulator';
 
 const WORK = path.join(ROOT, '.test-out');
 const ASSEMBLY = path.join(WORK, 'cdk.out');
@@ -358,6 +358,32 @@ describe('the published event schemas', () => {
     const validate = validators.get(event['detail-type'])!;
     expect(validate({ ...event, detail: { ...event.detail, pollCount: 'five' } })).toBe(false);
     expect(validate({ ...event, detail: { ...event.detail, newField: 1 } })).toBe(false);
+  });
+});
+
+describe('what the local run prints for a person', () => {
+  it('shows each state entered, each check with its next wait, every event, and a summary', async () => {
+    const out = path.join(WORK, 'sim-text');
+    const text = await simulateText([
+      '--assembly',
+      ASSEMBLY,
+      '--out',
+      out,
+      '--name',
+      'e2e-text',
+      '--start-time',
+      START,
+    ]);
+    const lines = text.split('\n');
+    expect(lines).toContain('[+ 0m 00s] customer-matches   > Wait For Glue Export');
+    expect(lines).toContain('[+ 0m 30s] customer-matches   check 1: RUNNING, next check in 60 s');
+    expect(lines).toContain('[+13m 30s] customer-matches   event "ML Export Succeeded" (SUCCEEDED)');
+    expect(lines).toContain('--- ML Export Run Completed (bus: default)');
+    expect(lines).toContain('Execution e2e-text: SUCCEEDED');
+    expect(lines).toContain('Terminal events: 2 export(s), each with exactly one');
+    expect(
+      lines.some((l) => /^interactions\s+personalize\s+SUCCEEDED\s+7\s+25m 00s\s+1\s+s3:\/\//.test(l)),
+    ).toBe(true);
   });
 });
 

@@ -29,12 +29,17 @@ export function synthesize(outDir: string, configFile?: string): void {
 
 export type SimulationResult = LocalRunResult & { scenario: string; input: unknown };
 
-/** `npm run simulate -- --json <args>` without the synth step; returns the parsed result. */
-export async function simulate(args: string[]): Promise<SimulationResult> {
+/** `npm run simulate -- <args>` without the synth step; returns what it printed. */
+export async function simulateText(args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--require', './local/polyfill.cjs', '--import', 'tsx', 'local/cli.ts', '--json', ...args],
+    ['--require', './local/polyfill.cjs', '--import', 'tsx', 'local/cli.ts', ...args],
     { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 },
   );
-  return JSON.parse(stdout) as SimulationResult;
+  return stdout;
+}
+
+/** `npm run simulate -- --json <args>` without the synth step; returns the parsed result. */
+export async function simulate(args: string[]): Promise<SimulationResult> {
+  return JSON.parse(await simulateText(['--json', ...args])) as SimulationResult;
 }
