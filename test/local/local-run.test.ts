@@ -147,24 +147,12 @@ describe('what a user sees', () => {
       timedOut: 0,
       durationSeconds: 1530,
     });
-    const labels = fs.readFileSync(
-      path.join(
-        WORK,
-        'sim-happy',
-        r.filesWritten.find((f) => f.includes('glue-labels'))!,
-      ),
-      'utf8',
-    );
-    expect(labels.split('\n')[0]).toBe('labeling_set_id,label,id,name,email,city');
-    const records = fs.readFileSync(
-      path.join(
-        WORK,
-        'sim-happy',
-        r.filesWritten.find((f) => f.includes('personalize'))!,
-      ),
-      'utf8',
-    );
-    expect(records.split('\n')[0]).toBe('USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE');
+    const header = (part: string) => {
+      const file = r.filesWritten.find((f) => f.includes(part))!;
+      return fs.readFileSync(path.join(WORK, 'sim-happy', file), 'utf8').split('\n')[0];
+    };
+    expect(header('glue-labels')).toBe('labeling_set_id,label,id,name,email,city');
+    expect(header('personalize')).toBe('USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE');
   });
 
   it('job-fails: the failed export carries the service error text and the other one still succeeds', () => {
