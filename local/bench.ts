@@ -148,7 +148,8 @@ async function main(): Promise<void> {
       `${ours.historyEvents} / ${base.historyEvents}`,
       `${ours.polls} / ${base.polls}`,
       `${ours.detectionLagSeconds} s / ${base.detectionLagSeconds} s`,
-      `<= ${Math.max(60, seconds / 10)} s`,
+      // The targets hold for jobs of an hour or more: >= 7x fewer transitions, lag <= max(60 s, 10%).
+      seconds >= 3600 ? `<= ${Math.max(60, seconds / 10)} s` : '-',
     ]);
     console.log(`  ${duration(seconds)} done`);
   }
