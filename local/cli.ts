@@ -24,6 +24,7 @@ Options:
   --assembly DIR              cloud assembly to run (default: cdk.out)
   --out DIR                   where exported files are written (default: .sim-out)
   --json                      print one JSON document with the whole result instead
+  --redrive                   if the execution fails in its export map, redrive it once, as from the console
   --logs                      show the handlers' own log lines
   --no-states                 do not show each state entered, only tasks, checks and events
   --help                      this text
@@ -70,6 +71,12 @@ function printSummary(result: LocalRunResult, outDir: string): void {
   for (const { event, eventBusName } of result.events) {
     console.log(`--- ${event['detail-type']} (bus: ${eventBusName})`);
     console.log(JSON.stringify(event, null, 2));
+  }
+  if (result.firstAttempt) {
+    const { failedState, error } = result.firstAttempt;
+    console.log(
+      `\nFirst attempt: FAILED in state "${failedState}" (${error.error}: ${error.cause}); redriven`,
+    );
   }
   console.log(
     `\nExecution ${result.executionName}: ${result.status}` +
@@ -133,6 +140,7 @@ async function main(): Promise<void> {
         out: { type: 'string', default: '.sim-out' },
         json: { type: 'boolean', default: false },
         logs: { type: 'boolean', default: false },
+        redrive: { type: 'boolean', default: false },
         'no-states': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -186,6 +194,7 @@ async function main(): Promise<void> {
     fates: scenario.fates,
     faults: scenario.faults,
     eventBusFailures: scenario.eventBusFailures,
+    redrive: args.redrive,
     outDir,
     handlerLogLevel: args.logs ? 'INFO' : 'SILENT',
     onProgress: args.json

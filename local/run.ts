@@ -30,6 +30,8 @@ export interface LocalRunOptions {
   readonly outDir: string;
   /** Called for each step worth showing a person. */
   readonly onProgress?: (line: ProgressLine) => void;
+  /** When the execution fails in its Map state, redrive it once, as from the console. @default false */
+  readonly redrive?: boolean;
   /** Powertools log level for the handlers. @default 'SILENT' */
   readonly handlerLogLevel?: string;
 }
@@ -77,6 +79,12 @@ export interface LocalRunResult {
   readonly error?: { readonly error: string; readonly cause: string };
   /** The top-level state the execution failed in: where a redrive would resume. */
   readonly failedState?: string;
+  /** With `redrive`: how the first attempt ended, before the redrive. */
+  readonly firstAttempt?: {
+    readonly failedState: string;
+    readonly error: { readonly error: string; readonly cause: string };
+    readonly simulatedSeconds: number;
+  };
   readonly output?: unknown;
   readonly simulatedSeconds: number;
   readonly events: CapturedEvent[];
@@ -92,6 +100,12 @@ export interface LocalRunResult {
   };
   readonly calls: CallRecord[];
   readonly filesWritten: string[];
+}
+
+function describeFailure(err: unknown): { error: string; cause: string } {
+  const cause = (err as { cause?: StatesError & Error }).cause;
+  const e = (cause ?? err) as StatesError & Error;
+  return { error: e.name ?? e.Error ?? 'Error', cause: e.message ?? e.Cause ?? String(e) };
 }
 
 interface StatesError {
@@ -336,60 +350,131 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       }
     }
 
-    const machine = new StateMachine(assembly.definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: false },
-    });
     clock.install();
-    const startIso = new Date().toISOString();
-    progress(`execution ${executionName} started`);
-    const execution = machine.run(options.input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-      context: {
-        Execution: {
-          Id: executionArn,
-          Name: executionName,
-          StartTime: startIso,
-          RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
-        },
-        StateMachine: { Id: assembly.stateMachineArn, Name: assembly.stateMachineArn.split(':').pop() },
+    const context = {
+      Execution: {
+        Id: executionArn,
+        Name: executionName,
+        StartTime: new Date().toISOString(),
+        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
       },
-    });
-    const drained = (async () => {
-      for await (const ev of execution.eventLogs) {
-        if (ev.type === 'StateEntered') {
-          counts.stateTransitions++;
-          counts.historyEvents += HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2;
-          options.onProgress?.({
-            simSeconds: Math.round((ev.timestamp - clock.startMs) / 1000),
-            exportName: ev.index === undefined ? undefined : itemNames[ev.index],
-            text: `> ${ev.state.name}`,
-            kind: 'state',
-          });
+      StateMachine: { Id: assembly.stateMachineArn, Name: assembly.stateMachineArn.split(':').pop() },
+    };
+    /** Per Map item: the last state its child execution entered (where a redrive resumes it), or its output. */
+    const lastState = new Map<number, { name: string; input: unknown }>();
+    const itemOutput = new Map<number, unknown>();
+    let mapInput: unknown;
+
+    /** Runs a definition (or a part of it, from `startAt`) to its end, tracking what it does. */
+    const execute = async (
+      definition: Record<string, unknown>,
+      input: unknown,
+      item?: number,
+      drive = true,
+    ) => {
+      failedState = undefined;
+      // The deployed definition is validated; the parts a redrive runs are pieces of it, as the library
+      // itself runs Map item processors.
+      const whole = definition === assembly.definition;
+      const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+        validationOptions: whole ? { checkArn: false } : { noValidate: true },
+      });
+      const execution = machine.run(input as never, {
+        overrides: { taskResourceLocalHandlers: handlers as never },
+        context,
+      });
+      const drained = (async () => {
+        for await (const ev of execution.eventLogs) {
+          const index =
+            ev.type === 'StateEntered' || ev.type === 'StateExited' || ev.type === 'StateFailed'
+              ? (ev.index ?? item)
+              : undefined;
+          if (ev.type === 'StateEntered') {
+            counts.stateTransitions++;
+            counts.historyEvents += HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2;
+            if (index !== undefined) lastState.set(index, { name: ev.state.name, input: ev.state.input });
+            if (ev.state.type === 'Map' && index === undefined) mapInput = ev.state.input;
+            options.onProgress?.({
+              simSeconds: Math.round((ev.timestamp - clock.startMs) / 1000),
+              exportName: index === undefined ? undefined : itemNames[index],
+              text: `> ${ev.state.name}`,
+              kind: 'state',
+            });
+          }
+          if (ev.type === 'StateRetried') {
+            counts.retries++;
+            counts.historyEvents += HISTORY_EVENTS_PER_RETRY;
+          }
+          if (ev.type === 'MapIterationStarted') counts.historyEvents += HISTORY_EVENTS_PER_EXECUTION;
+          if (ev.type === 'MapIterationSucceeded')
+            itemOutput.set(ev.index, (ev as unknown as { output: unknown }).output);
+          if (ev.type === 'StateFailed' && ev.index === undefined && item === undefined)
+            failedState = ev.state.name;
         }
-        if (ev.type === 'StateRetried') {
-          counts.retries++;
-          counts.historyEvents += HISTORY_EVENTS_PER_RETRY;
-        }
-        if (ev.type === 'MapIterationStarted') counts.historyEvents += HISTORY_EVENTS_PER_EXECUTION;
-        if (ev.type === 'StateFailed' && ev.index === undefined) failedState = ev.state.name;
-      }
-    })();
-    const settled = execution.result.then(
-      (output) => ({ ok: true as const, output }),
-      (err: unknown) => ({ ok: false as const, err }),
-    );
-    await clock.drive(settled);
-    const outcome = await settled;
-    await drained.catch(() => undefined);
+      })();
+      const settled = execution.result.then(
+        (output) => ({ ok: true as const, output }),
+        (err: unknown) => ({ ok: false as const, err }),
+      );
+      // One driver moves the clock: executions run side by side share it.
+      if (drive) await clock.drive(settled);
+      await settled;
+      await drained.catch(() => undefined);
+      return settled;
+    };
+
+    /**
+     * Redrive, as the console does for an execution that failed in its Distributed Map: child executions
+     * that succeeded keep their output; the others restart from the state they failed or were stopped in,
+     * with that state's input; then the run goes on after the Map with all the outputs.
+     */
+    const redriveMap = async (map: Record<string, unknown>, run: typeof execute) => {
+      const processor = map.ItemProcessor as Record<string, unknown>;
+      const items = (mapInput as Record<string, unknown[]>)[String(map.ItemsPath).replace(/^\$\./, '')];
+      const children = Promise.all(
+        items.map(async (_item, i) => {
+          if (itemOutput.has(i)) return itemOutput.get(i);
+          const resume = lastState.get(i);
+          if (!resume) throw new Error(`cannot redrive item ${i}: it never started`);
+          const child = await run({ ...processor, StartAt: resume.name }, resume.input, i, false);
+          if (!child.ok) throw child.err;
+          return child.output;
+        }),
+      ).then(
+        (results) => ({ ok: true as const, results }),
+        (err: unknown) => ({ ok: false as const, err }),
+      );
+      await clock.drive(children);
+      const outputs = await children;
+      if (!outputs.ok) return outputs;
+      const resultKey = String(map.ResultPath).replace(/^\$\./, '');
+      const rest = { ...assembly.definition, StartAt: String(map.Next) };
+      return run(rest, { ...(mapInput as object), [resultKey]: outputs.results });
+    };
+
+    progress(`execution ${executionName} started`);
+    let outcome = await execute(assembly.definition, options.input);
+    let firstAttempt: LocalRunResult['firstAttempt'];
+    const definitionStates = assembly.definition.States as Record<string, Record<string, unknown>>;
+    const failedMap =
+      failedState && definitionStates[failedState]?.Type === 'Map'
+        ? definitionStates[failedState]
+        : undefined;
+    if (!outcome.ok && options.redrive && failedMap) {
+      firstAttempt = {
+        failedState: failedState!,
+        error: describeFailure(outcome.err),
+        simulatedSeconds: clock.elapsedSeconds,
+      };
+      progress(
+        `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
+      );
+      outcome = await redriveMap(failedMap, execute);
+    }
     const simulatedSeconds = clock.elapsedSeconds;
     clock.uninstall();
 
-    let error: LocalRunResult['error'];
-    if (!outcome.ok) {
-      const cause = (outcome.err as { cause?: StatesError & Error }).cause;
-      const e = (cause ?? outcome.err) as StatesError & Error;
-      error = { error: e.name ?? e.Error ?? 'Error', cause: e.message ?? e.Cause ?? String(e) };
-    }
+    const error = outcome.ok ? undefined : describeFailure(outcome.err);
     progress(`execution ${outcome.ok ? 'SUCCEEDED' : `FAILED (${error?.error}: ${error?.cause})`}`);
 
     const exportEvents = events.map((e) => e.event.detail).filter((d) => typeof d.exportName === 'string');
@@ -414,6 +499,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       executionArn,
       status: outcome.ok ? 'SUCCEEDED' : 'FAILED',
       ...(error ? { error, failedState } : {}),
+      ...(firstAttempt ? { firstAttempt } : {}),
       ...(outcome.ok ? { output: outcome.output } : {}),
       simulatedSeconds,
       events,

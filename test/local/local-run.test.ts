@@ -349,6 +349,33 @@ describe('the published event schemas', () => {
   });
 });
 
+describe('redrive', () => {
+  it('eventbridge-outage, redriven: resumes the child executions that did not finish, with no second job and one event per export', async () => {
+    const r = await simulate('outage-redrive', ['--redrive'], 'eventbridge-outage');
+    expect(r.firstAttempt).toMatchObject({
+      failedState: 'Export Each',
+      error: { error: 'EventBridge.FailedEntry' },
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1 });
+    expect(r.exports.map((e) => [e.name, e.outcome, e.events])).toEqual([
+      ['customer-matches', 'SUCCEEDED', 1],
+      ['interactions', 'SUCCEEDED', 1],
+    ]);
+    expect(r.events.map((e) => e.event['detail-type'])).toEqual([
+      'ML Export Succeeded',
+      'ML Export Succeeded',
+      'ML Export Run Completed',
+    ]);
+    // The start of neither export ran again: the Glue export resumed at its event, the Personalize one at its wait.
+    expect(
+      r.calls.filter(
+        (c) => c.operation === 'StartExportLabelsTaskRun' || c.operation === 'CreateDatasetExportJob',
+      ),
+    ).toHaveLength(2);
+  });
+});
+
 describe('what the local run prints for a person', () => {
   it('shows each state entered, each check with its next wait, every event, and a summary', async () => {
     const out = path.join(WORK, 'sim-text');
