@@ -57,12 +57,14 @@ export async function findExistingExport(task: GlueTask, runStartTime: string): 
 
 export const handler = async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'glue');
-  logger.appendKeys({ exportName: task.name, transformId: task.transformId });
+  // Per message, not appendKeys: a warm function must not carry one export's keys into the next.
+  const keys = { exportName: task.name, transformId: task.transformId };
 
   const existing = await findExistingExport(task, state.run.startTime);
   let taskRunId = existing?.TaskRunId;
   if (taskRunId) {
     logger.info('Adopting the export task run started earlier for this output path', {
+      ...keys,
       taskRunId,
       status: existing?.Status,
     });
@@ -84,7 +86,7 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
         'Glue StartExportLabelsTaskRun',
         `transform ${task.transformId}`,
       );
-    logger.info('Started label export task run', { taskRunId, outputS3Path: task.outputS3Path });
+    logger.info('Started label export task run', { ...keys, taskRunId, outputS3Path: task.outputS3Path });
   }
   return {
     ...state,

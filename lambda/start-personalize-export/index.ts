@@ -47,7 +47,8 @@ export function checkSameExport(job: DatasetExportJob, task: PersonalizeTask): v
 export const handler = async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'personalize');
   const arn = datasetExportJobArn(task.datasetArn, task.jobName);
-  logger.appendKeys({ exportName: task.name, jobName: task.jobName });
+  // Per message, not appendKeys: a warm function must not carry one export's keys into the next.
+  const keys = { exportName: task.name, jobName: task.jobName };
 
   let existing = await describeJob(arn);
   if (!existing) {
@@ -62,6 +63,7 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
         }),
       );
       logger.info('Created dataset export job', {
+        ...keys,
         datasetExportJobArn: created.datasetExportJobArn,
         outputS3Path: task.outputS3Path,
       });
@@ -86,6 +88,7 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
   }
   checkSameExport(existing, task);
   logger.info('Adopting the dataset export job started earlier for this export', {
+    ...keys,
     datasetExportJobArn: arn,
     status: existing.status,
   });
