@@ -295,6 +295,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           try {
             const result = await handler(payload, {
               functionName: fn.logicalId,
+              functionVersion: '$LATEST',
+              invokedFunctionArn: fn.arn,
+              memoryLimitInMB: '256',
               awsRequestId: `local-${counts.lambdaInvocations}`,
               getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000,
             });

@@ -4,7 +4,7 @@
  * run summary counts. Makes no AWS call.
  */
 import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
-import { logger } from '../shared/logger';
+import { logger, withLambdaContext } from '../shared/logger';
 import type { EventEnvelope, ExportOutcome, ExportResult, ExportState } from '../shared/types';
 
 export const EXPORT_DETAIL_TYPES: Record<ExportOutcome, string> = {
@@ -119,9 +119,9 @@ export function finalizeExport(state: ExportState, nowMs: number): FinalizedExpo
   };
 }
 
-export const handler = async (state: ExportState): Promise<FinalizedExport> => {
+export const handler = withLambdaContext(async (state: ExportState): Promise<FinalizedExport> => {
   const finalized = finalizeExport(state, Date.now());
   const log = finalized.result.outcome === 'SUCCEEDED' ? logger.info.bind(logger) : logger.error.bind(logger);
   log('Export ended', { ...finalized.event.detail });
   return finalized;
-};
+});

@@ -1,7 +1,7 @@
 /** Checks a label export task run (GetMLTaskRun) and decides the next wait, or the export's outcome. */
 import { GetMLTaskRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { classifyAwsError } from '../shared/aws-errors';
-import { logger } from '../shared/logger';
+import { logger, withLambdaContext } from '../shared/logger';
 import { recordPoll } from '../shared/polling';
 import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, GlueJobRef } from '../shared/types';
@@ -9,7 +9,7 @@ import { observeGlueTaskRun } from './status';
 
 const glue = new GlueClient({});
 
-export const handler = async (state: ExportState): Promise<ExportState> => {
+export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'glue');
   const tracking = requireTracking<GlueJobRef>(state, 'taskRunId');
   const { taskRunId } = tracking.job;
@@ -28,4 +28,4 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
     nextWaitSeconds: next.waitSeconds,
   });
   return { ...state, tracking: next };
-};
+});

@@ -2,7 +2,7 @@
 import { DescribeDatasetExportJobCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import { classifyAwsError } from '../shared/aws-errors';
 import { PermanentServiceError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, withLambdaContext } from '../shared/logger';
 import { recordPoll } from '../shared/polling';
 import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, PersonalizeJobRef } from '../shared/types';
@@ -10,7 +10,7 @@ import { observeDatasetExportJob } from './status';
 
 const personalize = new PersonalizeClient({});
 
-export const handler = async (state: ExportState): Promise<ExportState> => {
+export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'personalize');
   const tracking = requireTracking<PersonalizeJobRef>(state, 'datasetExportJobArn');
   const { datasetExportJobArn } = tracking.job;
@@ -39,4 +39,4 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
     nextWaitSeconds: next.waitSeconds,
   });
   return { ...state, tracking: next };
-};
+});

@@ -9,7 +9,7 @@
  *   and roles this deployment is allowed to use.
  */
 import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, withLambdaContext } from '../shared/logger';
 import { toExportTask } from '../shared/naming';
 import type { ExportSpec, ExportTask, PollingSettings, RunContext } from '../shared/types';
 import {
@@ -162,7 +162,7 @@ function checkRunFits(count: number, event: PrepareRunEvent): void {
   );
 }
 
-export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
+export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise<PreparedRun> => {
   const { execution } = event;
   if (
     !execution?.name ||
@@ -203,4 +203,4 @@ export const handler = async (event: PrepareRunEvent): Promise<PreparedRun> => {
     exports: tasks.map((e) => `${e.type}:${e.name}`),
   });
   return { run, exports: tasks };
-};
+});

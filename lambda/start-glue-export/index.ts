@@ -10,7 +10,7 @@ import {
   type TaskRun,
 } from '@aws-sdk/client-glue';
 import { classifyAwsError } from '../shared/aws-errors';
-import { logger } from '../shared/logger';
+import { logger, withLambdaContext } from '../shared/logger';
 import { startTracking } from '../shared/polling';
 import { requireExport, type GlueTask } from '../shared/task-state';
 import type { ExportState } from '../shared/types';
@@ -55,7 +55,7 @@ export async function findExistingExport(task: GlueTask, runStartTime: string): 
   return undefined;
 }
 
-export const handler = async (state: ExportState): Promise<ExportState> => {
+export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'glue');
   // Per message, not appendKeys: a warm function must not carry one export's keys into the next.
   const keys = { exportName: task.name, transformId: task.transformId };
@@ -92,4 +92,4 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
     ...state,
     tracking: startTracking({ taskRunId }, Boolean(existing), Date.now(), state.run.polling),
   };
-};
+});

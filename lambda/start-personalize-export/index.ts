@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import { awsErrorName, classifyAwsError } from '../shared/aws-errors';
 import { ExportConflictError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, withLambdaContext } from '../shared/logger';
 import { datasetExportJobArn } from '../shared/naming';
 import { startTracking } from '../shared/polling';
 import { requireExport, type PersonalizeTask } from '../shared/task-state';
@@ -44,7 +44,7 @@ export function checkSameExport(job: DatasetExportJob, task: PersonalizeTask): v
   }
 }
 
-export const handler = async (state: ExportState): Promise<ExportState> => {
+export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'personalize');
   const arn = datasetExportJobArn(task.datasetArn, task.jobName);
   // Per message, not appendKeys: a warm function must not carry one export's keys into the next.
@@ -101,4 +101,4 @@ export const handler = async (state: ExportState): Promise<ExportState> => {
       state.run.polling,
     ),
   };
-};
+});

@@ -4,7 +4,7 @@
  */
 import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
 import { InvalidTaskStateError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { logger, withLambdaContext } from '../shared/logger';
 import type { CaughtError, EventEnvelope, ExportResult } from '../shared/types';
 
 export const RUN_DETAIL_TYPES = {
@@ -125,8 +125,8 @@ export function summarizeRun(event: SummarizeRunEvent, nowMs: number): RunSummar
   };
 }
 
-export const handler = async (event: SummarizeRunEvent): Promise<RunSummary> => {
+export const handler = withLambdaContext(async (event: SummarizeRunEvent): Promise<RunSummary> => {
   const summary = summarizeRun(event, Date.now());
   logger.info('Run ended', { ...summary.event.detail });
   return summary;
-};
+});

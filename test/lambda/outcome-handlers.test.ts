@@ -146,7 +146,13 @@ describe('finalize-export handler logs', () => {
           },
         ),
       };
-      await finalizeHandler(state);
+      await finalizeHandler(state, {
+        functionName: 'finalize',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:finalize',
+        memoryLimitInMB: '256',
+        awsRequestId: 'req-1',
+      } as never);
     } finally {
       logger.setLogLevel('SILENT');
       write.mockRestore();
@@ -159,6 +165,8 @@ describe('finalize-export handler logs', () => {
       expect.objectContaining({
         level: 'INFO',
         message: 'Export ended',
+        function_request_id: 'req-1',
+        cold_start: expect.any(Boolean),
         outcome: 'SUCCEEDED',
         durationSeconds: 600,
         exportName: 'labels',
