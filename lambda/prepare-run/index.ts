@@ -77,13 +77,20 @@ export function selectExports(input: unknown, configured: readonly ExportSpec[])
   return selected;
 }
 
+/** Up to 20 values, so that an error about a large configuration stays readable. */
+function listSome(values: readonly string[]): string {
+  return values.length > 20
+    ? `${values.slice(0, 20).join(', ')}, ... (${values.length} in all)`
+    : values.join(', ');
+}
+
 function selectByName(names: unknown, configured: readonly ExportSpec[], problems: Problem[]): ExportSpec[] {
   const known = configured.map((e) => e.name);
   if (!Array.isArray(names) || names.length === 0) {
     problems.push({
       field: 'input.exportNames',
       value: names,
-      expected: `a non-empty array of names from: ${known.join(', ')}`,
+      expected: `a non-empty array of names from: ${listSome(known)}`,
     });
     return [];
   }
@@ -92,7 +99,7 @@ function selectByName(names: unknown, configured: readonly ExportSpec[], problem
       problems.push({
         field: `input.exportNames[${i}]`,
         value: name,
-        expected: `one of the configured exports: ${known.join(', ')}`,
+        expected: `one of the configured exports: ${listSome(known)}`,
       });
     } else if (names.indexOf(name) !== i) {
       problems.push({ field: `input.exportNames[${i}]`, value: name, expected: 'each name once' });
@@ -112,7 +119,7 @@ function checkAllowedResources(
   const transforms = allowed((e) => (e.type === 'glue' ? e.transformId : undefined));
   const datasets = allowed((e) => (e.type === 'personalize' ? e.datasetArn : undefined));
   const roles = allowed((e) => (e.type === 'personalize' ? e.roleArn : undefined));
-  const list = (s: Set<string>) => (s.size > 0 ? [...s].join(', ') : 'none configured');
+  const list = (s: Set<string>) => (s.size > 0 ? listSome([...s]) : 'none configured');
   selected.forEach((e, i) => {
     const field = `input.exports[${i}]`;
     if (e.type === 'glue' && !transforms.has(e.transformId)) {
@@ -194,7 +201,7 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
   if (overlap) {
     throw new RunSkippedError(
       `execution ${overlap.executionName} (started ${overlap.startDate}) is still running and exports the same data as ` +
-        `${overlap.exportNames.join(', ')}, so this run started no job (${overlap.executionArn})`,
+        `${listSome(overlap.exportNames)}, so this run started no job (${overlap.executionArn})`,
     );
   }
   const tasks = selected.map((spec) => toExportTask(spec, run));

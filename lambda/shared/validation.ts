@@ -18,8 +18,16 @@ export interface Problem {
   readonly expected: string;
 }
 
+/** At most this many problems are spelled out, so a message stays within event and Cause size limits. */
+export const MAX_PROBLEMS_LISTED = 50;
+
 export function formatProblems(problems: readonly Problem[]): string {
-  return problems.map((p) => `${p.field}: got ${describeValue(p.value)}; expected ${p.expected}`).join('\n');
+  const lines = problems
+    .slice(0, MAX_PROBLEMS_LISTED)
+    .map((p) => `${p.field}: got ${describeValue(p.value)}; expected ${p.expected}`);
+  if (problems.length > MAX_PROBLEMS_LISTED)
+    lines.push(`... and ${problems.length - MAX_PROBLEMS_LISTED} more problems`);
+  return lines.join('\n');
 }
 
 function describeValue(value: unknown): string {

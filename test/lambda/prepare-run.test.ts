@@ -80,6 +80,38 @@ describe('prepare-run handler', () => {
   });
 });
 
+describe('errors about large configurations', () => {
+  it('list at most 20 of the configured names', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ ...glue, name: `g${i}`, transformId: `tfm-${i}` }));
+    expect(() => selectExports({ exportNames: ['nope'] }, many)).toThrow(
+      'input.exportNames[0]: got "nope"; expected one of the configured exports: g0, g1, g2, g3, g4, g5, g6, g7, g8, g9, g10, g11, g12, g13, g14, g15, g16, g17, g18, g19, ... (30 in all)',
+    );
+  });
+});
+
+describe('a very bad input', () => {
+  it('spells out the first 50 problems and counts the rest', () => {
+    const exports = Array.from({ length: 60 }, (_, i) => ({
+      type: 'glue',
+      name: `bad name ${i}`,
+      transformId: 'tfm-1',
+      outputS3Prefix: 's3://bucket/x/',
+    }));
+    let message = '';
+    try {
+      selectExports({ exports }, configured);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(51);
+    expect(lines[0]).toBe(
+      'input.exports[0].name: got "bad name 0"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
+    );
+    expect(lines[50]).toBe('... and 10 more problems');
+  });
+});
+
 describe('run length', () => {
   it('refuses a run with more waves of exports than the state machine timeout allows', async () => {
     const exports = Array.from({ length: 5 }, (_, i) => ({ ...personalize, name: `p${i}` }));
@@ -312,7 +344,9 @@ describe('run-time validation properties', () => {
           } catch (err) {
             expect((err as Error).name).toBe('InvalidExecutionInput');
             for (const line of (err as Error).message.split('\n'))
-              expect(line).toMatch(/^input(\.[\w$]+|\[\d+\]|\[".*"\]|\[\]\.\w+)*: got .*; expected .+/);
+              expect(line).toMatch(
+                /^(\.\.\. and \d+ more problems$|input(\.[\w$]+|\[\d+\]|\[".*"\]|\[\]\.\w+)*: got .*; expected .+)/,
+              );
           }
         },
       ),
