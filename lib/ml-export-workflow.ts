@@ -522,7 +522,6 @@ export class MlExportWorkflow extends Construct {
         configuredExports: specs,
         polling: this.polling,
         execution,
-        'stateMachineArn.$': '$$.StateMachine.Id',
         limits: { maxConcurrency, runTimeoutSeconds: this.runTimeoutSeconds },
       }),
     });

@@ -361,7 +361,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         StartTime: new Date().toISOString(),
         RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
       },
-      StateMachine: { Id: assembly.stateMachineArn, Name: assembly.stateMachineArn.split(':').pop() },
     };
     /** Per Map item: the last state its child execution entered (where a redrive resumes it), or its output. */
     const lastState = new Map<number, { name: string; input: unknown }>();

@@ -28,8 +28,6 @@ export interface PrepareRunEvent {
   readonly configuredExports: ExportSpec[];
   readonly polling: PollingSettings;
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
-  /** This state machine, to find earlier runs still exporting the same data. */
-  readonly stateMachineArn: string;
   /** How many exports go at once, and the state machine's timeout: a run must be able to finish in it. */
   readonly limits: { readonly maxConcurrency: number; readonly runTimeoutSeconds: number };
 }
@@ -148,6 +146,12 @@ function checkAllowedResources(
   });
 }
 
+/** arn:<p>:states:<region>:<account>:execution:<state machine>:<name> -> the state machine's ARN. */
+export function stateMachineArnOf(executionArn: string | undefined): string | undefined {
+  const m = /^arn:([^:]+):states:([^:]+):(\d{12}|\d+):execution:([^:]+):[^:]+$/.exec(executionArn ?? '');
+  return m ? `arn:${m[1]}:states:${m[2]}:${m[3]}:stateMachine:${m[4]}` : undefined;
+}
+
 /** Refuses a run too long for the state machine's timeout, which would stop its exports unfinished. */
 function checkRunFits(count: number, event: PrepareRunEvent): void {
   const { maxConcurrency, runTimeoutSeconds } = event.limits;
@@ -175,12 +179,11 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
     !execution?.name ||
     execution.name.length > MAX_EXECUTION_NAME ||
     !Array.isArray(event.configuredExports) ||
-    !event.stateMachineArn ||
     !event.limits?.maxConcurrency
   ) {
     throw new InvalidTaskStateError(
-      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters), stateMachineArn, limits and configuredExports; ` +
-        `got ${JSON.stringify({ execution, stateMachineArn: event.stateMachineArn })}`,
+      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters), limits and configuredExports; ` +
+        `got ${JSON.stringify({ execution, limits: event.limits })}`,
     );
   }
   const run: RunContext = {
@@ -191,13 +194,19 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
   };
   const selected = selectExports(event.input, event.configuredExports);
   checkRunFits(selected.length, event);
-  const overlap = await findOverlap(event.stateMachineArn, execution, selected, (input) => {
-    try {
-      return selectExports(input, event.configuredExports);
-    } catch {
-      return undefined;
-    }
-  });
+  const stateMachineArn = stateMachineArnOf(execution.arn);
+  if (!stateMachineArn) {
+    logger.warn('Not an execution ARN: cannot look for overlapping runs', { executionArn: execution.arn });
+  }
+  const overlap =
+    stateMachineArn &&
+    (await findOverlap(stateMachineArn, execution, selected, (input) => {
+      try {
+        return selectExports(input, event.configuredExports);
+      } catch {
+        return undefined;
+      }
+    }));
   if (overlap) {
     throw new RunSkippedError(
       `execution ${overlap.executionName} (started ${overlap.startDate}) is still running and exports the same data as ` +

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { handler, selectExports, type PrepareRunEvent } from '../../lambda/prepare-run';
+import { handler, selectExports, stateMachineArnOf, type PrepareRunEvent } from '../../lambda/prepare-run';
 import type { ExportSpec } from '../../lambda/shared/types';
 
 const glue: ExportSpec = {
@@ -28,7 +28,6 @@ const event = (input: unknown): PrepareRunEvent => ({
     arn: 'arn:aws:states:us-east-1:1:execution:sm:run-1',
     startTime: '2026-11-22T03:00:00.000Z',
   },
-  stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:sm',
   // Two waves of two exports of up to an hour: (3600 + 3600) * 2 + 86,400 s.
   limits: { maxConcurrency: 2, runTimeoutSeconds: 2 * 7200 + 86_400 },
 });
@@ -125,6 +124,19 @@ describe('run length', () => {
 });
 
 describe('overlapping runs', () => {
+  it('finds its state machine from its execution ARN, so no context beyond the execution is needed', () => {
+    expect(
+      stateMachineArnOf('arn:aws-cn:states:cn-north-1:111122223333:execution:Exports-1a2b:nightly'),
+    ).toBe('arn:aws-cn:states:cn-north-1:111122223333:stateMachine:Exports-1a2b');
+    expect(stateMachineArnOf('not-an-arn')).toBeUndefined();
+  });
+
+  it('still runs, without the overlap check, when the execution ARN is not one', async () => {
+    const prepared = await handler({ ...event({}), execution: { ...event({}).execution, arn: 'local' } });
+    expect(prepared.exports).toHaveLength(2);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
+  });
+
   const other = (name: string, startDate: string) => ({
     name,
     executionArn: `arn:aws:states:us-east-1:1:execution:sm:${name}`,

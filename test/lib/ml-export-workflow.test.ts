@@ -252,7 +252,6 @@ describe('the example configuration', () => {
         'arn.$': '$$.Execution.Id',
         'startTime.$': '$$.Execution.StartTime',
       },
-      'stateMachineArn.$': '$$.StateMachine.Id',
       limits: { maxConcurrency: 10, runTimeoutSeconds: 133_200 },
     });
   });
