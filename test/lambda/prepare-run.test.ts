@@ -196,10 +196,46 @@ describe('overlapping runs', () => {
     await expect(handler(event({}))).resolves.toBeDefined();
   });
 
+  it('goes on without the check where no Step Functions API answers (a local stand-in for Glue and Personalize only)', async () => {
+    sfn.on(ListExecutionsCommand).rejects(
+      Object.assign(new Error('getaddrinfo ENOTFOUND states.us-east-1.amazonaws.com'), {
+        code: 'ENOTFOUND',
+      }),
+    );
+    await expect(handler(event({}))).resolves.toBeDefined();
+    sfn.on(ListExecutionsCommand).rejects(
+      Object.assign(new Error('The stand-in does not implement it'), {
+        name: 'UnknownOperationException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(handler(event({}))).resolves.toBeDefined();
+  });
+
+  it('fails on an answer from Step Functions that denies the check', async () => {
+    sfn.on(ListExecutionsCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(handler(event({}))).rejects.toMatchObject({
+      name: 'PermanentServiceError',
+      message: expect.stringContaining('AccessDeniedException'),
+    });
+  });
+
   it('reports throttling of ListExecutions as transient, to be retried', async () => {
     sfn
       .on(ListExecutionsCommand)
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }));
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     await expect(handler(event({}))).rejects.toMatchObject({
       name: 'TransientServiceError',
       message: expect.stringContaining('Step Functions ListExecutions'),
