@@ -18,6 +18,11 @@ const realSetTimeout = setTimeout;
 const QUIET_TURNS_IDLE = 3;
 /** Quiet milliseconds (real time) before the clock moves while a task is in flight. */
 const QUIET_MS_BUSY = 200;
+/**
+ * ... and that many quiet turns too: after the process was paused (GC, a busy machine) the timers phase
+ * runs before the pending I/O, and one long gap must not count as quiet.
+ */
+const QUIET_TURNS_BUSY = 20;
 
 export class SimClock {
   private clock?: InstalledClock;
@@ -98,7 +103,7 @@ export class SimClock {
       const quiet =
         this.tasksInFlight === 0
           ? quietTurns >= QUIET_TURNS_IDLE
-          : performance.now() - quietSince >= QUIET_MS_BUSY;
+          : quietTurns >= QUIET_TURNS_BUSY && performance.now() - quietSince >= QUIET_MS_BUSY;
       if (quiet && this.clock && this.clock.countTimers() > 0) {
         this.clock.next();
         jumps++;
