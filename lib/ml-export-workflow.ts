@@ -234,6 +234,7 @@ export class MlExportWorkflow extends Construct {
       this.eventSource,
       this.polling,
       maxConcurrency,
+      this.runTimeoutSeconds,
       Stack.of(this).region,
     );
 
@@ -623,6 +624,7 @@ function validateProps(
   eventSource: string,
   polling: PollingSettings,
   maxConcurrency: number,
+  runTimeoutSeconds: number,
   region: string,
 ): ExportSpec[] {
   const problems: Problem[] = [];
@@ -695,12 +697,7 @@ function validateProps(
       });
     }
   }
-  const runSeconds = runSecondsNeeded(
-    Math.max(specs.length, maxConcurrency),
-    maxConcurrency,
-    polling.maxExportSeconds,
-  );
-  if (Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && runSeconds > ONE_YEAR_SECONDS) {
+  if (Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && runTimeoutSeconds > ONE_YEAR_SECONDS) {
     problems.push({
       field: 'maxConcurrency',
       value: maxConcurrency,

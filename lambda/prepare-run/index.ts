@@ -20,7 +20,7 @@ import {
   type Problem,
 } from '../shared/validation';
 import { findOverlap } from './overlap';
-import { runSecondsNeeded } from '../shared/polling';
+import { maxExportsPerRun, runSecondsNeeded } from '../shared/polling';
 
 export interface PrepareRunEvent {
   /** The execution input as the operator or the schedule gave it. */
@@ -148,7 +148,7 @@ function checkAllowedResources(
 
 /** arn:<p>:states:<region>:<account>:execution:<state machine>:<name> -> the state machine's ARN. */
 export function stateMachineArnOf(executionArn: string | undefined): string | undefined {
-  const m = /^arn:([^:]+):states:([^:]+):(\d{12}|\d+):execution:([^:]+):[^:]+$/.exec(executionArn ?? '');
+  const m = /^arn:([^:]+):states:([^:]+):(\d+):execution:([^:]+):[^:]+$/.exec(executionArn ?? '');
   return m ? `arn:${m[1]}:states:${m[2]}:${m[3]}:stateMachine:${m[4]}` : undefined;
 }
 
@@ -157,9 +157,7 @@ function checkRunFits(count: number, event: PrepareRunEvent): void {
   const { maxConcurrency, runTimeoutSeconds } = event.limits;
   const { maxExportSeconds } = event.polling;
   if (runSecondsNeeded(count, maxConcurrency, maxExportSeconds) <= runTimeoutSeconds) return;
-  let fits = maxConcurrency;
-  while (runSecondsNeeded(fits + maxConcurrency, maxConcurrency, maxExportSeconds) <= runTimeoutSeconds)
-    fits += maxConcurrency;
+  const fits = maxExportsPerRun(runTimeoutSeconds, maxConcurrency, maxExportSeconds);
   throw new InvalidExecutionInputError(
     formatProblems([
       {

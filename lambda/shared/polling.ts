@@ -101,3 +101,15 @@ export function runSecondsNeeded(
     RUN_SLACK_SECONDS
   );
 }
+
+/** The most exports one run can carry within `runTimeoutSeconds` (whole waves of `maxConcurrency`). */
+export function maxExportsPerRun(
+  runTimeoutSeconds: number,
+  maxConcurrency: number,
+  maxExportSeconds: number,
+): number {
+  const waves = Math.floor(
+    (runTimeoutSeconds - RUN_SLACK_SECONDS) / (maxExportSeconds + EXPORT_SLACK_SECONDS),
+  );
+  return Math.max(0, waves) * maxConcurrency;
+}
