@@ -430,7 +430,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
      * that succeeded keep their output; the others restart from the state they failed or were stopped in,
      * with that state's input; then the run goes on after the Map with all the outputs.
      */
-    const redriveMap = async (map: Record<string, unknown>, run: typeof execute) => {
+    const redriveMap = async (map: Record<string, unknown>) => {
       const processor = map.ItemProcessor as Record<string, unknown>;
       const items = (mapInput as Record<string, unknown[]>)[String(map.ItemsPath).replace(/^\$\./, '')];
       const children = Promise.all(
@@ -438,7 +438,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           if (itemOutput.has(i)) return itemOutput.get(i);
           const resume = lastState.get(i);
           if (!resume) throw new Error(`cannot redrive item ${i}: it never started`);
-          const child = await run({ ...processor, StartAt: resume.name }, resume.input, i, false);
+          const child = await execute({ ...processor, StartAt: resume.name }, resume.input, i, false);
           if (!child.ok) throw child.err;
           return child.output;
         }),
@@ -451,7 +451,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       if (!outputs.ok) return outputs;
       const resultKey = String(map.ResultPath).replace(/^\$\./, '');
       const rest = { ...assembly.definition, StartAt: String(map.Next) };
-      return run(rest, { ...(mapInput as object), [resultKey]: outputs.results });
+      return execute(rest, { ...(mapInput as object), [resultKey]: outputs.results });
     };
 
     progress(`execution ${executionName} started`);
@@ -471,7 +471,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       progress(
         `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
       );
-      outcome = await redriveMap(failedMap, execute);
+      outcome = await redriveMap(failedMap);
     }
     const simulatedSeconds = clock.elapsedSeconds;
     clock.uninstall();
