@@ -94,7 +94,8 @@ export const EVENT_DETAIL_SCHEMAS: Record<string, JsonSchema> = {
   'ML Export Succeeded': exportDetail('SUCCEEDED'),
   'ML Export Failed': {
     ...exportDetail('FAILED'),
-    required: [...(exportDetail('FAILED').required as string[]), 'error'],
+    // An export removed from the configuration while a run was under way fails without an output path.
+    required: [...(exportDetail('FAILED').required as string[]).filter((f) => f !== 'outputS3Path'), 'error'],
   },
   'ML Export Timed Out': {
     ...exportDetail('TIMED_OUT'),

@@ -21,6 +21,13 @@ export interface ExportFunctionProps {
   readonly logRetention?: RetentionDays;
   /** @default - logs encrypted with the CloudWatch Logs service key */
   readonly logEncryptionKey?: IKey;
+  /**
+   * Files bundled beside the handler, by the name the handler reads them under.
+   * @default - none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
+  /** @default - none beyond the defaults */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -57,6 +64,7 @@ export class ExportFunction extends NodejsFunction {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'ml-exports',
+        ...props.environment,
       },
       bundling: {
         minify: true,
@@ -65,6 +73,14 @@ export class ExportFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         // Bundle the pinned SDK clients rather than use the runtime's copy, so what runs is what was tested.
         externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) =>
+            Object.entries(props.bundledFiles ?? {}).map(
+              ([name, source]) => `cp ${shellQuote(source)} ${shellQuote(path.join(outputDir, name))}`,
+            ),
+        },
       },
     });
     Validations.of(role).acknowledge({
@@ -73,4 +89,8 @@ export class ExportFunction extends NodejsFunction {
         'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions',
     });
   }
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

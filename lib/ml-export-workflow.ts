@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -15,6 +16,7 @@ import {
   JitterType,
   JsonPath,
   LogLevel,
+  ResultWriterV2,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -28,8 +30,12 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { JOB_NAME_PREFIX, toExportTask } from '../lambda/shared/naming';
-import { maxPolls, runSecondsNeeded } from '../lambda/shared/polling';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
+import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
+import { maxPolls, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../lambda/shared/polling';
 import type {
   ExportSpec,
   GlueExportSpec,
@@ -48,9 +54,10 @@ import {
 import { EventSchemas } from './event-schemas';
 import { ExportFunction } from './export-function';
 import { ExportOperations } from './export-operations';
-import { acknowledgeWildcardResources } from './nag';
+import { acknowledgeWildcardResources, acknowledgeWildcards } from './nag';
 import { OutputBucket } from './output-bucket';
 import { PersonalizeExportRole } from './personalize-export-role';
+import { RunResultsBucket } from './run-results-bucket';
 
 /** A Glue ML transform whose labels each run exports. */
 export interface GlueExportProps {
@@ -161,22 +168,32 @@ const CREATED_ROLE = 'created-personalize-export-role';
 export const HISTORY_EVENTS_PER_POLL = 9 + 3 * 12;
 /** Most history events of one export outside its checks: start, finalize and emit with all their retries. */
 export const HISTORY_EVENTS_PER_EXPORT_OVERHEAD = 150;
-/**
- * Step Functions caps a state's input and output at 256 KiB; the run's list of exports (Prepare Run's
- * output) is kept below this, with room for the run context.
- */
-export const RUN_PAYLOAD_BUDGET_BYTES = 240 * 1024;
+export { RUN_PAYLOAD_BUDGET_BYTES };
 
-/** Bytes of Prepare Run's output for these exports, with the longest execution name (80 characters). */
-export function runPayloadBytes(specs: readonly ExportSpec[]): number {
-  const run = { executionName: 'x'.repeat(80), startTime: '2026-01-01T00:00:00.000Z' };
+/**
+ * Bytes of Prepare Run's output for a run of every configured export: each goes in the run's list by type
+ * and name only; the run context is counted with the longest execution name (80 characters).
+ */
+export function runPayloadBytes(specs: readonly ExportSpec[], polling?: PollingSettings): number {
   return Buffer.byteLength(
     JSON.stringify({
-      run: { ...run, executionArn: 'a'.repeat(200), polling: {} },
-      exports: specs.map((s) => toExportTask(s, run)),
+      run: {
+        executionName: 'x'.repeat(80),
+        executionArn: 'a'.repeat(200),
+        startTime: '2026-01-01T00:00:00.000Z',
+        polling,
+      },
+      exports: specs.map((s) => ({ type: s.type, name: s.name })),
     }),
   );
 }
+
+/**
+ * Above this many distinct ARNs, a service permission is granted on a wildcard scoped as narrowly as the
+ * ARNs allow (this account's ML transforms, a dataset group's datasets), so that the roles' policies stay
+ * within IAM's size limits however many exports are configured.
+ */
+export const MAX_LISTED_RESOURCES = 40;
 
 const ONE_YEAR_SECONDS = 365 * 86_400;
 
@@ -212,9 +229,18 @@ export class MlExportWorkflow extends Construct {
   public readonly polling: PollingSettings;
   /** The state machine's timeout: room for the configured exports (or one full wave) to run to their limits. */
   public readonly runTimeoutSeconds: number;
+  /**
+   * The configured exports as bundled with the handlers (`export-catalog.json`), a created bucket or role
+   * standing as a placeholder filled from the functions' environment.
+   */
+  public readonly exportCatalog: ExportSpec[];
+  /** Where the Distributed Map writes each run's export results. */
+  public readonly runResults: RunResultsBucket;
 
   constructor(scope: Construct, id: string, props: MlExportWorkflowProps) {
     super(scope, id);
+    // Render the Distributed Map's ResultWriterV2 (off by default in CDK v2 for compatibility).
+    this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     this.eventSource = props.eventSource ?? 'ml-exports';
     this.polling = {
       initialWaitSeconds: (props.initialPollWait ?? Duration.seconds(30)).toSeconds(),
@@ -264,28 +290,58 @@ export class MlExportWorkflow extends Construct {
     const personalizeExports = specs.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
-    const fn = (handlerDir: string, description: string) =>
+    // The export catalog, bundled with the handlers that look exports up: the definition and each run's
+    // list of exports then stay small however many exports are configured.
+    this.exportCatalog = validated.map((e) => withPlaceholders(e));
+    const catalogFile = writeCatalog(this.exportCatalog);
+    const catalogEnvironment: Record<string, string> = {};
+    const catalogText = JSON.stringify(this.exportCatalog);
+    if (bucketName && catalogText.includes(CATALOG_PLACEHOLDERS.outputBucket.text))
+      catalogEnvironment[CATALOG_PLACEHOLDERS.outputBucket.env] = bucketName;
+    if (roleArn && catalogText.includes(CATALOG_PLACEHOLDERS.personalizeRoleArn.text))
+      catalogEnvironment[CATALOG_PLACEHOLDERS.personalizeRoleArn.env] = roleArn;
+
+    const fn = (handlerDir: string, description: string, options: { catalog?: boolean } = {}) =>
       new ExportFunction(this, toPascal(handlerDir), {
         handlerDir,
         description,
         logRetention: retention,
         logEncryptionKey: props.logEncryptionKey,
+        ...(options.catalog
+          ? { bundledFiles: { [CATALOG_FILE]: catalogFile }, environment: catalogEnvironment }
+          : {}),
       });
+    const withCatalog = { catalog: true };
     const functions: WorkflowFunctions = {
-      prepareRun: fn('prepare-run', 'Validates the run input and lists the exports of the run'),
-      startGlue: fn('start-glue-export', 'Starts (or adopts) a Glue ML transform label export task run'),
+      prepareRun: fn('prepare-run', 'Validates the run input and lists the exports of the run', withCatalog),
+      startGlue: fn(
+        'start-glue-export',
+        'Starts (or adopts) a Glue ML transform label export task run',
+        withCatalog,
+      ),
       getGlue: fn('get-glue-export-status', 'Checks a Glue label export task run'),
       startPersonalize: fn(
         'start-personalize-export',
         'Creates (or adopts) a Personalize dataset export job',
+        withCatalog,
       ),
       getPersonalize: fn('get-personalize-export-status', 'Checks a Personalize dataset export job'),
-      finalizeExport: fn('finalize-export', 'Turns an export outcome into its terminal event'),
-      summarizeRun: fn('summarize-run', 'Turns the export outcomes into the run event'),
+      finalizeExport: fn('finalize-export', 'Turns an export outcome into its terminal event', withCatalog),
+      summarizeRun: fn('summarize-run', 'Reads the export results and turns them into the run event'),
     };
     this.functions = functions;
     this.grantServiceAccess(glueExports, personalizeExports, functions);
-    const definition = this.buildDefinition(specs, maxConcurrency, props.eventBus, functions);
+
+    this.runResults = new RunResultsBucket(this, 'RunResults');
+    functions.summarizeRun.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.runResults.resultObjectsArn()] }),
+    );
+    acknowledgeWildcards(
+      functions.summarizeRun.role!,
+      [this.runResults.resultObjectsArn()],
+      "Each run's results are written under a folder named by its Map Run; the ARN is scoped to the results prefix of this workflow's bucket",
+    );
+    const definition = this.buildDefinition(maxConcurrency, props.eventBus, functions);
 
     this.logGroup = new LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${id}`,
@@ -315,6 +371,21 @@ export class MlExportWorkflow extends Construct {
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((fn.node.defaultChild as CfnFunction).logicalId)}.Arn>:*]`,
         reason: 'Invoking the versions of a function this workflow owns',
       })),
+    );
+
+    // The Map's ResultWriter grant (from CDK) covers the objects of the results bucket.
+    acknowledgeWildcards(
+      this.stateMachine.role,
+      [
+        Stack.of(this).formatArn({
+          service: 's3',
+          region: '',
+          account: '',
+          resource: this.runResults.bucket.bucketName,
+          resourceName: '*',
+        }),
+      ],
+      "The Distributed Map writes each run's results to this workflow's own results bucket, in folders named by the Map Run",
     );
 
     // Distributed Map: the state machine starts, describes, stops and redrives its own child executions.
@@ -374,12 +445,21 @@ export class MlExportWorkflow extends Construct {
     fns: WorkflowFunctions,
   ): void {
     const stack = Stack.of(this);
-    const transformArns = unique(
+    const transformArns = listedOrWildcard(
       glueExports.map((e) =>
         stack.formatArn({ service: 'glue', resource: 'mlTransform', resourceName: e.transformId }),
       ),
+      [() => stack.formatArn({ service: 'glue', resource: 'mlTransform', resourceName: '*' })],
     );
-    const datasetArns = unique(personalizeExports.map((e) => e.datasetArn));
+    const datasetArns = listedOrWildcard(
+      personalizeExports.map((e) => e.datasetArn),
+      [
+        // arn:<p>:personalize:<region>:<account>:dataset/<dataset group>/<type>: the group's datasets, ...
+        (arn) => arn.replace(/(:dataset\/[^/]+\/).*$/, '$1*'),
+        // ... or every dataset of the account and region.
+        (arn) => arn.replace(/(:dataset\/).*$/, '$1*'),
+      ],
+    );
     // Job names are made per run (mlx-<export>-<execution>-<hash>), so the job ARNs end in a wildcard.
     const exportJobArns = unique(
       personalizeExports.map(
@@ -387,7 +467,11 @@ export class MlExportWorkflow extends Construct {
           `arn:${arnPartition(e.datasetArn)}:personalize:${arnRegion(e.datasetArn)}:${arnAccount(e.datasetArn)}:dataset-export-job/${JOB_NAME_PREFIX}*`,
       ),
     );
-    const roleArns = unique(personalizeExports.map((e) => e.roleArn));
+    const roleArns = listedOrWildcard(
+      personalizeExports.map((e) => e.roleArn),
+      [(arn) => arn.replace(/(:role\/).*$/, '$1*')],
+    );
+    const manyReason = `More than ${MAX_LISTED_RESOURCES} are configured: listing each would outgrow IAM's policy size limit, so the grant covers them by the narrowest wildcard, and Prepare Run admits only configured exports`;
 
     if (transformArns.length > 0) {
       fns.startGlue.addToRolePolicy(
@@ -399,6 +483,8 @@ export class MlExportWorkflow extends Construct {
       fns.getGlue.addToRolePolicy(
         new PolicyStatement({ actions: ['glue:GetMLTaskRun'], resources: transformArns }),
       );
+      for (const fn of [fns.startGlue, fns.getGlue])
+        acknowledgeWildcards(fn.role!, transformArns, manyReason);
     }
     if (datasetArns.length > 0) {
       fns.startPersonalize.addToRolePolicy(
@@ -421,6 +507,7 @@ export class MlExportWorkflow extends Construct {
       fns.getPersonalize.addToRolePolicy(
         new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
       );
+      acknowledgeWildcards(fns.startPersonalize.role!, [...datasetArns, ...roleArns], manyReason);
       for (const fn of [fns.startPersonalize, fns.getPersonalize]) {
         Validations.of(fn.role!).acknowledge(
           ...exportJobArns.map((arn) => ({
@@ -433,7 +520,6 @@ export class MlExportWorkflow extends Construct {
   }
 
   private buildDefinition(
-    specs: ExportSpec[],
     maxConcurrency: number,
     eventBus: IEventBus | undefined,
     fns: WorkflowFunctions,
@@ -507,6 +593,12 @@ export class MlExportWorkflow extends Construct {
       itemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
       maxConcurrency,
       mapExecutionType: StateMachineType.STANDARD,
+      // The results go to S3: thousands of them would not fit the 256 KiB state. The Map's output is then
+      // where they are, which Summarize Run reads.
+      resultWriterV2: new ResultWriterV2({
+        bucket: this.runResults.bucket,
+        prefix: RunResultsBucket.PREFIX,
+      }),
       resultPath: '$.results',
     });
     exportEach.itemProcessor(exportOne);
@@ -520,7 +612,6 @@ export class MlExportWorkflow extends Construct {
     const prepare = invoke(this, 'Prepare Run', fns.prepareRun, 'Validates the input and lists the exports', {
       payload: TaskInput.fromObject({
         'input.$': '$',
-        configuredExports: specs,
         polling: this.polling,
         execution,
         limits: { maxConcurrency, runTimeoutSeconds: this.runTimeoutSeconds },
@@ -704,18 +795,49 @@ function validateProps(
       expected: `enough concurrency for ${specs.length} exports of up to ${polling.maxExportSeconds} s to finish within Step Functions' one-year execution limit`,
     });
   }
-  const payload = runPayloadBytes(specs);
+  const payload = runPayloadBytes(specs, polling);
   if (payload > RUN_PAYLOAD_BUDGET_BYTES) {
     problems.push({
       field: 'exports',
       value: `${specs.length} exports`,
-      expected: `at most about ${Math.floor((RUN_PAYLOAD_BUDGET_BYTES / payload) * specs.length)} exports (shorter names and prefixes allow more): one run's list of exports (${payload} bytes) must fit Step Functions' 256 KiB state payload; split them over several deployments`,
+      expected: `at most about ${Math.floor((RUN_PAYLOAD_BUDGET_BYTES / payload) * specs.length)} exports (shorter names allow more): a run's list names each export (${payload} bytes for all of them) and must fit Step Functions' 256 KiB state payload; split them over several deployments`,
     });
   }
   if (problems.length > 0) {
     throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
   }
   return specs;
+}
+
+/** The spec as the catalog holds it: the created bucket and role as placeholders for their deployed values. */
+function withPlaceholders(spec: ExportSpec): ExportSpec {
+  const outputS3Prefix = spec.outputS3Prefix.replace(
+    `s3://${CREATED_BUCKET}/`,
+    `s3://${CATALOG_PLACEHOLDERS.outputBucket.text}/`,
+  );
+  return spec.type === 'personalize' && spec.roleArn.endsWith(`:role/${CREATED_ROLE}`)
+    ? { ...spec, outputS3Prefix, roleArn: CATALOG_PLACEHOLDERS.personalizeRoleArn.text }
+    : { ...spec, outputS3Prefix };
+}
+
+/** Writes the catalog where the bundling step copies it from. */
+function writeCatalog(catalog: ExportSpec[]): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-catalog-')), CATALOG_FILE);
+  fs.writeFileSync(file, JSON.stringify({ exports: catalog }));
+  return file;
+}
+
+/**
+ * The distinct ARNs, or, when there are more than MAX_LISTED_RESOURCES, the first coarsening (ARN to
+ * wildcard ARN) that brings them within it; the last one is used whatever the count.
+ */
+function listedOrWildcard(arns: string[], coarsenings: ((arn: string) => string)[]): string[] {
+  let listed = unique(arns);
+  for (const coarsen of coarsenings) {
+    if (listed.length <= MAX_LISTED_RESOURCES) break;
+    listed = unique(listed.map(coarsen));
+  }
+  return listed;
 }
 
 function unique(values: string[]): string[] {

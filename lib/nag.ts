@@ -1,5 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnPolicy } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
 // The same rendering cdk-nag uses for finding ids, so each acknowledgement names exactly one resource.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 
@@ -16,4 +17,14 @@ export function acknowledgeWildcardResources(policy: CfnPolicy, reason: string):
       .filter((resource) => resource.includes('*'))
       .map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason })),
   );
+}
+
+/** Acknowledges AwsSolutions-IAM5 for these wildcard resources (ARNs or tokens) on one construct. */
+export function acknowledgeWildcards(scope: IConstruct, resources: readonly string[], reason: string): void {
+  const stack = Stack.of(scope);
+  const ids = resources
+    .map((r) => flattenCfnReference(stack.resolve(r)) as string)
+    .filter((r) => r.includes('*'))
+    .map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason }));
+  if (ids.length > 0) Validations.of(scope).acknowledge(...ids);
 }

@@ -10,6 +10,9 @@ export interface PersonalizeExportRoleProps {
   readonly kmsKeyArns?: string[];
 }
 
+/** Prefixes listed one by one in the role's policy; beyond this, whole buckets. */
+const MAX_LISTED_PREFIXES = 40;
+
 /**
  * The role Personalize assumes to write dataset exports, for users who do not bring their own: trusted by
  * personalize.amazonaws.com only for this account's Personalize resources, allowed to write only under
@@ -30,14 +33,17 @@ export class PersonalizeExportRole extends Construct {
         },
       }),
     });
-    for (const uri of props.outputS3Prefixes) {
+    const locations = props.outputS3Prefixes.map((uri) => {
       const [, bucket, key] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri) ?? [];
       const bucketArn = stack.formatArn({ service: 's3', region: '', account: '', resource: bucket });
-      this.role.addToPolicy(
-        new PolicyStatement({ actions: ['s3:PutObject'], resources: [`${bucketArn}/${key}*`] }),
-      );
-      this.role.addToPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }));
-    }
+      return { bucketArn, objects: `${bucketArn}/${key}*` };
+    });
+    let objectArns = [...new Set(locations.map((l) => l.objects))];
+    const bucketArns = [...new Set(locations.map((l) => l.bucketArn))];
+    // Many prefixes would outgrow IAM's policy size limit: then the role may write anywhere in their buckets.
+    if (objectArns.length > MAX_LISTED_PREFIXES) objectArns = bucketArns.map((arn) => `${arn}/*`);
+    this.role.addToPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: objectArns }));
+    this.role.addToPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: bucketArns }));
     if (props.kmsKeyArns?.length) {
       this.role.addToPolicy(
         new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: props.kmsKeyArns }),

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
 
 export const LOCAL_ACCOUNT = '123456789012';
 
@@ -57,8 +58,11 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
       );
     }
     const [file, handlerExport] = String(res.Properties?.Handler ?? 'index.handler').split('.');
-    const env =
-      (res.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+    const env = resolveIntrinsics(
+      (res.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+      region,
+      resources,
+    ) as Record<string, string>;
     functions.set(logicalId, {
       logicalId,
       arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${logicalId}`,
@@ -128,15 +132,18 @@ function resolveIntrinsics(value: unknown, region: string, resources: Record<str
   );
 }
 
-/** The exports configured at synth time, as the definition passes them to the Prepare Run task. */
-export function configuredExports(definition: Record<string, unknown>): Record<string, string>[] {
-  const states = definition.States as Record<
-    string,
-    { Parameters?: { Payload?: { configuredExports?: unknown } } }
-  >;
-  const list = Object.values(states).find((s) => Array.isArray(s.Parameters?.Payload?.configuredExports))
-    ?.Parameters?.Payload?.configuredExports;
-  if (!Array.isArray(list))
-    throw new Error('The definition has no task with configuredExports (is this the ml-exports stack?)');
-  return list as Record<string, string>[];
+/**
+ * The exports configured at synth time: the export catalog bundled with the functions that look exports
+ * up, a created bucket or role filled in from the function's environment as Lambda would.
+ */
+export function configuredExports(assembly: LoadedAssembly): Record<string, string>[] {
+  const fn = [...assembly.functions.values()].find((f) =>
+    fs.existsSync(path.join(path.dirname(f.codeFile), CATALOG_FILE)),
+  );
+  if (!fn) throw new Error(`No function bundles ${CATALOG_FILE} (is this the ml-exports stack?)`);
+  let text = fs.readFileSync(path.join(path.dirname(fn.codeFile), CATALOG_FILE), 'utf8');
+  for (const { text: placeholder, env } of Object.values(CATALOG_PLACEHOLDERS)) {
+    if (fn.environment[env]) text = text.split(placeholder).join(fn.environment[env]);
+  }
+  return (JSON.parse(text) as { exports: Record<string, string>[] }).exports;
 }

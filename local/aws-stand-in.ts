@@ -1,7 +1,8 @@
 /**
  * A local stand-in for the Glue and Personalize APIs the workflow calls, speaking their awsJson1_1 wire
  * protocol on 127.0.0.1 so the real SDK v3 clients in the bundled handlers talk to it unchanged
- * (through AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_PERSONALIZE).
+ * (through AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL_PERSONALIZE), and S3's GetObject (REST, path-style)
+ * for the result files the Distributed Map writes.
  *
  * Jobs move through their real statuses on the (simulated) clock, requests are validated as the services
  * do, errors come back as modeled errors, and finished jobs write CSV files of the services' shapes under
@@ -118,6 +119,8 @@ export class AwsStandIn {
   readonly glueRuns: GlueTaskRun[] = [];
   readonly personalizeJobs: PersonalizeJob[] = [];
   readonly filesWritten: string[] = [];
+  /** S3 objects by `bucket/key`: the exports' files and the Map's result files. */
+  private readonly objects = new Map<string, string>();
   private readonly faults: { rule: FaultRule; left: number }[];
   private server?: http.Server;
   private inFlight = 0;
@@ -161,6 +164,7 @@ export class AwsStandIn {
     this.inFlight++;
     this.options.onActivity?.(this.inFlight);
     const target = String(req.headers['x-amz-target'] ?? '');
+    if (!target) return this.handleS3(req, res);
     const operation = target.split('.').pop() ?? '';
     let status = 200;
     let body: unknown;
@@ -185,6 +189,52 @@ export class AwsStandIn {
       'x-amzn-requestid': createHash('md5').update(String(this.calls.length)).digest('hex'),
     });
     res.end(JSON.stringify(body), () => {
+      this.inFlight--;
+      this.options.onActivity?.(this.inFlight);
+    });
+  }
+
+  /** An object, as S3 would store it; also written under the local S3 folder for people to look at. */
+  putObject(bucket: string, key: string, content: string): void {
+    this.objects.set(`${bucket}/${key}`, content);
+    this.writeS3(`s3://${bucket}/${key}`, content);
+  }
+
+  /** S3 REST, path-style (the SDK's choice for an IP endpoint): GetObject only. Counted in flight by handle. */
+  private handleS3(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const operation = req.method === 'GET' ? 'GetObject' : `${req.method} (S3)`;
+    const [, bucket = '', ...keyParts] = decodeURIComponent(
+      new URL(req.url ?? '/', 'http://x').pathname,
+    ).split('/');
+    const key = keyParts.join('/');
+    let status = 200;
+    let body: string;
+    let contentType = 'application/octet-stream';
+    try {
+      const fault = this.takeFault(operation);
+      if (fault) throw faultError(fault);
+      if (operation !== 'GetObject') {
+        throw new ServiceError('NotImplemented', `The stand-in implements only GetObject of S3`, 501);
+      }
+      const object = this.objects.get(`${bucket}/${key}`);
+      if (object === undefined) {
+        throw new ServiceError('NoSuchKey', 'The specified key does not exist.', 404);
+      }
+      body = object;
+      this.calls.push({ operation, at: new Date().toISOString() });
+    } catch (err) {
+      const e = err instanceof ServiceError ? err : new ServiceError('InternalError', String(err), 500);
+      this.calls.push({ operation, at: new Date().toISOString(), error: e.type });
+      status = e.status;
+      contentType = 'application/xml';
+      body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${e.type}</Code><Message>${e.message}</Message><Key>${key}</Key></Error>`;
+    }
+    res.writeHead(status, {
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(body),
+      'x-amz-request-id': createHash('md5').update(String(this.calls.length)).digest('hex'),
+    });
+    res.end(body, () => {
       this.inFlight--;
       this.options.onActivity?.(this.inFlight);
     });

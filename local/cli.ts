@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(assemblyDir, 'manifest.json')))
     fail(`no cloud assembly in ${assemblyDir}: run "npx cdk synth" first`);
   const region = 'us-east-1';
-  const configured = configuredExports(loadAssembly(assemblyDir, region).definition);
+  const configured = configuredExports(loadAssembly(assemblyDir, region));
   const regionOfDataset = configured.find((e) => e.type === 'personalize')?.datasetArn?.split(':')[3];
   let scenario;
   try {

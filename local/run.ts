@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { loadAssembly, LOCAL_ACCOUNT, type LocalFunction } from './assembly';
 import { AwsStandIn, type CallRecord, type FaultRule, type JobFate, type World } from './aws-stand-in';
+import { withResultWriterSteps, writeMapResults } from './result-writer';
 import { SimClock } from './sim-clock';
 
 export interface LocalRunOptions {
@@ -95,6 +96,8 @@ export interface LocalRunResult {
     readonly retries: number;
     /** Estimated Step Functions history events, all executions together (see HISTORY_EVENTS_BY_STATE). */
     readonly historyEvents: number;
+    /** The largest input any state received, in bytes (Step Functions' limit is 256 KiB). */
+    readonly largestStateInputBytes: number;
     readonly glueTaskRunsStarted: number;
     readonly personalizeJobsCreated: number;
   };
@@ -167,6 +170,8 @@ function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => P
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
   const region = options.region ?? 'us-east-1';
   const assembly = loadAssembly(options.assemblyDir, region);
+  // The deployed definition, with local steps where AWS would write a Map's results to S3.
+  const { definition: runnable, steps: resultWriterSteps } = withResultWriterSteps(assembly.definition);
   const clock = new SimClock((options.startTime ?? new Date()).getTime());
   const executionName =
     options.executionName ??
@@ -199,6 +204,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     lambdaInvocations: 0,
     retries: 0,
     historyEvents: HISTORY_EVENTS_PER_EXECUTION,
+    largestStateInputBytes: 0,
   };
   let failedState: string | undefined;
   const polls = new Map<string, number>();
@@ -215,6 +221,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       AWS_ENDPOINT_URL_GLUE: endpoint,
       AWS_ENDPOINT_URL_PERSONALIZE: endpoint,
       AWS_ENDPOINT_URL_SFN: endpoint,
+      AWS_ENDPOINT_URL_S3: endpoint,
       // No shared config files: nothing on this machine may change how the handlers behave.
       AWS_CONFIG_FILE: path.join(options.outDir, '.no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(options.outDir, '.no-aws-credentials'),
@@ -226,9 +233,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     });
 
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const [stateName, state] of taskStates(assembly.definition)) {
+    for (const [stateName, state] of taskStates(runnable)) {
       const resource = String(state.Resource);
-      if (PUT_EVENTS.test(resource)) {
+      const writer = resultWriterSteps.get(stateName);
+      if (writer) {
+        handlers[stateName] = async (input) =>
+          writeMapResults(writer, input as Record<string, unknown>, {
+            stateMachineArn: assembly.stateMachineArn,
+            executionName,
+            startedAt: new Date(clock.startMs).toISOString(),
+            stoppedAt: new Date().toISOString(),
+            putObject: (bucket, key, content) => standIn.putObject(bucket, key, content),
+          });
+      } else if (PUT_EVENTS.test(resource)) {
         handlers[stateName] = async (input) => {
           const entries = (input as { Entries: Record<string, unknown>[] }).Entries;
           if (eventBusFailuresLeft > 0) {
@@ -377,7 +394,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       failedState = undefined;
       // The deployed definition is validated; the parts a redrive runs are pieces of it, as the library
       // itself runs Map item processors.
-      const whole = definition === assembly.definition;
+      const whole = definition === runnable;
       const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
         validationOptions: whole ? { checkArn: false } : { noValidate: true },
       });
@@ -391,8 +408,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
             ev.type === 'StateEntered' || ev.type === 'StateExited' || ev.type === 'StateFailed'
               ? (ev.index ?? item)
               : undefined;
+          if (ev.type === 'StateEntered' && resultWriterSteps.has(ev.state.name)) continue;
           if (ev.type === 'StateEntered') {
             counts.stateTransitions++;
+            counts.largestStateInputBytes = Math.max(
+              counts.largestStateInputBytes,
+              Buffer.byteLength(JSON.stringify(ev.state.input) ?? ''),
+            );
             counts.historyEvents += HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2;
             if (index !== undefined) lastState.set(index, { name: ev.state.name, input: ev.state.input });
             if (ev.state.type === 'Map' && index === undefined) mapInput = ev.state.input;
@@ -450,14 +472,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       const outputs = await children;
       if (!outputs.ok) return outputs;
       const resultKey = String(map.ResultPath).replace(/^\$\./, '');
-      const rest = { ...assembly.definition, StartAt: String(map.Next) };
+      const rest = { ...runnable, StartAt: String(map.Next) };
       return execute(rest, { ...(mapInput as object), [resultKey]: outputs.results });
     };
 
     progress(`execution ${executionName} started`);
-    let outcome = await execute(assembly.definition, options.input);
+    let outcome = await execute(runnable, options.input);
     let firstAttempt: LocalRunResult['firstAttempt'];
-    const definitionStates = assembly.definition.States as Record<string, Record<string, unknown>>;
+    const definitionStates = runnable.States as Record<string, Record<string, unknown>>;
     const failedMap =
       failedState && definitionStates[failedState]?.Type === 'Map'
         ? definitionStates[failedState]

@@ -5,7 +5,15 @@
  */
 import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
 import { logger, withLambdaContext } from '../shared/logger';
-import type { EventEnvelope, ExportOutcome, ExportResult, ExportState } from '../shared/types';
+import { isResolved, resolveExport } from '../shared/catalog';
+import type {
+  EventEnvelope,
+  ExportItem,
+  ExportOutcome,
+  ExportResult,
+  ExportTask,
+  ItemState,
+} from '../shared/types';
 
 export const EXPORT_DETAIL_TYPES: Record<ExportOutcome, string> = {
   SUCCEEDED: 'ML Export Succeeded',
@@ -15,9 +23,10 @@ export const EXPORT_DETAIL_TYPES: Record<ExportOutcome, string> = {
 
 export interface ExportEventDetail {
   readonly exportName: string;
-  readonly exportType: ExportState['export']['type'];
+  readonly exportType: ExportTask['type'];
   readonly outcome: ExportOutcome;
-  readonly outputS3Path: string;
+  /** Absent only when the export failed before it could be resolved (no longer configured). */
+  readonly outputS3Path?: string;
   readonly transformId?: string;
   readonly taskRunId?: string;
   readonly datasetArn?: string;
@@ -40,7 +49,16 @@ export interface FinalizedExport {
   readonly event: EventEnvelope<ExportEventDetail>;
 }
 
-function outcomeAndError(state: ExportState): { outcome: ExportOutcome; error?: ErrorDetail } {
+/** The export as far as it can be resolved: an export that failed at its start may still be an item. */
+function resolvedOrItem(state: ItemState): ExportTask | ExportItem {
+  try {
+    return resolveExport(state.export, state.run);
+  } catch {
+    return state.export; // the caught error already says why
+  }
+}
+
+function outcomeAndError(state: ItemState): { outcome: ExportOutcome; error?: ErrorDetail } {
   const { tracking, error } = state;
   if (error) return { outcome: 'FAILED', error: describeCaughtError(error) };
   switch (tracking?.outcome) {
@@ -73,14 +91,15 @@ function outcomeAndError(state: ExportState): { outcome: ExportOutcome; error?: 
   }
 }
 
-export function finalizeExport(state: ExportState, nowMs: number): FinalizedExport {
-  const task = state.export;
+export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport {
+  const task = resolvedOrItem(state);
   const tracking = state.tracking;
   const { outcome, error } = outcomeAndError(state);
   const startedAt = tracking?.jobStartedAt ?? tracking?.trackingStartedAt;
   const completedAt = tracking?.jobCompletedAt ?? tracking?.lastCheckedAt ?? new Date(nowMs).toISOString();
-  const identifiers =
-    task.type === 'glue'
+  const identifiers = !isResolved(task)
+    ? {}
+    : task.type === 'glue'
       ? {
           transformId: task.transformId,
           ...(tracking && 'taskRunId' in tracking.job ? { taskRunId: tracking.job.taskRunId } : {}),
@@ -97,7 +116,7 @@ export function finalizeExport(state: ExportState, nowMs: number): FinalizedExpo
     exportName: task.name,
     exportType: task.type,
     outcome,
-    outputS3Path: task.outputS3Path,
+    ...(isResolved(task) ? { outputS3Path: task.outputS3Path } : {}),
     ...identifiers,
     ...(tracking?.serviceStatus ? { serviceStatus: tracking.serviceStatus } : {}),
     ...(startedAt
@@ -119,7 +138,7 @@ export function finalizeExport(state: ExportState, nowMs: number): FinalizedExpo
   };
 }
 
-export const handler = withLambdaContext(async (state: ExportState): Promise<FinalizedExport> => {
+export const handler = withLambdaContext(async (state: ItemState): Promise<FinalizedExport> => {
   const finalized = finalizeExport(state, Date.now());
   const log = finalized.result.outcome === 'SUCCEEDED' ? logger.info.bind(logger) : logger.error.bind(logger);
   log('Export ended', { ...finalized.event.detail });

@@ -1,6 +1,7 @@
 /**
- * First task of a run: validates the execution input against the configured exports and turns it into
- * the list of exports the run carries out, each with its own output path (and Personalize job name).
+ * First task of a run: validates the execution input against the configured exports (the export catalog
+ * bundled with this function) and turns it into the list of exports the run carries out. Configured
+ * exports go in the list by type and name only, so that thousands fit in one state payload.
  *
  * Accepted input (anything else is rejected with one error naming each bad field):
  * - `{}`: every configured export (what the schedule sends);
@@ -10,8 +11,8 @@
  */
 import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { toExportTask } from '../shared/naming';
-import type { ExportSpec, ExportTask, PollingSettings, RunContext } from '../shared/types';
+import { configuredExports, toItem } from '../shared/catalog';
+import type { ExportItem, ExportSpec, PollingSettings, RunContext } from '../shared/types';
 import {
   formatProblems,
   isPlainObject,
@@ -20,12 +21,11 @@ import {
   type Problem,
 } from '../shared/validation';
 import { findOverlap } from './overlap';
-import { maxExportsPerRun, runSecondsNeeded } from '../shared/polling';
+import { maxExportsPerRun, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../shared/polling';
 
 export interface PrepareRunEvent {
   /** The execution input as the operator or the schedule gave it. */
   readonly input: unknown;
-  readonly configuredExports: ExportSpec[];
   readonly polling: PollingSettings;
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
   /** How many exports go at once, and the state machine's timeout: a run must be able to finish in it. */
@@ -34,7 +34,7 @@ export interface PrepareRunEvent {
 
 export interface PreparedRun {
   readonly run: RunContext;
-  readonly exports: ExportTask[];
+  readonly exports: ExportItem[];
 }
 
 const INPUT_FIELDS = ['exports', 'exportNames'];
@@ -171,27 +171,41 @@ function checkRunFits(count: number, event: PrepareRunEvent): void {
   );
 }
 
+/** Refuses a list of exports too large for the state payload (only explicit `exports` input can get there). */
+function checkPayloadFits(prepared: PreparedRun): void {
+  const bytes = Buffer.byteLength(JSON.stringify(prepared));
+  if (bytes <= RUN_PAYLOAD_BUDGET_BYTES) return;
+  throw new InvalidExecutionInputError(
+    formatProblems([
+      {
+        field: 'input.exports',
+        value: `${prepared.exports.length} exports (${bytes} bytes as a run's list)`,
+        expected: `a list of at most ${RUN_PAYLOAD_BUDGET_BYTES} bytes, to fit Step Functions' 256 KiB state payload: configure the exports and name them with "exportNames", or split them over several runs`,
+      },
+    ]),
+  );
+}
+
 export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise<PreparedRun> => {
   const { execution } = event;
-  if (
-    !execution?.name ||
-    execution.name.length > MAX_EXECUTION_NAME ||
-    !Array.isArray(event.configuredExports) ||
-    !event.limits?.maxConcurrency
-  ) {
+  if (!execution?.name || execution.name.length > MAX_EXECUTION_NAME || !event.limits?.maxConcurrency) {
     throw new InvalidTaskStateError(
-      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters), limits and configuredExports; ` +
+      `prepare-run needs execution.name (1-${MAX_EXECUTION_NAME} characters) and limits; ` +
         `got ${JSON.stringify({ execution, limits: event.limits })}`,
     );
   }
+  const configured = configuredExports();
   const run: RunContext = {
     executionName: execution.name,
     executionArn: execution.arn,
     startTime: execution.startTime,
     polling: event.polling,
   };
-  const selected = selectExports(event.input, event.configuredExports);
+  const selected = selectExports(event.input, configured);
   checkRunFits(selected.length, event);
+  const byName = new Map(configured.map((e) => [e.name, e]));
+  const prepared: PreparedRun = { run, exports: selected.map((spec) => toItem(spec, byName)) };
+  checkPayloadFits(prepared);
   const stateMachineArn = stateMachineArnOf(execution.arn);
   if (!stateMachineArn) {
     logger.warn('Not an execution ARN: cannot look for overlapping runs', { executionArn: execution.arn });
@@ -200,7 +214,7 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
     stateMachineArn &&
     (await findOverlap(stateMachineArn, execution, selected, (input) => {
       try {
-        return selectExports(input, event.configuredExports);
+        return selectExports(input, configured);
       } catch {
         return undefined;
       }
@@ -211,10 +225,10 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
         `${listSome(overlap.exportNames)}, so this run started no job (${overlap.executionArn})`,
     );
   }
-  const tasks = selected.map((spec) => toExportTask(spec, run));
   logger.info('Run prepared', {
     executionName: run.executionName,
-    exports: tasks.map((e) => `${e.type}:${e.name}`),
+    exportCount: selected.length,
+    exports: listSome(selected.map((e) => `${e.type}:${e.name}`)),
   });
-  return { run, exports: tasks };
+  return prepared;
 });

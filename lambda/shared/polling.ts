@@ -113,3 +113,9 @@ export function maxExportsPerRun(
   );
   return Math.max(0, waves) * maxConcurrency;
 }
+
+/**
+ * Step Functions caps a state's input and output at 256 KiB (262,144 bytes). Prepare Run's output (and
+ * so the Distributed Map's input) is kept below this, with room for what the state machine adds.
+ */
+export const RUN_PAYLOAD_BUDGET_BYTES = 240 * 1024;

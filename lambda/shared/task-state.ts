@@ -6,7 +6,7 @@ export type GlueTask = Extract<ExportTask, { type: 'glue' }>;
 export type PersonalizeTask = Extract<ExportTask, { type: 'personalize' }>;
 
 export function requireExport<T extends ExportTask['type']>(
-  state: ExportState,
+  state: Pick<ExportState, 'export' | 'run'>,
   type: T,
 ): Extract<ExportTask, { type: T }> {
   if (state?.export?.type !== type || !state.run?.polling) {

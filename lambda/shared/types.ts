@@ -48,6 +48,14 @@ export interface RunContext {
   readonly polling: PollingSettings;
 }
 
+/**
+ * An export as a run's list carries it: a configured export by type and name only (the start task looks
+ * the rest up in the export catalog bundled with the handlers), or an export given in the execution input
+ * in full. Keeping configured exports this small is what lets one run carry thousands of them within
+ * Step Functions' 256 KiB state payload.
+ */
+export type ExportItem = Pick<ExportSpec, 'type' | 'name'> | ExportSpec;
+
 /** One export of one run: the spec plus where this run writes and, for Personalize, the job name. */
 export type ExportTask = (GlueExportSpec | (PersonalizeExportSpec & { readonly jobName: string })) & {
   readonly outputS3Path: string;
@@ -91,12 +99,17 @@ export interface CaughtError {
   readonly Cause?: string;
 }
 
-/** The state one export carries through its loop. */
+/** The state one export carries through its loop, once its start task has resolved the item. */
 export interface ExportState {
   readonly export: ExportTask;
   readonly run: RunContext;
   readonly tracking?: Tracking;
   readonly error?: CaughtError;
+}
+
+/** The state a child execution starts with: the export as the run's list carries it. */
+export interface ItemState extends Omit<ExportState, 'export'> {
+  readonly export: ExportItem | ExportTask;
 }
 
 /** What a finished export reports to the run. */

@@ -13,7 +13,8 @@ import { classifyAwsError } from '../shared/aws-errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import { startTracking } from '../shared/polling';
 import { requireExport, type GlueTask } from '../shared/task-state';
-import type { ExportState } from '../shared/types';
+import { resolveState } from '../shared/catalog';
+import type { ExportState, ItemState } from '../shared/types';
 
 const glue = new GlueClient({});
 /**
@@ -55,7 +56,9 @@ export async function findExistingExport(task: GlueTask, runStartTime: string): 
   return undefined;
 }
 
-export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
+export const handler = withLambdaContext(async (item: ItemState): Promise<ExportState> => {
+  // The run's list names configured exports: this is where each becomes this run's task.
+  const state = resolveState(item);
   const task = requireExport(state, 'glue');
   // Per message, not appendKeys: a warm function must not carry one export's keys into the next.
   const keys = { exportName: task.name, transformId: task.transformId };

@@ -16,7 +16,8 @@ import { logger, withLambdaContext } from '../shared/logger';
 import { datasetExportJobArn } from '../shared/naming';
 import { startTracking } from '../shared/polling';
 import { requireExport, type PersonalizeTask } from '../shared/task-state';
-import type { ExportState } from '../shared/types';
+import { resolveState } from '../shared/catalog';
+import type { ExportState, ItemState } from '../shared/types';
 
 const personalize = new PersonalizeClient({});
 
@@ -44,7 +45,9 @@ export function checkSameExport(job: DatasetExportJob, task: PersonalizeTask): v
   }
 }
 
-export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
+export const handler = withLambdaContext(async (item: ItemState): Promise<ExportState> => {
+  // The run's list names configured exports: this is where each becomes this run's task.
+  const state = resolveState(item);
   const task = requireExport(state, 'personalize');
   const arn = datasetExportJobArn(task.datasetArn, task.jobName);
   // Per message, not appendKeys: a warm function must not carry one export's keys into the next.

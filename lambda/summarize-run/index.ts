@@ -1,11 +1,13 @@
 /**
  * Ends a run: counts the export outcomes into one run event (or a rejection event when the input was
- * refused) and says whether the execution should succeed. Makes no AWS call.
+ * refused) and says whether the execution should succeed. The outcomes are read from the Distributed
+ * Map's result files in S3; a results array (a Map without ResultWriter) is taken as it is.
  */
 import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
 import { InvalidTaskStateError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import type { CaughtError, EventEnvelope, ExportResult } from '../shared/types';
+import { isResultWriterOutput, readMapResults, type ResultWriterOutput } from './map-results';
 
 export const RUN_DETAIL_TYPES = {
   completed: 'ML Export Run Completed',
@@ -18,8 +20,11 @@ const MAX_LISTED = 100;
 
 export interface SummarizeRunEvent {
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
-  /** One result per export, from the export loop; absent when the run was rejected. */
-  readonly results?: ExportResult[];
+  /**
+   * Where the Map wrote one result per export (or the results themselves); absent when the run was
+   * rejected.
+   */
+  readonly results?: ResultWriterOutput | ExportResult[];
   /** Why the run started no export: InvalidExecutionInput (rejected) or RunSkipped (an earlier run overlaps). */
   readonly error?: CaughtError;
 }
@@ -47,7 +52,10 @@ export interface RunSummary {
   readonly failure?: { readonly error: string; readonly cause: string };
 }
 
-export function summarizeRun(event: SummarizeRunEvent, nowMs: number): RunSummary {
+export function summarizeRun(
+  event: Omit<SummarizeRunEvent, 'results'> & { readonly results?: ExportResult[] },
+  nowMs: number,
+): RunSummary {
   const { execution, results, error } = event;
   if (!execution?.name || (!error && !Array.isArray(results))) {
     throw new InvalidTaskStateError(
@@ -126,7 +134,8 @@ export function summarizeRun(event: SummarizeRunEvent, nowMs: number): RunSummar
 }
 
 export const handler = withLambdaContext(async (event: SummarizeRunEvent): Promise<RunSummary> => {
-  const summary = summarizeRun(event, Date.now());
+  const results = isResultWriterOutput(event.results) ? await readMapResults(event.results) : event.results;
+  const summary = summarizeRun({ ...event, results }, Date.now());
   logger.info('Run ended', { ...summary.event.detail });
   return summary;
 });

@@ -8,7 +8,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getStatus } from '../../lambda/get-glue-export-status';
 import { observeGlueTaskRun } from '../../lambda/get-glue-export-status/status';
 import { handler as start } from '../../lambda/start-glue-export';
-import { glueState, serviceError, tracking } from './fixtures';
+import { useCatalog } from './catalog';
+import { glueState, run, serviceError, tracking } from './fixtures';
 
 const glue = mockClient(GlueClient);
 beforeEach(() => glue.reset());
@@ -34,6 +35,31 @@ describe('start-glue-export', () => {
       outcome: 'RUNNING',
     });
     expect(out.export).toEqual(glueState.export);
+  });
+
+  it("resolves a configured export named by the run from the catalog into this run's task", async () => {
+    useCatalog([{ type: 'glue', name: 'labels', transformId: 'tfm-9', outputS3Prefix: 's3://b/l/' }]);
+    glue.on(GetMLTaskRunsCommand).resolves({ TaskRuns: [] });
+    glue.on(StartExportLabelsTaskRunCommand).resolves({ TaskRunId: 'run-abc' });
+    const out = await start({ export: { type: 'glue', name: 'labels' }, run });
+    expect(out.export).toEqual({
+      type: 'glue',
+      name: 'labels',
+      transformId: 'tfm-9',
+      outputS3Prefix: 's3://b/l/',
+      outputS3Path: 's3://b/l/2026-11-22/run-1/',
+    });
+    expect(glue.commandCalls(StartExportLabelsTaskRunCommand)[0].args[0].input.TransformId).toBe('tfm-9');
+  });
+
+  it('fails an export the configuration no longer has, starting nothing', async () => {
+    useCatalog([]);
+    await expect(start({ export: { type: 'glue', name: 'labels' }, run })).rejects.toMatchObject({
+      name: 'ExportNotConfigured',
+      message:
+        'export "labels" (glue) is not in this deployment\'s configuration any more; it was removed or renamed after the run started',
+    });
+    expect(glue.calls()).toHaveLength(0);
   });
 
   it('adopts the task run an earlier attempt started for the same output path, starting nothing', async () => {

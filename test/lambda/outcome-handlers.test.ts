@@ -1,6 +1,9 @@
 import { finalizeExport, handler as finalizeHandler } from '../../lambda/finalize-export';
 import { logger } from '../../lambda/shared/logger';
-import { summarizeRun } from '../../lambda/summarize-run';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as summarizeHandler, summarizeRun } from '../../lambda/summarize-run';
+import { useCatalog } from './catalog';
 import { glueState, JOB_ARN, JOB_NAME, personalizeState, run, tracking } from './fixtures';
 
 const NOW = Date.parse('2026-11-22T04:00:00Z');
@@ -123,6 +126,48 @@ describe('finalizeExport', () => {
     expect(finalizeExport({ ...glueState, tracking: tracking({ taskRunId: 'r' }) }, NOW).result.outcome).toBe(
       'FAILED',
     );
+  });
+});
+
+describe('finalizeExport of an export the run could not resolve', () => {
+  it('fails it with the caught error, its name and type, and no output path', () => {
+    useCatalog([]);
+    const state = {
+      export: { type: 'glue' as const, name: 'gone' },
+      run,
+      error: {
+        Error: 'ExportNotConfigured',
+        Cause: JSON.stringify({
+          errorType: 'ExportNotConfigured',
+          errorMessage: 'export "gone" (glue) is not in this deployment\'s configuration any more',
+        }),
+      },
+    };
+    const finalized = finalizeExport(state, NOW);
+    expect(finalized.result).toEqual({ name: 'gone', type: 'glue', outcome: 'FAILED' });
+    expect(finalized.event.detailType).toBe('ML Export Failed');
+    expect(finalized.event.detail).not.toHaveProperty('outputS3Path');
+    expect(finalized.event.detail.error).toEqual({
+      type: 'ExportNotConfigured',
+      message: 'export "gone" (glue) is not in this deployment\'s configuration any more',
+    });
+  });
+
+  it('fills in the output path of a configured export that failed at its start', () => {
+    useCatalog([{ type: 'glue', name: 'labels', transformId: 'tfm-1', outputS3Prefix: 's3://b/l/' }]);
+    const finalized = finalizeExport(
+      {
+        export: { type: 'glue', name: 'labels' },
+        run,
+        error: { Error: 'PermanentServiceError', Cause: 'denied' },
+      },
+      NOW,
+    );
+    expect(finalized.event.detail).toMatchObject({
+      outputS3Path: 's3://b/l/2026-11-22/run-1/',
+      transformId: 'tfm-1',
+      outcome: 'FAILED',
+    });
   });
 });
 
@@ -277,5 +322,108 @@ describe('summarizeRun', () => {
     expect(() => summarizeRun({ execution } as never, NOW)).toThrow(
       expect.objectContaining({ name: 'InvalidTaskState' }),
     );
+  });
+});
+
+describe('summarize-run handler reads the results the Distributed Map wrote to S3', () => {
+  const s3 = mockClient(S3Client);
+  beforeEach(() => s3.reset());
+  const body = (value: unknown) =>
+    ({ Body: { transformToString: async () => JSON.stringify(value) } }) as never;
+  const child = (name: string, outcome: string, status = 'SUCCEEDED') => ({
+    ExecutionArn: `arn:aws:states:us-east-1:1:execution:sm/Export Each:${name}`,
+    Input: JSON.stringify({ export: { type: 'glue', name }, run }),
+    Output: status === 'SUCCEEDED' ? JSON.stringify({ name, type: 'glue', outcome }) : undefined,
+    Status: status,
+  });
+  const mapOutput = {
+    MapRunArn: 'arn:aws:states:us-east-1:1:mapRun:sm/Export Each:run-id',
+    ResultWriterDetails: { Bucket: 'results', Key: 'map-runs/run-id/manifest.json' },
+  };
+
+  it('counts every child execution of every result file', async () => {
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/manifest.json' }).resolves(
+      body({
+        DestinationBucket: 'results',
+        MapRunArn: mapOutput.MapRunArn,
+        ResultFiles: {
+          FAILED: [],
+          PENDING: [],
+          SUCCEEDED: [
+            { Key: 'map-runs/run-id/SUCCEEDED_0.json', Size: 1 },
+            { Key: 'map-runs/run-id/SUCCEEDED_1.json', Size: 1 },
+          ],
+        },
+      }),
+    );
+    const first = Array.from({ length: 1500 }, (_, i) => child(`a${i}`, i < 3 ? 'FAILED' : 'SUCCEEDED'));
+    const second = Array.from({ length: 1000 }, (_, i) =>
+      child(`b${i}`, i === 0 ? 'TIMED_OUT' : 'SUCCEEDED'),
+    );
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/SUCCEEDED_0.json' }).resolves(body(first));
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/SUCCEEDED_1.json' }).resolves(body(second));
+    const summary = await summarizeHandler({ execution, results: mapOutput });
+    expect(summary.event.detail).toMatchObject({
+      status: 'FAILED',
+      exportCount: 2500,
+      succeeded: 2496,
+      failed: 3,
+      timedOut: 1,
+      failedExports: ['a0', 'a1', 'a2'],
+      timedOutExports: ['b0'],
+    });
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'results', Key: 'map-runs/run-id/manifest.json' },
+      { Bucket: 'results', Key: 'map-runs/run-id/SUCCEEDED_0.json' },
+      { Bucket: 'results', Key: 'map-runs/run-id/SUCCEEDED_1.json' },
+    ]);
+  });
+
+  it('counts a child execution that did not succeed as a failed export, named from its input', async () => {
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/manifest.json' }).resolves(
+      body({
+        DestinationBucket: 'results',
+        ResultFiles: {
+          FAILED: [{ Key: 'map-runs/run-id/FAILED_0.json', Size: 1 }],
+          SUCCEEDED: [{ Key: 'map-runs/run-id/SUCCEEDED_0.json', Size: 1 }],
+        },
+      }),
+    );
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/FAILED_0.json' }).resolves(
+      body([child('lost', '', 'FAILED')]),
+    );
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/SUCCEEDED_0.json' }).resolves(
+      body([child('fine', 'SUCCEEDED')]),
+    );
+    const { detail } = (await summarizeHandler({ execution, results: mapOutput })).event;
+    expect(detail).toMatchObject({ exportCount: 2, succeeded: 1, failed: 1, failedExports: ['lost'] });
+  });
+
+  it('reports S3 throttling as transient (retried) and a missing manifest as permanent', async () => {
+    s3.on(GetObjectCommand).rejects(
+      Object.assign(new Error('Slow Down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
+    );
+    await expect(summarizeHandler({ execution, results: mapOutput })).rejects.toMatchObject({
+      name: 'TransientServiceError',
+      message: expect.stringContaining('S3 GetObject for s3://results/map-runs/run-id/manifest.json failed'),
+    });
+    s3.on(GetObjectCommand).rejects(
+      Object.assign(new Error('The specified key does not exist.'), {
+        name: 'NoSuchKey',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
+    await expect(summarizeHandler({ execution, results: mapOutput })).rejects.toMatchObject({
+      name: 'PermanentServiceError',
+    });
+  });
+
+  it('takes a results array as it is (a Map without ResultWriter), reading nothing', async () => {
+    const summary = await summarizeHandler({
+      execution,
+      results: [{ name: 'a', type: 'glue', outcome: 'SUCCEEDED' }],
+    });
+    expect(summary.succeeded).toBe(true);
+    expect(s3.calls()).toHaveLength(0);
   });
 });

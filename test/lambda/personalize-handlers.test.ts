@@ -8,7 +8,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler as getStatus } from '../../lambda/get-personalize-export-status';
 import { observeDatasetExportJob } from '../../lambda/get-personalize-export-status/status';
 import { handler as start } from '../../lambda/start-personalize-export';
-import { DATASET_ARN, JOB_ARN, JOB_NAME, personalizeState, serviceError, tracking } from './fixtures';
+import { personalizeJobName } from '../../lambda/shared/naming';
+import { useCatalog } from './catalog';
+import { DATASET_ARN, JOB_ARN, JOB_NAME, personalizeState, run, serviceError, tracking } from './fixtures';
 
 const personalize = mockClient(PersonalizeClient);
 beforeEach(() => personalize.reset());
@@ -41,6 +43,46 @@ describe('start-personalize-export', () => {
       job: { datasetExportJobArn: JOB_ARN, jobName: JOB_NAME },
       adopted: false,
       polls: 0,
+    });
+  });
+
+  it('resolves a configured export from the catalog, filling in the created role from the environment', async () => {
+    useCatalog([
+      {
+        type: 'personalize',
+        name: 'interactions',
+        datasetArn: DATASET_ARN,
+        roleArn: '{{ml-exports:personalize-role-arn}}',
+        outputS3Prefix: 's3://{{ml-exports:output-bucket}}/p/',
+        ingestionMode: 'PUT',
+      },
+    ]);
+    process.env.ML_EXPORTS_PERSONALIZE_ROLE_ARN = 'arn:aws:iam::111122223333:role/Created';
+    process.env.ML_EXPORTS_OUTPUT_BUCKET = 'created-bucket';
+    try {
+      personalize.on(DescribeDatasetExportJobCommand).rejects(serviceError('ResourceNotFoundException'));
+      personalize.on(CreateDatasetExportJobCommand).resolves({ datasetExportJobArn: JOB_ARN });
+      const out = await start({ export: { type: 'personalize', name: 'interactions' }, run });
+      expect(personalize.commandCalls(CreateDatasetExportJobCommand)[0].args[0].input).toEqual({
+        jobName: personalizeJobName('run-1', 'interactions'),
+        datasetArn: DATASET_ARN,
+        roleArn: 'arn:aws:iam::111122223333:role/Created',
+        ingestionMode: 'PUT',
+        jobOutput: {
+          s3DataDestination: { path: 's3://created-bucket/p/2026-11-22/run-1/', kmsKeyArn: undefined },
+        },
+      });
+      expect(out.export).toMatchObject({ outputS3Path: 's3://created-bucket/p/2026-11-22/run-1/' });
+    } finally {
+      delete process.env.ML_EXPORTS_PERSONALIZE_ROLE_ARN;
+      delete process.env.ML_EXPORTS_OUTPUT_BUCKET;
+    }
+  });
+
+  it('refuses an item whose type does not match the configured export of that name', async () => {
+    useCatalog([personalizeState.export]);
+    await expect(start({ export: { type: 'glue', name: 'interactions' }, run })).rejects.toMatchObject({
+      name: 'ExportNotConfigured',
     });
   });
 

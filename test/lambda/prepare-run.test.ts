@@ -2,7 +2,9 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { handler, selectExports, stateMachineArnOf, type PrepareRunEvent } from '../../lambda/prepare-run';
+import { RUN_PAYLOAD_BUDGET_BYTES } from '../../lambda/shared/polling';
 import type { ExportSpec } from '../../lambda/shared/types';
+import { useCatalog } from './catalog';
 
 const glue: ExportSpec = {
   type: 'glue',
@@ -21,7 +23,6 @@ const personalize: ExportSpec = {
 const configured = [glue, personalize];
 const event = (input: unknown): PrepareRunEvent => ({
   input,
-  configuredExports: configured,
   polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 3600 },
   execution: {
     name: 'run-1',
@@ -34,22 +35,72 @@ const event = (input: unknown): PrepareRunEvent => ({
 
 const sfn = mockClient(SFNClient);
 beforeEach(() => {
+  useCatalog(configured);
   sfn.reset();
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
 });
 
 describe('prepare-run handler', () => {
-  it('runs every configured export for {} with per-run output paths and job names', async () => {
+  it('runs every configured export for {}, each named by type and name only', async () => {
     const prepared = await handler(event({}));
     expect(prepared.run).toMatchObject({ executionName: 'run-1', startTime: '2026-11-22T03:00:00.000Z' });
     expect(prepared.exports).toEqual([
-      { ...glue, outputS3Path: 's3://bucket/labels/2026-11-22/run-1/' },
-      {
-        ...personalize,
-        outputS3Path: 's3://bucket/personalize/2026-11-22/run-1/',
-        jobName: expect.stringMatching(/^mlx-interactions-run-1-[0-9a-f]{8}$/),
-      },
+      { type: 'glue', name: 'labels' },
+      { type: 'personalize', name: 'interactions' },
     ]);
+  });
+
+  it('reads the configured exports from the catalog bundled with it', async () => {
+    useCatalog([{ ...glue, name: 'only-this' }]);
+    expect((await handler(event({}))).exports).toEqual([{ type: 'glue', name: 'only-this' }]);
+  });
+
+  it('fails clearly when its catalog is missing or refers to a value its environment lacks', async () => {
+    process.env.ML_EXPORTS_CATALOG_FILE = '/nonexistent/export-catalog.json';
+    await expect(handler(event({}))).rejects.toMatchObject({
+      name: 'InvalidTaskState',
+      message: expect.stringContaining('the export catalog /nonexistent/export-catalog.json cannot be read'),
+    });
+    useCatalog(
+      JSON.stringify({ exports: [{ ...glue, outputS3Prefix: 's3://{{ml-exports:output-bucket}}/l/' }] }),
+    );
+    delete process.env.ML_EXPORTS_OUTPUT_BUCKET;
+    await expect(handler(event({}))).rejects.toMatchObject({
+      name: 'InvalidTaskState',
+      message:
+        'the export catalog refers to {{ml-exports:output-bucket}} but the function has no ML_EXPORTS_OUTPUT_BUCKET environment variable',
+    });
+  });
+
+  it('carries thousands of configured exports within the state payload budget', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      ...glue,
+      name: `labels-${i}`,
+      transformId: `t${i}`,
+    }));
+    useCatalog(many);
+    const prepared = await handler({ ...event({}), limits: { maxConcurrency: 100, runTimeoutSeconds: 1e9 } });
+    expect(prepared.exports).toHaveLength(3000);
+    expect(Buffer.byteLength(JSON.stringify(prepared))).toBeLessThan(RUN_PAYLOAD_BUDGET_BYTES);
+  });
+
+  it('refuses an explicit list too large for the state payload, saying how to run it instead', async () => {
+    const prefix = `s3://bucket/${'p'.repeat(150)}/`;
+    const configuredMany = Array.from({ length: 1200 }, (_, i) => ({
+      ...glue,
+      name: `g${i}`,
+      transformId: `t${i}`,
+    }));
+    useCatalog(configuredMany);
+    const exports = configuredMany.map((e) => ({ ...e, name: `adhoc-${e.name}`, outputS3Prefix: prefix }));
+    await expect(
+      handler({ ...event({ exports }), limits: { maxConcurrency: 100, runTimeoutSeconds: 1e9 } }),
+    ).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+      message: expect.stringMatching(
+        /^input\.exports: got "1200 exports \(\d+ bytes as a run's list\)"; expected a list of at most 245760 bytes, to fit Step Functions' 256 KiB state payload: configure the exports and name them with "exportNames", or split them over several runs$/,
+      ),
+    });
   });
 
   it('selects configured exports by name', async () => {
@@ -65,11 +116,18 @@ describe('prepare-run handler', () => {
         ],
       }),
     );
-    expect(prepared.exports[0]).toMatchObject({
-      name: 'backfill',
-      ingestionMode: 'ALL',
-      outputS3Path: 's3://other/backfill/2026-11-22/run-1/',
-    });
+    // Not configured as given: the item carries the whole export for the start task.
+    expect(prepared.exports).toEqual([
+      { ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix: 's3://other/backfill/' },
+    ]);
+  });
+
+  it('names an explicit export by type and name when it is configured exactly so', async () => {
+    const prepared = await handler(event({ exports: [glue, { ...personalize, ingestionMode: 'PUT' }] }));
+    expect(prepared.exports).toEqual([
+      { type: 'glue', name: 'labels' },
+      { ...personalize, ingestionMode: 'PUT' },
+    ]);
   });
 
   it('refuses an execution without a name: a wiring bug, not bad input', async () => {
@@ -227,15 +285,13 @@ describe('overlapping runs', () => {
   });
 
   it('reports throttling of ListExecutions as transient, to be retried', async () => {
-    sfn
-      .on(ListExecutionsCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sfn.on(ListExecutionsCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await expect(handler(event({}))).rejects.toMatchObject({
       name: 'TransientServiceError',
       message: expect.stringContaining('Step Functions ListExecutions'),

@@ -227,25 +227,9 @@ describe('the example configuration', () => {
     expectPutEventsOn(template, 'default');
   });
 
-  it('passes the configured exports and polling settings to the Prepare Run task', () => {
+  it('passes the polling settings and limits to the Prepare Run task, and no exports', () => {
     expect((states['Prepare Run'].Parameters as { Payload: Record<string, unknown> }).Payload).toEqual({
       'input.$': '$',
-      configuredExports: [
-        {
-          type: 'glue',
-          name: 'customer-matches',
-          transformId: TRANSFORM_ID,
-          outputS3Prefix: 's3://example-ml-exports/glue-labels/customer-matches/',
-        },
-        {
-          type: 'personalize',
-          name: 'interactions',
-          datasetArn: DATASET_ARN,
-          roleArn: ROLE_ARN,
-          outputS3Prefix: 's3://example-ml-exports/personalize/interactions/',
-          ingestionMode: 'BULK',
-        },
-      ],
       polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 43_200 },
       execution: {
         'name.$': '$$.Execution.Name',
@@ -253,6 +237,72 @@ describe('the example configuration', () => {
         'startTime.$': '$$.Execution.StartTime',
       },
       limits: { maxConcurrency: 10, runTimeoutSeconds: 133_200 },
+    });
+  });
+
+  it('bundles the validated exports as the catalog of the functions that look exports up', () => {
+    expect(stack.workflow.exportCatalog).toEqual([
+      {
+        type: 'glue',
+        name: 'customer-matches',
+        transformId: TRANSFORM_ID,
+        outputS3Prefix: 's3://example-ml-exports/glue-labels/customer-matches/',
+      },
+      {
+        type: 'personalize',
+        name: 'interactions',
+        datasetArn: DATASET_ARN,
+        roleArn: ROLE_ARN,
+        outputS3Prefix: 's3://example-ml-exports/personalize/interactions/',
+        ingestionMode: 'BULK',
+      },
+    ]);
+  });
+
+  it('writes the Map results to the results bucket, which the state machine may write and Summarize Run read', () => {
+    const bucketId = stack.getLogicalId(stack.workflow.runResults.bucket.node.defaultChild as never);
+    expect(states['Export Each'].ResultWriter).toEqual({
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { Bucket: bucketId.toLowerCase(), Prefix: 'map-runs' },
+    });
+    expect(states['Summarize Run'].Parameters).toMatchObject({
+      Payload: { 'results.$': '$.results' },
+    });
+    const statements = (role: string) =>
+      Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } }),
+      ).flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument
+            .Statement,
+      );
+    const summarizeRole = stack.getLogicalId(
+      stack.workflow.functions.summarizeRun.role!.node.defaultChild as never,
+    );
+    expect(statements(summarizeRole)).toContainEqual({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/map-runs/*']] },
+    });
+    const machineRole = stack.getLogicalId(stack.workflow.stateMachine.role.node.defaultChild as never);
+    expect(statements(machineRole)).toContainEqual(
+      expect.objectContaining({
+        Action: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+      }),
+    );
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })],
+      },
     });
   });
 
@@ -327,9 +377,20 @@ describe('the example configuration', () => {
       ]);
     });
 
-    it('gives the tasks that call no AWS API nothing but their logs', () => {
-      for (const role of ['FinalizeExportRole', 'SummarizeRunRole'])
-        expect(statementsOf(role)).toEqual([logs]);
+    it('gives Finalize Export nothing but its logs, and Summarize Run only the Map results to read', () => {
+      expect(statementsOf('FinalizeExportRole')).toEqual([logs]);
+      expect(statementsOf('SummarizeRunRole')).toEqual([
+        logs,
+        {
+          Action: 's3:GetObject',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [{ 'Fn::GetAtt': [expect.stringMatching(/^WorkflowRunResultsBucket/), 'Arn'] }, '/map-runs/*'],
+            ],
+          },
+        },
+      ]);
     });
 
     it('lets Prepare Run list and describe executions of this state machine only, to find overlapping runs', () => {
@@ -567,9 +628,11 @@ describe('optional resources (off by default)', () => {
   };
   const { stack, template } = synth(created);
 
-  it('creates neither a bucket nor a Personalize role for the example configuration', () => {
+  it('creates no output bucket (only the results bucket) and no Personalize role for the example configuration', () => {
     const plain = synth(example).template;
-    plain.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(Object.keys(plain.findResources('AWS::S3::Bucket'))).toEqual([
+      expect.stringMatching(/^WorkflowRunResults/),
+    ]);
     expect(
       Object.keys(
         plain.findResources('AWS::IAM::Role', {
@@ -584,7 +647,8 @@ describe('optional resources (off by default)', () => {
   });
 
   it('creates an encrypted, private, TLS-only, versioned output bucket with access logs that Personalize may write to', () => {
-    template.resourceCountIs('AWS::S3::Bucket', 2);
+    // The output bucket and its access log bucket, beside the results bucket.
+    template.resourceCountIs('AWS::S3::Bucket', 3);
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
@@ -670,21 +734,32 @@ describe('optional resources (off by default)', () => {
   });
 
   it('places key prefixes in the created bucket and passes only the created role', () => {
-    const { definition } = definitionFromTemplate(template.toJSON() as never, 'us-east-1');
-    const configured = (
-      allStates(definition)['Prepare Run'].Parameters as {
-        Payload: { configuredExports: Record<string, string>[] };
-      }
-    ).Payload.configuredExports;
-    const bucket = stack
-      .getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never)
-      .toLowerCase();
+    // The catalog names them by placeholder; the functions that read it get the deployed values.
+    const configured = stack.workflow.exportCatalog as unknown as Record<string, string>[];
+    const bucketId = stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never);
     const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.role.node.defaultChild as never);
     expect(configured.map((e) => e.outputS3Prefix)).toEqual([
-      `s3://${bucket}/glue/labels/`,
-      `s3://${bucket}/personalize/interactions/`,
+      's3://{{ml-exports:output-bucket}}/glue/labels/',
+      's3://{{ml-exports:output-bucket}}/personalize/interactions/',
     ]);
-    expect(configured[1].roleArn).toBe(`arn:aws:iam::123456789012:role/${roleId}`);
+    expect(configured[1].roleArn).toBe('{{ml-exports:personalize-role-arn}}');
+    for (const fn of ['prepareRun', 'startGlue', 'startPersonalize', 'finalizeExport'] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: Match.absent(),
+        Role: {
+          'Fn::GetAtt': [
+            stack.getLogicalId(stack.workflow.functions[fn].role!.node.defaultChild as never),
+            'Arn',
+          ],
+        },
+        Environment: {
+          Variables: Match.objectLike({
+            ML_EXPORTS_OUTPUT_BUCKET: { Ref: bucketId },
+            ML_EXPORTS_PERSONALIZE_ROLE_ARN: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          }),
+        },
+      });
+    }
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -919,22 +994,128 @@ describe('execution history stays bounded', () => {
     }
   });
 
-  it('keeps one run of 200 exports well inside the 256 KiB state payload, and refuses 2,000 at synth', () => {
+  describe('a configuration of thousands of exports', () => {
+    /** n Glue and n Personalize exports (a dataset group each), in the created bucket and role. */
     const many = (n: number) => ({
       ...example,
+      createOutputBucket: true,
+      createPersonalizeRole: true,
       glueExports: Array.from({ length: n }, (_, i) => ({
         name: `labels-${i}`,
         transformId: `tfm-${String(i).padStart(32, '0')}`,
-        outputS3Prefix: `s3://many-bucket/labels/${i}/`,
+        outputS3Prefix: `glue/labels-${i}/`,
       })),
-      personalizeExports: [],
+      personalizeExports: Array.from({ length: n }, (_, i) => ({
+        name: `dataset-${i}`,
+        datasetArn: `arn:aws:personalize:us-east-1:111122223333:dataset/group-${i}/INTERACTIONS`,
+        outputS3Prefix: `personalize/dataset-${i}/`,
+      })),
     });
-    const bytes200 = runPayloadBytes(many(200).glueExports.map((e) => ({ type: 'glue' as const, ...e })));
-    expect(bytes200).toBeLessThan(RUN_PAYLOAD_BUDGET_BYTES / 3);
-    expect(() => synth(many(200))).not.toThrow();
-    expect(() => synth(many(2000))).toThrow(
-      /exports: got "2000 exports"; expected at most about \d+ exports .*must fit Step Functions' 256 KiB state payload/,
-    );
+    const TYPES = ['INTERACTIONS', 'ITEMS', 'USERS'];
+    const small = synth(many(1));
+    const large = synth(many(2500));
+    /** The definition, less the run timeout (sized for the waves of exports, so it differs). */
+    const definitionOf = (t: Template) =>
+      JSON.stringify(definitionFromTemplate(t.toJSON() as never, 'us-east-1').definition).replace(
+        /"(runTimeoutSeconds|TimeoutSeconds)":\d{4,}/g,
+        '"$1":0',
+      );
+    const bytes = (t: Template) => JSON.stringify(t.toJSON()).length;
+
+    it('keeps the state machine definition the same whatever the number of exports', () => {
+      expect(large.stack.workflow.exportCatalog).toHaveLength(5000);
+      expect(definitionOf(large.template)).toBe(definitionOf(small.template));
+    });
+
+    it('keeps the template and every policy small: beyond 40 resources a grant uses the narrowest wildcard', () => {
+      expect(bytes(large.template)).toBeLessThan(bytes(small.template) + 5_000);
+      const policies = Object.values(large.template.findResources('AWS::IAM::Policy')).map(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } })
+            .Properties.PolicyDocument,
+      );
+      // IAM's limit for a role's inline policies is 10,240 characters.
+      for (const doc of policies) expect(JSON.stringify(doc).length).toBeLessThan(4_000);
+      const resourcesOf = (action: string) =>
+        policies
+          .flatMap((d) => d.Statement)
+          .filter((st) => ([] as unknown[]).concat(st.Action).includes(action))
+          .flatMap((st) => ([] as unknown[]).concat(st.Resource));
+      expect(resourcesOf('glue:StartExportLabelsTaskRun')).toEqual([
+        {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:us-east-1:111122223333:mlTransform/*']],
+        },
+      ]);
+      // 2,500 dataset groups are more than 40: the account's datasets in the region.
+      expect(resourcesOf('personalize:CreateDatasetExportJob')).toEqual([
+        'arn:aws:personalize:us-east-1:111122223333:dataset/*',
+        'arn:aws:personalize:us-east-1:111122223333:dataset-export-job/mlx-*',
+      ]);
+      expect(resourcesOf('s3:PutObject')).toContainEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':s3:::',
+            {
+              Ref: large.stack.getLogicalId(
+                large.stack.workflow.outputBucket!.bucket.node.defaultChild as never,
+              ),
+            },
+            '/*',
+          ],
+        ],
+      });
+    });
+
+    it('lists the datasets of up to 40 dataset groups by group', () => {
+      const grouped = synth({
+        ...many(0),
+        personalizeExports: Array.from({ length: 60 }, (_, i) => ({
+          name: `dataset-${i}`,
+          datasetArn: `arn:aws:personalize:us-east-1:111122223333:dataset/group-${Math.floor(i / 3)}/${TYPES[i % 3]}`,
+          outputS3Prefix: `personalize/dataset-${i}/`,
+        })),
+        glueExports: [],
+      });
+      grouped.template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'personalize:CreateDatasetExportJob',
+              Resource: [
+                ...Array.from(
+                  { length: 20 },
+                  (_, g) => `arn:aws:personalize:us-east-1:111122223333:dataset/group-${g}/*`,
+                ),
+                'arn:aws:personalize:us-east-1:111122223333:dataset-export-job/mlx-*',
+              ],
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('passes cdk-nag, each wildcard acknowledged with its reason', () => {
+      const app = newApp();
+      new MlExportsStack(app, 'Many', {
+        config: many(2500),
+        configSource: 'test',
+        env: { region: 'us-east-1', account: '111122223333' },
+      });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    it('fits a run of all 5,000 in the state payload, and refuses at synth what would not fit, with the number that does', () => {
+      expect(runPayloadBytes(large.stack.workflow.exportCatalog, large.stack.workflow.polling)).toBeLessThan(
+        RUN_PAYLOAD_BUDGET_BYTES,
+      );
+      expect(() => synth(many(4000))).toThrow(
+        /exports: got "8000 exports"; expected at most about \d+ exports \(shorter names allow more\): a run's list names each export \(\d+ bytes for all of them\) and must fit Step Functions' 256 KiB state payload/,
+      );
+    });
   });
 
   it('gives every export its own child execution, so the run history does not grow with the number of exports', () => {

@@ -81,6 +81,13 @@ it('reports the mixed outcomes the services produced, in the run event and the e
     timedOut: 30,
   });
   expect(result.status).toBe('FAILED');
-  expect(result.filesWritten).toHaveLength(122);
+  expect(result.filesWritten.filter((f) => f.endsWith('.csv'))).toHaveLength(122);
   expect(result.simulatedSeconds).toBe(7200);
+});
+
+it('counts the outcomes from the result files the Map wrote to S3, no state coming near 256 KiB', () => {
+  const results = result.filesWritten.filter((f) => f.includes('/map-runs/'));
+  expect(results.map((f) => path.basename(f)).sort()).toEqual(['SUCCEEDED_0.json', 'manifest.json']);
+  expect(result.calls.filter((c) => c.operation === 'GetObject' && !c.error)).toHaveLength(2);
+  expect(result.counts.largestStateInputBytes).toBeLessThan(64 * 1024);
 });

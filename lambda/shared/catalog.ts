@@ -1,0 +1,103 @@
+/**
+ * The export catalog: the configured exports, validated at synth time and bundled next to the handlers
+ * that need them (`export-catalog.json`). The state machine definition and the run's list of exports then
+ * stay the same small size however many exports are configured: a run's list names configured exports,
+ * and the start task looks each one up here.
+ *
+ * A bucket or role the stack creates has no name until deployment, so the catalog holds a placeholder
+ * for it and the function's environment holds the deployed value.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InvalidTaskStateError } from './errors';
+import { toExportTask } from './naming';
+import type { ExportItem, ExportSpec, ExportTask, ItemState, RunContext } from './types';
+
+export const CATALOG_FILE = 'export-catalog.json';
+
+/** Placeholders in the catalog, and the environment variables holding their deployed values. */
+export const CATALOG_PLACEHOLDERS = {
+  outputBucket: { text: '{{ml-exports:output-bucket}}', env: 'ML_EXPORTS_OUTPUT_BUCKET' },
+  personalizeRoleArn: { text: '{{ml-exports:personalize-role-arn}}', env: 'ML_EXPORTS_PERSONALIZE_ROLE_ARN' },
+} as const;
+
+/** An export that a run's list names but the catalog no longer has (a deployment changed it mid-run). */
+export class ExportNotConfiguredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportNotConfigured';
+  }
+}
+
+let cached: { file: string; specs: ExportSpec[] } | undefined;
+
+/**
+ * The configured exports, read once per container. `ML_EXPORTS_CATALOG_FILE` may point elsewhere (tests);
+ * by default the catalog is the file bundled beside the handler.
+ */
+export function configuredExports(): ExportSpec[] {
+  const file = process.env.ML_EXPORTS_CATALOG_FILE ?? path.join(__dirname, CATALOG_FILE);
+  if (cached?.file === file) return cached.specs;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidTaskStateError(`the export catalog ${file} cannot be read: ${String(err)}`);
+  }
+  for (const { text: placeholder, env } of Object.values(CATALOG_PLACEHOLDERS)) {
+    if (!text.includes(placeholder)) continue;
+    const value = process.env[env];
+    if (!value) {
+      throw new InvalidTaskStateError(
+        `the export catalog refers to ${placeholder} but the function has no ${env} environment variable`,
+      );
+    }
+    text = text.split(placeholder).join(value);
+  }
+  const specs = (JSON.parse(text) as { exports?: unknown }).exports;
+  if (!Array.isArray(specs)) {
+    throw new InvalidTaskStateError(`the export catalog ${file} has no "exports" array`);
+  }
+  cached = { file, specs: specs as ExportSpec[] };
+  return cached.specs;
+}
+
+/** Whether an item carries its whole spec (an export given in the input) rather than a configured name. */
+export function isFullSpec(item: ExportItem): item is ExportSpec {
+  return 'outputS3Prefix' in item;
+}
+
+/** Whether the export has been resolved into this run's task (output path and job name set). */
+export function isResolved(item: ExportItem | ExportTask): item is ExportTask {
+  return 'outputS3Path' in item;
+}
+
+/** How a run's list carries this export: by type and name when it is configured exactly so. */
+export function toItem(spec: ExportSpec, configured: ReadonlyMap<string, ExportSpec>): ExportItem {
+  const same = configured.get(spec.name);
+  return same && JSON.stringify(same) === JSON.stringify(spec) ? { type: spec.type, name: spec.name } : spec;
+}
+
+/** The export's task for this run, looking a configured export up in the catalog. */
+export function resolveExport(item: ExportItem | ExportTask, run: RunContext): ExportTask {
+  if (isResolved(item)) return item;
+  if (isFullSpec(item)) return toExportTask(item, run);
+  const spec = configuredExports().find((e) => e.name === item?.name);
+  if (!spec || spec.type !== item.type) {
+    throw new ExportNotConfiguredError(
+      `export "${item?.name}" (${item?.type}) is not in this deployment's configuration any more; ` +
+        'it was removed or renamed after the run started',
+    );
+  }
+  return toExportTask(spec, run);
+}
+
+/** The state with its export resolved, as the tasks after the start task see it. */
+export function resolveState(state: ItemState): ItemState & { export: ExportTask } {
+  if (!state?.export || !state.run) {
+    throw new InvalidTaskStateError(
+      `expected an export and its run context; got ${JSON.stringify(state).slice(0, 500)}`,
+    );
+  }
+  return { ...state, export: resolveExport(state.export, state.run) };
+}
