@@ -1,34 +1,28 @@
 /**
- * `npm run bench [-- --write]`: what polling costs. Runs one Glue export of 1 minute, 15 minutes, 1 hour
- * and 6 hours through the local simulator, with the configured backoff and with a fixed 30-second poller
- * synthesized from the same app, and prints state transitions, Lambda invocations, history events and
- * detection lag side by side; then each function's bundle size and module initialisation time.
+ * `npm run bench [-- --write] [-- --exports N]`: what polling costs. Runs one Glue export of 1 minute,
+ * 15 minutes, 1 hour and 6 hours through the local simulator, with the configured backoff and with a
+ * fixed 30-second poller synthesized from the same app, and prints state transitions, Lambda invocations,
+ * history events and detection lag side by side; then each function's bundle size and module
+ * initialisation time; then one run of N exports (default 2,000) with mixed outcomes: history per
+ * execution, the largest state payload, and one terminal event per export.
  * `--write` also writes the tables to BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadAssembly } from './assembly';
+import { configuredExports, loadAssembly } from './assembly';
 import { runLocal, type LocalRunResult } from './run';
+import { buildScenario } from './scenarios';
 
 const ROOT = path.join(__dirname, '..');
 const DURATIONS = [60, 900, 3600, 21_600];
 const TRANSFORM_ID = 'tfm-bench0000000000000000000000000000';
 
-function synth(outDir: string): string {
+function synth(outDir: string, configuration: unknown): string {
   const config = path.join(outDir, 'config.json');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      // 8 hours: room for the 6-hour job.
-      polling: { maxExportSeconds: 28_800 },
-      glueExports: [
-        { name: 'bench', transformId: TRANSFORM_ID, outputS3Prefix: 's3://bench-bucket/labels/' },
-      ],
-    }),
-  );
+  fs.writeFileSync(config, JSON.stringify(configuration));
   const assembly = path.join(outDir, 'cdk.out');
   execFileSync(
     'npx',
@@ -133,11 +127,89 @@ function lambdaWeight(assembly: string): (string | number)[][] {
   });
 }
 
+const SCALE_CONCURRENCY = 1000;
+
+/** One run of `count` exports: what grows with the number of exports, and what must not. */
+async function scaleRun(count: number, outDir: string): Promise<string> {
+  const datasets = Array.from(
+    { length: 8 },
+    (_, i) => `arn:aws:personalize:us-east-1:111122223333:dataset/group-${i}/INTERACTIONS`,
+  );
+  const glueCount = Math.round(count * 0.6);
+  const assembly = synth(outDir, {
+    maxConcurrency: SCALE_CONCURRENCY,
+    polling: { maxExportSeconds: 7200 },
+    glueExports: Array.from({ length: glueCount }, (_, i) => ({
+      name: `labels-${i}`,
+      transformId: `tfm-${String(i).padStart(32, '0')}`,
+      outputS3Prefix: `s3://many-bucket/labels/${i}/`,
+    })),
+    personalizeExports: Array.from({ length: count - glueCount }, (_, i) => ({
+      name: `records-${i}`,
+      datasetArn: datasets[i % datasets.length],
+      roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExportRole',
+      outputS3Prefix: `s3://many-bucket/records/${i}/`,
+      ingestionMode: 'BULK',
+    })),
+  });
+  const scenario = buildScenario('mixed-outcomes', {
+    configured: configuredExports(loadAssembly(assembly, 'us-east-1')),
+    glueJobSeconds: 600,
+    personalizeJobSeconds: 1500,
+  });
+  const started = performance.now();
+  const result = await runLocal({
+    assemblyDir: assembly,
+    input: {},
+    executionName: 'scale',
+    startTime: new Date('2026-01-05T00:00:00Z'),
+    world: scenario.world,
+    fates: scenario.fates,
+    outDir: path.join(outDir, 'sim'),
+  });
+  const realSeconds = (performance.now() - started) / 1000;
+  const perExport = new Map<string, number>();
+  for (const e of result.events) {
+    const name = e.event.detail.exportName;
+    if (typeof name === 'string') perExport.set(name, (perExport.get(name) ?? 0) + 1);
+  }
+  const exactlyOne = [...perExport.values()].filter((n) => n === 1).length;
+  const runEvent = result.events[result.events.length - 1].event.detail;
+  const c = result.counts;
+  return table([
+    ['measure', 'value'],
+    ['exports / terminal events, exactly one each', `${count} / ${exactlyOne}`],
+    ['jobs started (Glue + Personalize)', `${c.glueTaskRunsStarted} + ${c.personalizeJobsCreated}`],
+    [
+      'run event: succeeded / failed / timed out',
+      `${runEvent.succeeded} / ${runEvent.failed} / ${runEvent.timedOut}`,
+    ],
+    ['state transitions (per export)', `${c.stateTransitions} (${(c.stateTransitions / count).toFixed(1)})`],
+    ['Lambda invocations', c.lambdaInvocations],
+    ['history events: run execution', c.runHistoryEvents],
+    ['history events: largest export execution', c.largestExportHistoryEvents],
+    ['largest state input (limit 262,144 bytes)', `${c.largestStateInputBytes} bytes`],
+    [
+      'simulated time / real time',
+      `${(result.simulatedSeconds / 3600).toFixed(1)} h / ${realSeconds.toFixed(0)} s`,
+    ],
+  ]);
+}
+
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
+  const exportsArg = process.argv.indexOf('--exports');
+  const exportCount = exportsArg > 0 ? Number(process.argv[exportsArg + 1]) : 2000;
+  if (!Number.isInteger(exportCount) || exportCount < 10) {
+    throw new Error(`--exports must be a whole number of at least 10; got ${process.argv[exportsArg + 1]}`);
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-bench-'));
   console.log('Synthesizing, and deriving the fixed 30-second poller from the same assembly...');
-  const backoff = synth(path.join(work, 'backoff'));
+  const backoff = synth(path.join(work, 'backoff'), {
+    // 8 hours: room for the 6-hour job.
+    polling: { maxExportSeconds: 28_800 },
+    glueExports: [{ name: 'bench', transformId: TRANSFORM_ID, outputS3Prefix: 's3://bench-bucket/labels/' }],
+  });
   const fixed = withFixedPolling(backoff, path.join(work, 'fixed', 'cdk.out'));
 
   const rows: (string | number)[][] = [
@@ -186,6 +258,14 @@ async function main(): Promise<void> {
     `fresh Node.js ${process.version} process on this machine (${os.cpus().length} cores).`,
     '',
     weightTable,
+    '',
+    '## A run of thousands of exports',
+    '',
+    `One run of ${exportCount} configured exports (60% Glue, 40% Personalize over 8 datasets), ${SCALE_CONCURRENCY} at a`,
+    'time, with the `mixed-outcomes` scenario (some jobs fail, are stopped or never finish and time out at',
+    'the 2-hour limit). History events are estimated per execution from the states entered.',
+    '',
+    await scaleRun(exportCount, path.join(work, 'scale')),
     '',
   ].join('\n');
   console.log(`\n${text}`);

@@ -89,6 +89,11 @@ function printSummary(result: LocalRunResult, outDir: string): void {
       `${result.counts.lambdaInvocations} Lambda invocations, ${result.counts.retries} retries; ` +
       `jobs started: ${result.counts.glueTaskRunsStarted} Glue, ${result.counts.personalizeJobsCreated} Personalize`,
   );
+  console.log(
+    `History (estimated, limit 25,000 per execution): run ${result.counts.runHistoryEvents} events, ` +
+      `largest export ${result.counts.largestExportHistoryEvents}; ` +
+      `largest state input ${result.counts.largestStateInputBytes} bytes (limit 262,144)`,
+  );
   if (result.exports.length > 0 && result.exports.length <= 50) {
     console.log('');
     console.log(

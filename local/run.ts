@@ -98,6 +98,9 @@ export interface LocalRunResult {
     readonly historyEvents: number;
     /** The largest input any state received, in bytes (Step Functions' limit is 256 KiB). */
     readonly largestStateInputBytes: number;
+    /** Estimated history events of the run's own execution, and of the largest export's child execution. */
+    readonly runHistoryEvents: number;
+    readonly largestExportHistoryEvents: number;
     readonly glueTaskRunsStarted: number;
     readonly personalizeJobsCreated: number;
   };
@@ -205,6 +208,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     retries: 0,
     historyEvents: HISTORY_EVENTS_PER_EXECUTION,
     largestStateInputBytes: 0,
+  };
+  /** Estimated history events per execution: the run (key -1) and each export's child (its Map index). */
+  const historyByExecution = new Map<number, number>([[-1, HISTORY_EVENTS_PER_EXECUTION]]);
+  const addHistory = (index: number | undefined, events: number) => {
+    counts.historyEvents += events;
+    const key = index ?? -1;
+    historyByExecution.set(key, (historyByExecution.get(key) ?? 0) + events);
   };
   let failedState: string | undefined;
   const polls = new Map<string, number>();
@@ -405,7 +415,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       const drained = (async () => {
         for await (const ev of execution.eventLogs) {
           const index =
-            ev.type === 'StateEntered' || ev.type === 'StateExited' || ev.type === 'StateFailed'
+            ev.type === 'StateEntered' ||
+            ev.type === 'StateExited' ||
+            ev.type === 'StateFailed' ||
+            ev.type === 'StateRetried'
               ? (ev.index ?? item)
               : undefined;
           if (ev.type === 'StateEntered' && resultWriterSteps.has(ev.state.name)) continue;
@@ -415,7 +428,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
               counts.largestStateInputBytes,
               Buffer.byteLength(JSON.stringify(ev.state.input) ?? ''),
             );
-            counts.historyEvents += HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2;
+            addHistory(index, HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2);
             if (index !== undefined) lastState.set(index, { name: ev.state.name, input: ev.state.input });
             if (ev.state.type === 'Map' && index === undefined) mapInput = ev.state.input;
             options.onProgress?.({
@@ -427,9 +440,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           }
           if (ev.type === 'StateRetried') {
             counts.retries++;
-            counts.historyEvents += HISTORY_EVENTS_PER_RETRY;
+            addHistory(index, HISTORY_EVENTS_PER_RETRY);
           }
-          if (ev.type === 'MapIterationStarted') counts.historyEvents += HISTORY_EVENTS_PER_EXECUTION;
+          if (ev.type === 'MapIterationStarted') addHistory(ev.index, HISTORY_EVENTS_PER_EXECUTION);
           if (ev.type === 'MapIterationSucceeded')
             itemOutput.set(ev.index, (ev as unknown as { output: unknown }).output);
           if (ev.type === 'StateFailed' && ev.index === undefined && item === undefined)
@@ -530,6 +543,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       exports: reports,
       counts: {
         ...counts,
+        runHistoryEvents: historyByExecution.get(-1) ?? 0,
+        largestExportHistoryEvents: Math.max(
+          0,
+          ...[...historyByExecution].filter(([key]) => key >= 0).map(([, events]) => events),
+        ),
         glueTaskRunsStarted: standIn.glueRuns.length,
         personalizeJobsCreated: standIn.personalizeJobs.length,
       },
