@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -293,7 +293,7 @@ export class MlExportWorkflow extends Construct {
     // The export catalog, bundled with the handlers that look exports up: the definition and each run's
     // list of exports then stay small however many exports are configured.
     this.exportCatalog = validated.map((e) => withPlaceholders(e));
-    const catalogFile = writeCatalog(this.exportCatalog);
+    const catalogFile = writeCatalog(this, this.exportCatalog);
     const catalogEnvironment: Record<string, string> = {};
     const catalogText = JSON.stringify(this.exportCatalog);
     if (bucketName && catalogText.includes(CATALOG_PLACEHOLDERS.outputBucket.text))
@@ -820,9 +820,14 @@ function withPlaceholders(spec: ExportSpec): ExportSpec {
     : { ...spec, outputS3Prefix };
 }
 
-/** Writes the catalog where the bundling step copies it from. */
-function writeCatalog(catalog: ExportSpec[]): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-catalog-')), CATALOG_FILE);
+/**
+ * Writes the catalog where the bundling step copies it from: the cloud assembly folder (cdk.out), where a
+ * user can read it too.
+ */
+function writeCatalog(scope: Construct, catalog: ExportSpec[]): string {
+  const outdir = Stage.of(scope)?.outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-'));
+  fs.mkdirSync(outdir, { recursive: true });
+  const file = path.join(outdir, `${scope.node.addr}.${CATALOG_FILE}`);
   fs.writeFileSync(file, JSON.stringify({ exports: catalog }));
   return file;
 }

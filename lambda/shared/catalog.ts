@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidTaskStateError } from './errors';
+import { ExportNotConfiguredError, InvalidTaskStateError } from './errors';
 import { toExportTask } from './naming';
 import type { ExportItem, ExportSpec, ExportTask, ItemState, RunContext } from './types';
 
@@ -20,14 +20,6 @@ export const CATALOG_PLACEHOLDERS = {
   outputBucket: { text: '{{ml-exports:output-bucket}}', env: 'ML_EXPORTS_OUTPUT_BUCKET' },
   personalizeRoleArn: { text: '{{ml-exports:personalize-role-arn}}', env: 'ML_EXPORTS_PERSONALIZE_ROLE_ARN' },
 } as const;
-
-/** An export that a run's list names but the catalog no longer has (a deployment changed it mid-run). */
-export class ExportNotConfiguredError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ExportNotConfigured';
-  }
-}
 
 let cached: { file: string; specs: ExportSpec[] } | undefined;
 
@@ -80,6 +72,9 @@ export function toItem(spec: ExportSpec, configured: ReadonlyMap<string, ExportS
 
 /** The export's task for this run, looking a configured export up in the catalog. */
 export function resolveExport(item: ExportItem | ExportTask, run: RunContext): ExportTask {
+  if (typeof item !== 'object' || item === null) {
+    throw new InvalidTaskStateError(`expected an export object; got ${JSON.stringify(item)}`);
+  }
   if (isResolved(item)) return item;
   if (isFullSpec(item)) return toExportTask(item, run);
   const spec = configuredExports().find((e) => e.name === item?.name);

@@ -50,3 +50,11 @@ export class RunSkippedError extends Error {
     this.name = 'RunSkipped';
   }
 }
+
+/** An export that a run's list names but the configuration no longer has (a deployment changed it mid-run). */
+export class ExportNotConfiguredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportNotConfigured';
+  }
+}
