@@ -1,6 +1,8 @@
 /**
  * Scale: one run of 200 exports (120 Glue transforms, 80 Personalize exports over 8 datasets) with mixed
- * outcomes, synthesized and run like any other, with every export in its own child execution.
+ * outcomes, synthesized and run like any other, with every export in its own child execution. The
+ * Personalize exports write to the bucket the stack creates, with the role it creates, so the bundled
+ * catalog's placeholders are filled from the functions' environment as in AWS.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +25,8 @@ beforeAll(async () => {
   );
   const config = {
     maxConcurrency: 200,
+    createOutputBucket: true,
+    createPersonalizeRole: true,
     polling: { maxExportSeconds: 7200 },
     glueExports: Array.from({ length: GLUE }, (_, i) => ({
       name: `labels-${i}`,
@@ -32,8 +36,7 @@ beforeAll(async () => {
     personalizeExports: Array.from({ length: PERSONALIZE }, (_, i) => ({
       name: `records-${i}`,
       datasetArn: datasets[i % DATASETS],
-      roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExportRole',
-      outputS3Prefix: `s3://many-bucket/records/${i}/`,
+      outputS3Prefix: `records/${i}/`,
       ingestionMode: 'BULK',
     })),
   };
@@ -63,6 +66,14 @@ it('gives every one of the 200 exports exactly one terminal event, then one run 
 
 it('starts exactly one job per export', () => {
   expect(result.counts).toMatchObject({ glueTaskRunsStarted: GLUE, personalizeJobsCreated: PERSONALIZE });
+});
+
+it('places the Personalize exports in the created bucket, under the paths their events report', () => {
+  const paths = result.exports.filter((e) => e.type === 'personalize').map((e) => e.outputS3Path);
+  expect(paths).toHaveLength(PERSONALIZE);
+  for (const p of paths) {
+    expect(p).toMatch(/^s3:\/\/workflowoutputbucket[0-9a-z]+\/records\/\d+\/2026-11-22\/many\/$/);
+  }
 });
 
 it('reports the mixed outcomes the services produced, in the run event and the execution status', () => {
