@@ -376,7 +376,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         );
       } else if (stateName === 'Prepare Run' && r.exports) {
         itemNames.splice(0, itemNames.length, ...r.exports.map((e) => e.name));
-        progress(`run prepared: ${r.exports.length} export(s): ${r.exports.map((e) => e.name).join(', ')}`);
+        const names = r.exports.map((e) => e.name);
+        const shown = names.length > 20 ? `${names.slice(0, 20).join(', ')}, ...` : names.join(', ');
+        progress(`run prepared: ${names.length} export(s): ${shown}`);
       }
     }
 
