@@ -85,6 +85,7 @@ const runDetail = (statuses: string[]): JsonSchema => ({
     timedOut: int,
     failedExports: { type: 'array', items: str, maxItems: 100 },
     timedOutExports: { type: 'array', items: str, maxItems: 100 },
+    resultsManifest: { type: 'string', pattern: '^s3://' },
     error: errorDetail,
   },
 });

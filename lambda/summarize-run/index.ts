@@ -42,6 +42,8 @@ export interface RunEventDetail {
   readonly timedOut: number;
   readonly failedExports: string[];
   readonly timedOutExports: string[];
+  /** Where every export's result is (the Map's ResultWriter manifest), beyond the names listed here. */
+  readonly resultsManifest?: string;
   readonly error?: ErrorDetail;
 }
 
@@ -53,10 +55,13 @@ export interface RunSummary {
 }
 
 export function summarizeRun(
-  event: Omit<SummarizeRunEvent, 'results'> & { readonly results?: ExportResult[] },
+  event: Omit<SummarizeRunEvent, 'results'> & {
+    readonly results?: ExportResult[];
+    readonly resultsManifest?: string;
+  },
   nowMs: number,
 ): RunSummary {
-  const { execution, results, error } = event;
+  const { execution, results, error, resultsManifest } = event;
   if (!execution?.name || (!error && !Array.isArray(results))) {
     throw new InvalidTaskStateError(
       `summarize-run needs execution and results or error; got ${JSON.stringify(event).slice(0, 500)}`,
@@ -114,6 +119,7 @@ export function summarizeRun(
     timedOut: timedOutExports.length,
     failedExports: failedExports.slice(0, MAX_LISTED),
     timedOutExports: timedOutExports.slice(0, MAX_LISTED),
+    ...(resultsManifest ? { resultsManifest } : {}),
   };
   return {
     event: { detailType: RUN_DETAIL_TYPES.completed, detail },
@@ -134,8 +140,12 @@ export function summarizeRun(
 }
 
 export const handler = withLambdaContext(async (event: SummarizeRunEvent): Promise<RunSummary> => {
+  const written = isResultWriterOutput(event.results) ? event.results.ResultWriterDetails : undefined;
   const results = isResultWriterOutput(event.results) ? await readMapResults(event.results) : event.results;
-  const summary = summarizeRun({ ...event, results }, Date.now());
+  const summary = summarizeRun(
+    { ...event, results, ...(written ? { resultsManifest: `s3://${written.Bucket}/${written.Key}` } : {}) },
+    Date.now(),
+  );
   logger.info('Run ended', { ...summary.event.detail });
   return summary;
 });

@@ -371,6 +371,7 @@ describe('summarize-run handler reads the results the Distributed Map wrote to S
       timedOut: 1,
       failedExports: ['a0', 'a1', 'a2'],
       timedOutExports: ['b0'],
+      resultsManifest: 's3://results/map-runs/run-id/manifest.json',
     });
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
       { Bucket: 'results', Key: 'map-runs/run-id/manifest.json' },

@@ -99,6 +99,11 @@ it('reports the mixed outcomes the services produced, in the run event and the e
 it('counts the outcomes from the result files the Map wrote to S3, no state coming near 256 KiB', () => {
   const results = result.filesWritten.filter((f) => f.includes('/map-runs/'));
   expect(results.map((f) => path.basename(f)).sort()).toEqual(['SUCCEEDED_0.json', 'manifest.json']);
+  // The run event points at the full results, beyond the 100 names per outcome it lists.
+  const manifest = results.find((f) => f.endsWith('manifest.json'))!;
+  expect(result.events[result.events.length - 1].event.detail.resultsManifest).toBe(
+    `s3://${manifest.replace(/^s3\//, '')}`,
+  );
   expect(result.calls.filter((c) => c.operation === 'GetObject' && !c.error)).toHaveLength(2);
   expect(result.counts.largestStateInputBytes).toBeLessThan(64 * 1024);
 });
