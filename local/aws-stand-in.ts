@@ -185,6 +185,7 @@ export class AwsStandIn {
     }
     this.materialize();
     res.writeHead(status, {
+      ...serverDate(),
       'content-type': 'application/x-amz-json-1.1',
       'x-amzn-requestid': createHash('md5').update(String(this.calls.length)).digest('hex'),
     });
@@ -230,6 +231,7 @@ export class AwsStandIn {
       body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${e.type}</Code><Message>${e.message}</Message><Key>${key}</Key></Error>`;
     }
     res.writeHead(status, {
+      ...serverDate(),
       'content-type': contentType,
       'content-length': Buffer.byteLength(body),
       'x-amz-request-id': createHash('md5').update(String(this.calls.length)).digest('hex'),
@@ -524,6 +526,15 @@ export class AwsStandIn {
     fs.writeFileSync(file, content);
     this.filesWritten.push(file);
   }
+}
+
+/**
+ * The server's clock, as AWS sends it: the simulated time. Node's own Date header is cached on a timer the
+ * simulated clock never fires, so it would fall behind, and the SDK, seeing its clock hours off, would
+ * correct the skew and retry every first error of a client.
+ */
+function serverDate(): { date: string } {
+  return { date: new Date().toUTCString() };
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
