@@ -1,6 +1,6 @@
 /**
- * Scale: one run of 200 exports (120 Glue transforms, 80 Personalize exports over 8 datasets) with mixed
- * outcomes, synthesized and run like any other, with every export in its own child execution. The
+ * Scale: one run of 2,000 exports (1,200 Glue transforms, 800 Personalize exports over 8 datasets) with
+ * mixed outcomes, synthesized and run like any other, with every export in its own child execution. The
  * Personalize exports write to the bucket the stack creates, with the role it creates, so the bundled
  * catalog's placeholders are filled from the functions' environment as in AWS.
  */
@@ -10,8 +10,8 @@ import type { LocalRunResult } from '../../local/run';
 import { ROOT, simulate, synthesize } from './simulator';
 
 const WORK = path.join(ROOT, '.test-out', 'many');
-const GLUE = 120;
-const PERSONALIZE = 80;
+const GLUE = 1200;
+const PERSONALIZE = 800;
 const DATASETS = 8;
 
 let result: LocalRunResult;
@@ -24,7 +24,7 @@ beforeAll(async () => {
     (_, i) => `arn:aws:personalize:us-east-1:111122223333:dataset/group-${i}/INTERACTIONS`,
   );
   const config = {
-    maxConcurrency: 200,
+    maxConcurrency: GLUE + PERSONALIZE,
     createOutputBucket: true,
     createPersonalizeRole: true,
     polling: { maxExportSeconds: 7200 },
@@ -56,7 +56,7 @@ beforeAll(async () => {
   ]);
 }, 300_000);
 
-it('gives every one of the 200 exports exactly one terminal event, then one run event', () => {
+it('gives every one of the 2,000 exports exactly one terminal event, then one run event', () => {
   const names = result.events.map((e) => e.event.detail.exportName).filter((n) => n !== undefined);
   expect(names).toHaveLength(GLUE + PERSONALIZE);
   expect(new Set(names).size).toBe(GLUE + PERSONALIZE);
@@ -77,22 +77,20 @@ it('places the Personalize exports in the created bucket, under the paths their 
 });
 
 it('reports the mixed outcomes the services produced, in the run event and the execution status', () => {
-  // Transforms 1, 6, 11, ... fail and 3, 8, 13, ... are stopped: 48 failures. Datasets 1, 4, 7 never
-  // finish: their 30 exports time out at the 2-hour limit.
-  const outcomes = result.exports.reduce<Record<string, number>>(
-    (acc, e) => ({ ...acc, [e.outcome!]: (acc[e.outcome!] ?? 0) + 1 }),
-    {},
-  );
-  expect(outcomes).toEqual({ SUCCEEDED: 122, FAILED: 48, TIMED_OUT: 30 });
+  // Transforms 1, 6, 11, ... fail and 3, 8, 13, ... are stopped: 480 failures. Datasets 1, 4, 7 never
+  // finish: their 300 exports time out at the 2-hour limit.
+  const outcomes: Record<string, number> = {};
+  for (const e of result.exports) outcomes[e.outcome!] = (outcomes[e.outcome!] ?? 0) + 1;
+  expect(outcomes).toEqual({ SUCCEEDED: 1220, FAILED: 480, TIMED_OUT: 300 });
   expect(result.events[result.events.length - 1].event.detail).toMatchObject({
     status: 'FAILED',
-    exportCount: 200,
-    succeeded: 122,
-    failed: 48,
-    timedOut: 30,
+    exportCount: 2000,
+    succeeded: 1220,
+    failed: 480,
+    timedOut: 300,
   });
   expect(result.status).toBe('FAILED');
-  expect(result.filesWritten.filter((f) => f.endsWith('.csv'))).toHaveLength(122);
+  expect(result.filesWritten.filter((f) => f.endsWith('.csv'))).toHaveLength(1220);
   expect(result.simulatedSeconds).toBe(7200);
 });
 
@@ -105,5 +103,11 @@ it('counts the outcomes from the result files the Map wrote to S3, no state comi
     `s3://${manifest.replace(/^s3\//, '')}`,
   );
   expect(result.calls.filter((c) => c.operation === 'GetObject' && !c.error)).toHaveLength(2);
-  expect(result.counts.largestStateInputBytes).toBeLessThan(64 * 1024);
+  // The run's list of 2,000 exports is the largest state input; the limit is 256 KiB.
+  expect(result.counts.largestStateInputBytes).toBeLessThan(96 * 1024);
+});
+
+it("keeps every execution history small: the run's own does not grow with the number of exports", () => {
+  expect(result.counts.runHistoryEvents).toBeLessThan(40);
+  expect(result.counts.largestExportHistoryEvents).toBeLessThan(400);
 });
