@@ -10,17 +10,15 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
  */
 export function acknowledgeWildcardResources(policy: CfnPolicy, reason: string): void {
   const statements = Stack.of(policy).resolve(policy.policyDocument).Statement as { Resource: unknown }[];
-  Validations.of(policy).acknowledge(
-    ...statements
-      .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
-      .map((resource) => flattenCfnReference(resource) as string)
-      .filter((resource) => resource.includes('*'))
-      .map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason })),
+  acknowledgeWildcards(
+    policy,
+    statements.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource])),
+    reason,
   );
 }
 
-/** Acknowledges AwsSolutions-IAM5 for these wildcard resources (ARNs or tokens) on one construct. */
-export function acknowledgeWildcards(scope: IConstruct, resources: readonly string[], reason: string): void {
+/** Acknowledges AwsSolutions-IAM5 for these wildcard resources (ARNs, tokens or resolved values) on one construct. */
+export function acknowledgeWildcards(scope: IConstruct, resources: readonly unknown[], reason: string): void {
   const stack = Stack.of(scope);
   const ids = resources
     .map((r) => flattenCfnReference(stack.resolve(r)) as string)
