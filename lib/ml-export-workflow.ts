@@ -267,13 +267,9 @@ export class MlExportWorkflow extends Construct {
     // Put the created bucket and role in place of the stand-ins the exports were validated with.
     if (props.createOutputBucket) this.outputBucket = new OutputBucket(this, 'OutputBucket');
     const bucketName = this.outputBucket?.bucket.bucketName;
-    const inBucket = (prefix: string) =>
-      bucketName ? prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${bucketName}/`) : prefix;
-    const placed = validated.map((e) => ({ ...e, outputS3Prefix: inBucket(e.outputS3Prefix) }));
-    const needRole = placed.filter(
-      (e): e is PersonalizeExportSpec =>
-        e.type === 'personalize' && e.roleArn.endsWith(`:role/${CREATED_ROLE}`),
-    );
+    const needRole = validated
+      .map((e) => withCreated(e, { bucket: bucketName }))
+      .filter((e): e is PersonalizeExportSpec => usesCreatedRole(e));
     if (needRole.length > 0) {
       this.personalizeRole = new PersonalizeExportRole(this, 'PersonalizeExportRole', {
         outputS3Prefixes: needRole.map((e) => e.outputS3Prefix),
@@ -281,21 +277,22 @@ export class MlExportWorkflow extends Construct {
       });
     }
     const roleArn = this.personalizeRole?.role.roleArn;
-    const specs: ExportSpec[] = placed.map((e) =>
-      e.type === 'personalize' && roleArn && e.roleArn.endsWith(`:role/${CREATED_ROLE}`)
-        ? { ...e, roleArn }
-        : e,
-    );
+    const specs = validated.map((e) => withCreated(e, { bucket: bucketName, roleArn }));
     const glueExports = specs.filter((e): e is GlueExportSpec => e.type === 'glue');
     const personalizeExports = specs.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     // The export catalog, bundled with the handlers that look exports up: the definition and each run's
     // list of exports then stay small however many exports are configured.
-    this.exportCatalog = validated.map((e) => withPlaceholders(e));
-    const catalogFile = writeCatalog(this, this.exportCatalog);
+    this.exportCatalog = validated.map((e) =>
+      withCreated(e, {
+        bucket: CATALOG_PLACEHOLDERS.outputBucket.text,
+        roleArn: CATALOG_PLACEHOLDERS.personalizeRoleArn.text,
+      }),
+    );
+    const catalogText = JSON.stringify({ exports: this.exportCatalog });
+    const catalogFile = writeCatalog(this, catalogText);
     const catalogEnvironment: Record<string, string> = {};
-    const catalogText = JSON.stringify(this.exportCatalog);
     if (bucketName && catalogText.includes(CATALOG_PLACEHOLDERS.outputBucket.text))
       catalogEnvironment[CATALOG_PLACEHOLDERS.outputBucket.env] = bucketName;
     if (roleArn && catalogText.includes(CATALOG_PLACEHOLDERS.personalizeRoleArn.text))
@@ -809,14 +806,20 @@ function validateProps(
   return specs;
 }
 
-/** The spec as the catalog holds it: the created bucket and role as placeholders for their deployed values. */
-function withPlaceholders(spec: ExportSpec): ExportSpec {
-  const outputS3Prefix = spec.outputS3Prefix.replace(
-    `s3://${CREATED_BUCKET}/`,
-    `s3://${CATALOG_PLACEHOLDERS.outputBucket.text}/`,
-  );
-  return spec.type === 'personalize' && spec.roleArn.endsWith(`:role/${CREATED_ROLE}`)
-    ? { ...spec, outputS3Prefix, roleArn: CATALOG_PLACEHOLDERS.personalizeRoleArn.text }
+function usesCreatedRole(spec: ExportSpec): boolean {
+  return spec.type === 'personalize' && spec.roleArn.endsWith(`:role/${CREATED_ROLE}`);
+}
+
+/**
+ * The spec with the created bucket and role in place of the stand-ins it was validated with: their
+ * deployed names (tokens) for the grants, or the catalog's placeholders for them.
+ */
+function withCreated(spec: ExportSpec, created: { bucket?: string; roleArn?: string }): ExportSpec {
+  const outputS3Prefix = created.bucket
+    ? spec.outputS3Prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${created.bucket}/`)
+    : spec.outputS3Prefix;
+  return spec.type === 'personalize' && created.roleArn && usesCreatedRole(spec)
+    ? { ...spec, outputS3Prefix, roleArn: created.roleArn }
     : { ...spec, outputS3Prefix };
 }
 
@@ -824,11 +827,11 @@ function withPlaceholders(spec: ExportSpec): ExportSpec {
  * Writes the catalog where the bundling step copies it from: the cloud assembly folder (cdk.out), where a
  * user can read it too.
  */
-function writeCatalog(scope: Construct, catalog: ExportSpec[]): string {
+function writeCatalog(scope: Construct, catalogText: string): string {
   const outdir = Stage.of(scope)?.outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-'));
   fs.mkdirSync(outdir, { recursive: true });
   const file = path.join(outdir, `${scope.node.addr}.${CATALOG_FILE}`);
-  fs.writeFileSync(file, JSON.stringify({ exports: catalog }));
+  fs.writeFileSync(file, catalogText);
   return file;
 }
 
