@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
+import { CATALOG_FILE, parseCatalog } from '../lambda/shared/catalog';
 
 export const LOCAL_ACCOUNT = '123456789012';
 
@@ -141,9 +141,9 @@ export function configuredExports(assembly: LoadedAssembly): Record<string, stri
     fs.existsSync(path.join(path.dirname(f.codeFile), CATALOG_FILE)),
   );
   if (!fn) throw new Error(`No function bundles ${CATALOG_FILE} (is this the ml-exports stack?)`);
-  let text = fs.readFileSync(path.join(path.dirname(fn.codeFile), CATALOG_FILE), 'utf8');
-  for (const { text: placeholder, env } of Object.values(CATALOG_PLACEHOLDERS)) {
-    if (fn.environment[env]) text = text.split(placeholder).join(fn.environment[env]);
-  }
-  return (JSON.parse(text) as { exports: Record<string, string>[] }).exports;
+  const file = path.join(path.dirname(fn.codeFile), CATALOG_FILE);
+  return parseCatalog(fs.readFileSync(file, 'utf8'), fn.environment, file) as unknown as Record<
+    string,
+    string
+  >[];
 }

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExportNotConfiguredError, InvalidTaskStateError } from './errors';
 import { toExportTask } from './naming';
+import { isPlainObject } from './validation';
 import type { ExportItem, ExportSpec, ExportTask, ItemState, RunContext } from './types';
 
 export const CATALOG_FILE = 'export-catalog.json';
@@ -20,6 +21,33 @@ export const CATALOG_PLACEHOLDERS = {
   outputBucket: { text: '{{ml-exports:output-bucket}}', env: 'ML_EXPORTS_OUTPUT_BUCKET' },
   personalizeRoleArn: { text: '{{ml-exports:personalize-role-arn}}', env: 'ML_EXPORTS_PERSONALIZE_ROLE_ARN' },
 } as const;
+
+/**
+ * The exports of a catalog's text, each placeholder filled with its value from `env` (the function's
+ * environment). Throws naming the placeholder and variable when a value is missing.
+ */
+export function parseCatalog(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  file: string,
+): ExportSpec[] {
+  let filled = text;
+  for (const { text: placeholder, env: name } of Object.values(CATALOG_PLACEHOLDERS)) {
+    if (!filled.includes(placeholder)) continue;
+    const value = env[name];
+    if (!value) {
+      throw new InvalidTaskStateError(
+        `the export catalog refers to ${placeholder} but the function has no ${name} environment variable`,
+      );
+    }
+    filled = filled.split(placeholder).join(value);
+  }
+  const specs = (JSON.parse(filled) as { exports?: unknown }).exports;
+  if (!Array.isArray(specs)) {
+    throw new InvalidTaskStateError(`the export catalog ${file} has no "exports" array`);
+  }
+  return specs as ExportSpec[];
+}
 
 let cached: { file: string; specs: ExportSpec[] } | undefined;
 
@@ -36,21 +64,7 @@ export function configuredExports(): ExportSpec[] {
   } catch (err) {
     throw new InvalidTaskStateError(`the export catalog ${file} cannot be read: ${String(err)}`);
   }
-  for (const { text: placeholder, env } of Object.values(CATALOG_PLACEHOLDERS)) {
-    if (!text.includes(placeholder)) continue;
-    const value = process.env[env];
-    if (!value) {
-      throw new InvalidTaskStateError(
-        `the export catalog refers to ${placeholder} but the function has no ${env} environment variable`,
-      );
-    }
-    text = text.split(placeholder).join(value);
-  }
-  const specs = (JSON.parse(text) as { exports?: unknown }).exports;
-  if (!Array.isArray(specs)) {
-    throw new InvalidTaskStateError(`the export catalog ${file} has no "exports" array`);
-  }
-  cached = { file, specs: specs as ExportSpec[] };
+  cached = { file, specs: parseCatalog(text, process.env, file) };
   return cached.specs;
 }
 
@@ -67,12 +81,13 @@ export function isResolved(item: ExportItem | ExportTask): item is ExportTask {
 /** How a run's list carries this export: by type and name when it is configured exactly so. */
 export function toItem(spec: ExportSpec, configured: ReadonlyMap<string, ExportSpec>): ExportItem {
   const same = configured.get(spec.name);
-  return same && JSON.stringify(same) === JSON.stringify(spec) ? { type: spec.type, name: spec.name } : spec;
+  const configuredSo = same === spec || (same && JSON.stringify(same) === JSON.stringify(spec));
+  return configuredSo ? { type: spec.type, name: spec.name } : spec;
 }
 
 /** The export's task for this run, looking a configured export up in the catalog. */
 export function resolveExport(item: ExportItem | ExportTask, run: RunContext): ExportTask {
-  if (typeof item !== 'object' || item === null) {
+  if (!isPlainObject(item as unknown)) {
     throw new InvalidTaskStateError(`expected an export object; got ${JSON.stringify(item)}`);
   }
   if (isResolved(item)) return item;
