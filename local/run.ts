@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { loadAssembly, LOCAL_ACCOUNT, type LocalFunction } from './assembly';
 import { AwsStandIn, type CallRecord, type FaultRule, type JobFate, type World } from './aws-stand-in';
 import { withResultWriterSteps, writeMapResults } from './result-writer';
+import { listSome } from '../lambda/shared/validation';
 import { SimClock } from './sim-clock';
 
 export interface LocalRunOptions {
@@ -376,9 +377,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         );
       } else if (stateName === 'Prepare Run' && r.exports) {
         itemNames.splice(0, itemNames.length, ...r.exports.map((e) => e.name));
-        const names = r.exports.map((e) => e.name);
-        const shown = names.length > 20 ? `${names.slice(0, 20).join(', ')}, ...` : names.join(', ');
-        progress(`run prepared: ${names.length} export(s): ${shown}`);
+        progress(`run prepared: ${r.exports.length} export(s): ${listSome(r.exports.map((e) => e.name))}`);
       }
     }
 

@@ -16,6 +16,7 @@ import type { ExportItem, ExportSpec, PollingSettings, RunContext } from '../sha
 import {
   formatProblems,
   isPlainObject,
+  listSome,
   rejectUnknownFields,
   validateExportList,
   type Problem,
@@ -73,13 +74,6 @@ export function selectExports(input: unknown, configured: readonly ExportSpec[])
   }
   if (problems.length > 0) throw new InvalidExecutionInputError(formatProblems(problems));
   return selected;
-}
-
-/** Up to 20 values, so that an error about a large configuration stays readable. */
-function listSome(values: readonly string[]): string {
-  return values.length > 20
-    ? `${values.slice(0, 20).join(', ')}, ... (${values.length} in all)`
-    : values.join(', ');
 }
 
 function selectByName(names: unknown, configured: readonly ExportSpec[], problems: Problem[]): ExportSpec[] {

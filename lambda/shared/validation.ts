@@ -306,3 +306,10 @@ export function validatePolling(raw: PollingSettings, field: string, problems: P
     });
   }
 }
+
+/** Up to 20 values, so that a message about a large configuration stays readable. */
+export function listSome(values: readonly string[]): string {
+  return values.length > 20
+    ? `${values.slice(0, 20).join(', ')}, ... (${values.length} in all)`
+    : values.join(', ');
+}
