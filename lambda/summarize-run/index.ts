@@ -140,10 +140,15 @@ export function summarizeRun(
 }
 
 export const handler = withLambdaContext(async (event: SummarizeRunEvent): Promise<RunSummary> => {
-  const written = isResultWriterOutput(event.results) ? event.results.ResultWriterDetails : undefined;
-  const results = isResultWriterOutput(event.results) ? await readMapResults(event.results) : event.results;
+  const written = isResultWriterOutput(event.results) ? event.results : undefined;
   const summary = summarizeRun(
-    { ...event, results, ...(written ? { resultsManifest: `s3://${written.Bucket}/${written.Key}` } : {}) },
+    written
+      ? {
+          ...event,
+          results: await readMapResults(written),
+          resultsManifest: `s3://${written.ResultWriterDetails.Bucket}/${written.ResultWriterDetails.Key}`,
+        }
+      : { ...event, results: event.results as ExportResult[] | undefined },
     Date.now(),
   );
   logger.info('Run ended', { ...summary.event.detail });
