@@ -13,9 +13,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { configuredExports, loadAssembly } from './assembly';
 import { runLocal, type LocalRunResult } from './run';
-import { buildScenario } from './scenarios';
+import { buildScenario, manyExportsConfig } from './scenarios';
+import { ROOT, synthesize } from './synth';
 
-const ROOT = path.join(__dirname, '..');
 const DURATIONS = [60, 900, 3600, 21_600];
 const TRANSFORM_ID = 'tfm-bench0000000000000000000000000000';
 
@@ -24,15 +24,7 @@ function synth(outDir: string, configuration: unknown): string {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(config, JSON.stringify(configuration));
   const assembly = path.join(outDir, 'cdk.out');
-  execFileSync(
-    'npx',
-    ['cdk', 'synth', '--quiet', '--no-notices', '-o', assembly, '-c', `mlExports:configFile=${config}`],
-    {
-      cwd: ROOT,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      stdio: 'pipe',
-    },
-  );
+  synthesize(assembly, config);
   return assembly;
 }
 
@@ -131,27 +123,11 @@ const SCALE_CONCURRENCY = 1000;
 
 /** One run of `count` exports: what grows with the number of exports, and what must not. */
 async function scaleRun(count: number, outDir: string): Promise<string> {
-  const datasets = Array.from(
-    { length: 8 },
-    (_, i) => `arn:aws:personalize:us-east-1:111122223333:dataset/group-${i}/INTERACTIONS`,
+  const glue = Math.round(count * 0.6);
+  const assembly = synth(
+    outDir,
+    manyExportsConfig({ glue, personalize: count - glue, maxConcurrency: SCALE_CONCURRENCY }),
   );
-  const glueCount = Math.round(count * 0.6);
-  const assembly = synth(outDir, {
-    maxConcurrency: SCALE_CONCURRENCY,
-    polling: { maxExportSeconds: 7200 },
-    glueExports: Array.from({ length: glueCount }, (_, i) => ({
-      name: `labels-${i}`,
-      transformId: `tfm-${String(i).padStart(32, '0')}`,
-      outputS3Prefix: `s3://many-bucket/labels/${i}/`,
-    })),
-    personalizeExports: Array.from({ length: count - glueCount }, (_, i) => ({
-      name: `records-${i}`,
-      datasetArn: datasets[i % datasets.length],
-      roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExportRole',
-      outputS3Prefix: `s3://many-bucket/records/${i}/`,
-      ingestionMode: 'BULK',
-    })),
-  });
   const scenario = buildScenario('mixed-outcomes', {
     configured: configuredExports(loadAssembly(assembly, 'us-east-1')),
     glueJobSeconds: 600,

@@ -201,3 +201,36 @@ export function buildScenario(name: string, ctx: ScenarioContext): ScenarioPlan 
   const plan = build(ctx, world, glue, personalize);
   return { ...plan, world: plan.world ?? world };
 }
+
+/**
+ * A configuration of many exports for the `mixed-outcomes` scenario: Glue transforms, and Personalize
+ * exports spread over 8 datasets written to the created bucket with the created role (the catalog's
+ * placeholders), with a 2-hour limit so that the exports that never finish time out.
+ */
+export function manyExportsConfig(counts: {
+  readonly glue: number;
+  readonly personalize: number;
+  readonly maxConcurrency: number;
+}): Record<string, unknown> {
+  const datasets = Array.from(
+    { length: 8 },
+    (_, i) => `arn:aws:personalize:us-east-1:111122223333:dataset/group-${i}/INTERACTIONS`,
+  );
+  return {
+    maxConcurrency: counts.maxConcurrency,
+    createOutputBucket: true,
+    createPersonalizeRole: true,
+    polling: { maxExportSeconds: 7200 },
+    glueExports: Array.from({ length: counts.glue }, (_, i) => ({
+      name: `labels-${i}`,
+      transformId: `tfm-${String(i).padStart(32, '0')}`,
+      outputS3Prefix: `s3://many-bucket/labels/${i}/`,
+    })),
+    personalizeExports: Array.from({ length: counts.personalize }, (_, i) => ({
+      name: `records-${i}`,
+      datasetArn: datasets[i % datasets.length],
+      outputS3Prefix: `records/${i}/`,
+      ingestionMode: 'BULK',
+    })),
+  };
+}

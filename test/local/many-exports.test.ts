@@ -7,39 +7,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LocalRunResult } from '../../local/run';
+import { manyExportsConfig } from '../../local/scenarios';
 import { ROOT, simulate, synthesize } from './simulator';
 
 const WORK = path.join(ROOT, '.test-out', 'many');
 const GLUE = 1200;
 const PERSONALIZE = 800;
-const DATASETS = 8;
 
 let result: LocalRunResult;
 
 beforeAll(async () => {
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
-  const datasets = Array.from(
-    { length: DATASETS },
-    (_, i) => `arn:aws:personalize:us-east-1:111122223333:dataset/group-${i}/INTERACTIONS`,
-  );
-  const config = {
+  const config = manyExportsConfig({
+    glue: GLUE,
+    personalize: PERSONALIZE,
     maxConcurrency: GLUE + PERSONALIZE,
-    createOutputBucket: true,
-    createPersonalizeRole: true,
-    polling: { maxExportSeconds: 7200 },
-    glueExports: Array.from({ length: GLUE }, (_, i) => ({
-      name: `labels-${i}`,
-      transformId: `tfm-${String(i).padStart(32, '0')}`,
-      outputS3Prefix: `s3://many-bucket/labels/${i}/`,
-    })),
-    personalizeExports: Array.from({ length: PERSONALIZE }, (_, i) => ({
-      name: `records-${i}`,
-      datasetArn: datasets[i % DATASETS],
-      outputS3Prefix: `records/${i}/`,
-      ingestionMode: 'BULK',
-    })),
-  };
+  });
   fs.writeFileSync(path.join(WORK, 'config.json'), JSON.stringify(config));
   synthesize(path.join(WORK, 'cdk.out'), path.join(WORK, 'config.json'));
   result = await simulate([

@@ -1,31 +1,10 @@
 /** Test helpers: synthesize the app with the CDK CLI, and run the local simulator's CLI on the result. */
-import { execFile, execFileSync } from 'node:child_process';
-import * as path from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { LocalRunResult } from '../../local/run';
+import { ROOT } from '../../local/synth';
 
-export const ROOT = path.join(__dirname, '../..');
-
-/** `cdk synth` into `outDir`, as a user would, optionally with another configuration file. */
-export function synthesize(outDir: string, configFile?: string): void {
-  execFileSync(
-    'npx',
-    [
-      'cdk',
-      'synth',
-      '--quiet',
-      '--no-notices',
-      '-o',
-      outDir,
-      ...(configFile ? ['-c', `mlExports:configFile=${configFile}`] : []),
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      stdio: 'pipe',
-    },
-  );
-}
+export { ROOT, synthesize } from '../../local/synth';
 
 export type SimulationResult = LocalRunResult & { scenario: string; input: unknown };
 
