@@ -4,7 +4,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as summarizeHandler, summarizeRun } from '../../lambda/summarize-run';
 import { useCatalog } from './catalog';
-import { glueState, JOB_ARN, JOB_NAME, personalizeState, run, tracking } from './fixtures';
+import { glueState, serviceError, JOB_ARN, JOB_NAME, personalizeState, run, tracking } from './fixtures';
 
 const NOW = Date.parse('2026-11-22T04:00:00Z');
 const execution = { name: run.executionName, arn: run.executionArn, startTime: run.startTime };
@@ -401,19 +401,12 @@ describe('summarize-run handler reads the results the Distributed Map wrote to S
   });
 
   it('reports S3 throttling as transient (retried) and a missing manifest as permanent', async () => {
-    s3.on(GetObjectCommand).rejects(
-      Object.assign(new Error('Slow Down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
-    );
+    s3.on(GetObjectCommand).rejects(serviceError('SlowDown', 'server', 503));
     await expect(summarizeHandler({ execution, results: mapOutput })).rejects.toMatchObject({
       name: 'TransientServiceError',
       message: expect.stringContaining('S3 GetObject for s3://results/map-runs/run-id/manifest.json failed'),
     });
-    s3.on(GetObjectCommand).rejects(
-      Object.assign(new Error('The specified key does not exist.'), {
-        name: 'NoSuchKey',
-        $metadata: { httpStatusCode: 404 },
-      }),
-    );
+    s3.on(GetObjectCommand).rejects(serviceError('NoSuchKey', 'client', 404));
     await expect(summarizeHandler({ execution, results: mapOutput })).rejects.toMatchObject({
       name: 'PermanentServiceError',
     });

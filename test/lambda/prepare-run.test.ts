@@ -5,6 +5,7 @@ import { handler, selectExports, stateMachineArnOf, type PrepareRunEvent } from 
 import { RUN_PAYLOAD_BUDGET_BYTES } from '../../lambda/shared/polling';
 import type { ExportSpec } from '../../lambda/shared/types';
 import { useCatalog } from './catalog';
+import { serviceError } from './fixtures';
 
 const glue: ExportSpec = {
   type: 'glue',
@@ -271,13 +272,7 @@ describe('overlapping runs', () => {
   });
 
   it('fails on an answer from Step Functions that denies the check', async () => {
-    sfn.on(ListExecutionsCommand).rejects(
-      Object.assign(new Error('not authorized'), {
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    sfn.on(ListExecutionsCommand).rejects(serviceError('AccessDeniedException'));
     await expect(handler(event({}))).rejects.toMatchObject({
       name: 'PermanentServiceError',
       message: expect.stringContaining('AccessDeniedException'),
@@ -285,13 +280,7 @@ describe('overlapping runs', () => {
   });
 
   it('reports throttling of ListExecutions as transient, to be retried', async () => {
-    sfn.on(ListExecutionsCommand).rejects(
-      Object.assign(new Error('Rate exceeded'), {
-        name: 'ThrottlingException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    sfn.on(ListExecutionsCommand).rejects(serviceError('ThrottlingException'));
     await expect(handler(event({}))).rejects.toMatchObject({
       name: 'TransientServiceError',
       message: expect.stringContaining('Step Functions ListExecutions'),

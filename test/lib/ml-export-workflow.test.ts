@@ -54,6 +54,19 @@ function expectPutEventsOn(template: Template, bus: string): void {
   });
 }
 
+/** Properties every bucket of the stack has: S3-managed encryption and all public access blocked. */
+const PRIVATE_SSE_S3_BUCKET = {
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+  },
+  PublicAccessBlockConfiguration: {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  },
+};
+
 type State = Record<string, unknown> & { Type: string };
 function allStates(definition: Record<string, unknown>): Record<string, State> {
   const out: Record<string, State> = {};
@@ -291,15 +304,7 @@ describe('the example configuration', () => {
       }),
     );
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
+      ...PRIVATE_SSE_S3_BUCKET,
       LifecycleConfiguration: {
         Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })],
       },
@@ -650,15 +655,7 @@ describe('optional resources (off by default)', () => {
     // The output bucket and its access log bucket, beside the results bucket.
     template.resourceCountIs('AWS::S3::Bucket', 3);
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
+      ...PRIVATE_SSE_S3_BUCKET,
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'output-bucket/' }),
     });
