@@ -43,6 +43,8 @@ export interface MlExportsConfig {
   readonly createPersonalizeRole?: boolean;
   /** E-mail address the alarms notify (through an encrypted SNS topic). Default: no notifications. */
   readonly alarmEmail?: string;
+  /** Where exports given in an execution's input may write, besides the configured prefixes. */
+  readonly allowedOutputS3Prefixes?: string[];
   readonly glueExports?: GlueExportProps[];
   readonly personalizeExports?: PersonalizeExportProps[];
 }
@@ -60,6 +62,7 @@ const TOP_LEVEL_FIELDS = [
   'createOutputBucket',
   'createPersonalizeRole',
   'alarmEmail',
+  'allowedOutputS3Prefixes',
   'glueExports',
   'personalizeExports',
 ];
@@ -115,7 +118,7 @@ export function configToProps(
   if (!isPlainObject(polling))
     problems.push({ field: 'config.polling', value: polling, expected: 'an object' });
   else rejectUnknownFields(polling, POLLING_FIELDS, 'config.polling', problems);
-  for (const key of ['glueExports', 'personalizeExports'] as const) {
+  for (const key of ['glueExports', 'personalizeExports', 'allowedOutputS3Prefixes'] as const) {
     if (config[key] !== undefined && !Array.isArray(config[key])) {
       problems.push({ field: `config.${key}`, value: config[key], expected: 'an array' });
     }
@@ -181,6 +184,7 @@ export function configToProps(
     createOutputBucket: config.createOutputBucket,
     createPersonalizeRole: config.createPersonalizeRole,
     alarmEmail: config.alarmEmail,
+    allowedOutputS3Prefixes: config.allowedOutputS3Prefixes,
     glueExports: config.glueExports,
     personalizeExports: config.personalizeExports,
   };

@@ -48,6 +48,7 @@ const exportDetail = (outcome: string): JsonSchema => ({
     completedAt: time,
     durationSeconds: int,
     pollCount: int,
+    waitedForCapacitySeconds: int,
     adoptedExistingJob: { type: 'boolean' },
     error: errorDetail,
     executionName: str,

@@ -130,7 +130,8 @@ export class ExportOperations extends Construct {
       });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}-ml-exports`,
+      // Dashboard names are unique per account across regions: the region keeps two deployments apart.
+      dashboardName: `${Stack.of(this).stackName}-ml-exports-${Stack.of(this).region}`,
       widgets: [
         [
           new TextWidget({

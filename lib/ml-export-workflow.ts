@@ -35,7 +35,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
 import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
-import { maxPolls, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../lambda/shared/polling';
+import { maxChecks, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../lambda/shared/polling';
 import type {
   ExportSpec,
   GlueExportSpec,
@@ -46,7 +46,9 @@ import {
   arnAccount,
   arnPartition,
   arnRegion,
+  checkOutputPrefix,
   formatProblems,
+  normalizePrefix,
   validateExportList,
   validatePolling,
   type Problem,
@@ -139,6 +141,13 @@ export interface MlExportWorkflowProps {
    */
   readonly createPersonalizeRole?: boolean;
   /**
+   * S3 prefixes that exports given in full in an execution's input may write under, besides the
+   * configured exports' own prefixes (key prefixes in the created bucket when `createOutputBucket` is
+   * set). Anything else is rejected before a job starts.
+   * @default - only the configured exports' prefixes
+   */
+  readonly allowedOutputS3Prefixes?: readonly string[];
+  /**
    * E-mail address for alarm notifications (through an encrypted SNS topic).
    * @default - alarms without notifications
    */
@@ -162,8 +171,8 @@ const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
 const CREATED_ROLE = 'created-personalize-export-role';
 
 /**
- * Most history events one status check can cost: Wait (2), Task (5) and Choice (2), plus 3 for each of the
- * status task's 12 possible retries (6 for Lambda errors, 6 for TransientServiceError).
+ * Most history events one status check (or start attempt) can cost: Wait (2), Task (5) and Choice (2),
+ * plus 3 for each of the task's 12 possible retries (6 for Lambda errors, 6 for TransientServiceError).
  */
 export const HISTORY_EVENTS_PER_POLL = 9 + 3 * 12;
 /** Most history events of one export outside its checks: start, finalize and emit with all their retries. */
@@ -200,9 +209,12 @@ const ONE_YEAR_SECONDS = 365 * 86_400;
 /** Step Functions' hard limit is 25,000; configurations are kept well below it. */
 export const HISTORY_EVENT_BUDGET = 20_000;
 
-/** The worst-case history events of one export's child execution under these polling settings. */
+/**
+ * The worst-case history events of one export's child execution under these polling settings: every
+ * start attempt (waiting for capacity) and status check it can make, each with all its retries.
+ */
 export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
-  return maxPolls(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
+  return maxChecks(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
 }
 
 /**
@@ -255,7 +267,7 @@ export class MlExportWorkflow extends Construct {
       maxConcurrency,
       this.polling.maxExportSeconds,
     );
-    const validated = validateProps(
+    const { specs: validated, allowedOutputS3Prefixes } = validateProps(
       props,
       this.eventSource,
       this.polling,
@@ -290,7 +302,12 @@ export class MlExportWorkflow extends Construct {
         roleArn: CATALOG_PLACEHOLDERS.personalizeRoleArn.text,
       }),
     );
-    const catalogText = JSON.stringify({ exports: this.exportCatalog });
+    const catalogText = JSON.stringify({
+      exports: this.exportCatalog,
+      allowedOutputS3Prefixes: allowedOutputS3Prefixes.map((p) =>
+        p.replace(`s3://${CREATED_BUCKET}/`, `s3://${CATALOG_PLACEHOLDERS.outputBucket.text}/`),
+      ),
+    });
     const catalogFile = writeCatalog(this, catalogText);
     const catalogEnvironment: Record<string, string> = {};
     if (bucketName && catalogText.includes(CATALOG_PLACEHOLDERS.outputBucket.text))
@@ -563,6 +580,15 @@ export class MlExportWorkflow extends Construct {
       const wait = new Wait(this, `Wait For ${kind} Export`, {
         time: WaitTime.secondsPath('$.tracking.waitSeconds'),
       });
+      // A start refused because the account's concurrency quota is full waits for a slot and tries again.
+      const waitForCapacity = new Wait(this, `Wait For ${kind} Capacity`, {
+        comment: "The account's concurrent job quota is full: try the start again later",
+        time: WaitTime.secondsPath('$.capacity.waitSeconds'),
+      });
+      const started = new Choice(this, `${kind} Export Started?`)
+        .when(Condition.isPresent('$.tracking'), wait)
+        .when(Condition.stringEquals('$.capacity.outcome', 'WAITING'), waitForCapacity.next(startTask))
+        .otherwise(finalize);
       const check = invoke(
         this,
         `Get ${kind} Export Status`,
@@ -574,7 +600,9 @@ export class MlExportWorkflow extends Construct {
         .otherwise(finalize);
       for (const task of [startTask, check])
         task.addCatch(finalize, { errors: ['States.ALL'], resultPath: '$.error' });
-      return startTask.next(wait).next(check).next(done);
+      startTask.next(started);
+      wait.next(check).next(done);
+      return startTask;
     };
     const exportOne = new Choice(this, 'Export Type?')
       .when(Condition.stringEquals('$.export.type', 'glue'), pollLoop('Glue', fns.startGlue, fns.getGlue))
@@ -608,7 +636,8 @@ export class MlExportWorkflow extends Construct {
     };
     const prepare = invoke(this, 'Prepare Run', fns.prepareRun, 'Validates the input and lists the exports', {
       payload: TaskInput.fromObject({
-        'input.$': '$',
+        // The execution's own input, whatever JSON it is (null included, which $ cannot point to).
+        'input.$': '$$.Execution.Input',
         polling: this.polling,
         execution,
         limits: { maxConcurrency, runTimeoutSeconds: this.runTimeoutSeconds },
@@ -629,16 +658,15 @@ export class MlExportWorkflow extends Construct {
       fns.summarizeRun,
       'Describes why the run was refused',
       {
-        payload: TaskInput.fromObject({ 'error.$': '$.error', execution }),
+        payload: TaskInput.fromObject({ 'error.$': '$', execution }),
       },
     );
     // Only refusals are caught. Anything else that survives its retries fails the execution at the state
     // that failed, so a redrive resumes there: Prepare Run before any job started, Export Each for the
     // child executions that did not finish (their starts adopt the jobs they created), or an event step.
-    prepare.addCatch(describeRejection, {
-      errors: ['InvalidExecutionInput', 'RunSkipped'],
-      resultPath: '$.error',
-    });
+    // The error replaces the state (no ResultPath, i.e. "$"): the input may be any JSON, even 42, where
+    // $.error could not be set.
+    prepare.addCatch(describeRejection, { errors: ['InvalidExecutionInput', 'RunSkipped'] });
 
     const emitRun = emit(
       'Emit Run Event',
@@ -648,10 +676,15 @@ export class MlExportWorkflow extends Construct {
       errorPath: '$.failure.error',
       causePath: '$.failure.cause',
     });
-    const outcome = new Choice(this, 'Run Succeeded?')
+    const outcome = new Choice(this, 'Run Outcome?')
       .when(
-        Condition.booleanEquals('$.succeeded', true),
+        Condition.stringEquals('$.runOutcome', 'SUCCEEDED'),
         new Succeed(this, 'Run Succeeded', { outputPath: '$.event.detail' }),
+      )
+      // A run that yields to an earlier one is not a failure: it must not trip the failed-runs alarm.
+      .when(
+        Condition.stringEquals('$.runOutcome', 'SKIPPED'),
+        new Succeed(this, 'Run Skipped', { outputPath: '$.event.detail' }),
       )
       .otherwise(runFailed);
     summarize.next(emitRun);
@@ -689,6 +722,8 @@ function invoke(
         'Lambda.SdkClientException',
         'Lambda.TooManyRequestsException',
         'Lambda.Unknown',
+        // A function that ran out of time, as current Lambda runtimes report it.
+        'Sandbox.Timedout',
         'States.Timeout',
       ],
       interval: Duration.seconds(2),
@@ -714,7 +749,7 @@ function validateProps(
   maxConcurrency: number,
   runTimeoutSeconds: number,
   region: string,
-): ExportSpec[] {
+): { specs: ExportSpec[]; allowedOutputS3Prefixes: string[] } {
   const problems: Problem[] = [];
   // A key prefix stands for a place in the created bucket, a missing role for the created role.
   const prefix = (p: unknown) =>
@@ -739,6 +774,12 @@ function validateProps(
     })),
   ];
   const specs = validateExportList(raw, 'exports', problems);
+  const allowedOutputS3Prefixes: string[] = [];
+  (props.allowedOutputS3Prefixes ?? []).forEach((p, i) => {
+    const uri = prefix(p);
+    if (checkOutputPrefix(uri, `allowedOutputS3Prefixes[${i}]`, problems))
+      allowedOutputS3Prefixes.push(normalizePrefix(uri));
+  });
   if (raw.length === 0) {
     problems.push({ field: 'exports', value: [], expected: 'at least one Glue or Personalize export' });
   }
@@ -781,7 +822,7 @@ function validateProps(
       problems.push({
         field: 'polling',
         value: polling,
-        expected: `settings whose longest export (${maxPolls(polling)} status checks, ~${events} history events) stays under ${HISTORY_EVENT_BUDGET} events: raise maxWaitSeconds or lower maxExportSeconds`,
+        expected: `settings whose longest export (${maxChecks(polling)} start attempts and status checks, ~${events} history events) stays under ${HISTORY_EVENT_BUDGET} events: raise maxWaitSeconds or lower maxExportSeconds`,
       });
     }
   }
@@ -803,7 +844,7 @@ function validateProps(
   if (problems.length > 0) {
     throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
   }
-  return specs;
+  return { specs, allowedOutputS3Prefixes };
 }
 
 function usesCreatedRole(spec: ExportSpec): boolean {

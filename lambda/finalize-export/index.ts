@@ -38,6 +38,8 @@ export interface ExportEventDetail {
   readonly completedAt: string;
   readonly durationSeconds?: number;
   readonly pollCount: number;
+  /** Seconds the export waited for a free slot of the account's concurrency quota before its job started. */
+  readonly waitedForCapacitySeconds?: number;
   readonly adoptedExistingJob: boolean;
   readonly error?: ErrorDetail;
   readonly executionName: string;
@@ -59,8 +61,17 @@ function resolvedOrItem(state: ItemState): ExportTask | ExportItem {
 }
 
 function outcomeAndError(state: ItemState): { outcome: ExportOutcome; error?: ErrorDetail } {
-  const { tracking, error } = state;
+  const { tracking, error, capacity } = state;
   if (error) return { outcome: 'FAILED', error: describeCaughtError(error) };
+  if (!tracking && capacity?.outcome === 'TIMED_OUT') {
+    return {
+      outcome: 'TIMED_OUT',
+      error: {
+        type: 'ExportTimedOut',
+        message: `the export never started: it was waiting for capacity (a concurrency quota of the account was full) from ${capacity.since} until its time limit ${capacity.deadline}, ${capacity.attempts} start attempts; last refusal: ${capacity.lastRefusal}`,
+      },
+    };
+  }
   switch (tracking?.outcome) {
     case 'SUCCEEDED':
       return { outcome: 'SUCCEEDED' };
@@ -127,6 +138,18 @@ export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport
       : {}),
     completedAt,
     pollCount: tracking?.polls ?? 0,
+    ...(state.capacity
+      ? {
+          waitedForCapacitySeconds: Math.max(
+            0,
+            Math.round(
+              (Date.parse(tracking?.trackingStartedAt ?? state.capacity.deadline) -
+                Date.parse(state.capacity.since)) /
+                1000,
+            ),
+          ),
+        }
+      : {}),
     adoptedExistingJob: tracking?.adopted ?? false,
     ...(error ? { error } : {}),
     executionName: state.run.executionName,

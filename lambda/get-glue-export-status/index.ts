@@ -1,5 +1,6 @@
 /** Checks a label export task run (GetMLTaskRun) and decides the next wait, or the export's outcome. */
 import { GetMLTaskRunCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import { recordPoll } from '../shared/polling';
@@ -7,7 +8,7 @@ import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, GlueJobRef } from '../shared/types';
 import { observeGlueTaskRun } from './status';
 
-const glue = new GlueClient({});
+const glue = new GlueClient(CLIENT_CONFIG);
 
 export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'glue');

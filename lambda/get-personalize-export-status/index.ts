@@ -1,5 +1,6 @@
 /** Checks a dataset export job (DescribeDatasetExportJob) and decides the next wait, or the export's outcome. */
 import { DescribeDatasetExportJobCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
+import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { PermanentServiceError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
@@ -8,7 +9,7 @@ import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, PersonalizeJobRef } from '../shared/types';
 import { observeDatasetExportJob } from './status';
 
-const personalize = new PersonalizeClient({});
+const personalize = new PersonalizeClient(CLIENT_CONFIG);
 
 export const handler = withLambdaContext(async (state: ExportState): Promise<ExportState> => {
   const task = requireExport(state, 'personalize');

@@ -11,12 +11,13 @@
  */
 import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { configuredExports, toItem } from '../shared/catalog';
+import { configuredCatalog, toItem } from '../shared/catalog';
 import type { ExportItem, ExportSpec, PollingSettings, RunContext } from '../shared/types';
 import {
   formatProblems,
   isPlainObject,
   listSome,
+  normalizePrefix,
   rejectUnknownFields,
   validateExportList,
   type Problem,
@@ -42,7 +43,17 @@ const INPUT_FIELDS = ['exports', 'exportNames'];
 /** Step Functions execution names: 1-80 characters. */
 const MAX_EXECUTION_NAME = 80;
 
-export function selectExports(input: unknown, configured: readonly ExportSpec[]): ExportSpec[] {
+/**
+ * The exports a run's input selects. Explicit exports are confined to what this deployment was configured
+ * with: its transforms, datasets, roles and KMS keys, and output prefixes under `allowedOutputS3Prefixes`
+ * (by default the configured exports' own prefixes), so that whoever may start an execution cannot send
+ * the training data anywhere else the services' roles can write.
+ */
+export function selectExports(
+  input: unknown,
+  configured: readonly ExportSpec[],
+  allowedOutputS3Prefixes: readonly string[] = configured.map((e) => e.outputS3Prefix),
+): ExportSpec[] {
   const problems: Problem[] = [];
   if (!isPlainObject(input)) {
     throw new InvalidExecutionInputError(
@@ -63,7 +74,7 @@ export function selectExports(input: unknown, configured: readonly ExportSpec[])
     selected = selectByName(input.exportNames, configured, problems);
   } else if (input.exports !== undefined) {
     selected = validateExportList(input.exports, 'input.exports', problems);
-    checkAllowedResources(selected, configured, problems);
+    checkAllowedResources(selected, configured, allowedOutputS3Prefixes, problems);
   }
   if (problems.length === 0 && selected.length === 0) {
     problems.push({
@@ -104,6 +115,7 @@ function selectByName(names: unknown, configured: readonly ExportSpec[], problem
 function checkAllowedResources(
   selected: readonly ExportSpec[],
   configured: readonly ExportSpec[],
+  allowedOutputS3Prefixes: readonly string[],
   problems: Problem[],
 ) {
   const allowed = (pick: (e: ExportSpec) => string | undefined) =>
@@ -111,9 +123,20 @@ function checkAllowedResources(
   const transforms = allowed((e) => (e.type === 'glue' ? e.transformId : undefined));
   const datasets = allowed((e) => (e.type === 'personalize' ? e.datasetArn : undefined));
   const roles = allowed((e) => (e.type === 'personalize' ? e.roleArn : undefined));
+  const keys = allowed((e) => (e.type === 'personalize' ? e.kmsKeyArn : undefined));
+  const prefixes = new Set(allowedOutputS3Prefixes.map(normalizePrefix));
   const list = (s: Set<string>) => (s.size > 0 ? listSome([...s]) : 'none configured');
   selected.forEach((e, i) => {
     const field = `input.exports[${i}]`;
+    // Prefixes are compared whole, with their trailing slash: s3://bucket/labels/ admits
+    // s3://bucket/labels/2027/, never s3://bucket/labels-elsewhere/ or another bucket.
+    if (![...prefixes].some((p) => e.outputS3Prefix.startsWith(p))) {
+      problems.push({
+        field: `${field}.outputS3Prefix`,
+        value: e.outputS3Prefix,
+        expected: `a location under one of the output prefixes this deployment allows: ${list(prefixes)}`,
+      });
+    }
     if (e.type === 'glue' && !transforms.has(e.transformId)) {
       problems.push({
         field: `${field}.transformId`,
@@ -134,6 +157,13 @@ function checkAllowedResources(
           field: `${field}.roleArn`,
           value: e.roleArn,
           expected: `a role this deployment may pass: ${list(roles)}`,
+        });
+      }
+      if (e.kmsKeyArn !== undefined && !keys.has(e.kmsKeyArn)) {
+        problems.push({
+          field: `${field}.kmsKeyArn`,
+          value: e.kmsKeyArn,
+          expected: `a KMS key this deployment's exports use, or none (the bucket's own encryption): ${list(keys)}`,
         });
       }
     }
@@ -188,31 +218,32 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
         `got ${JSON.stringify({ execution, limits: event.limits })}`,
     );
   }
-  const configured = configuredExports();
+  const { exports: configured, allowedOutputS3Prefixes } = configuredCatalog();
   const run: RunContext = {
     executionName: execution.name,
     executionArn: execution.arn,
     startTime: execution.startTime,
     polling: event.polling,
   };
-  const selected = selectExports(event.input, configured);
+  const selected = selectExports(event.input, configured, allowedOutputS3Prefixes);
   checkRunFits(selected.length, event);
   const byName = new Map(configured.map((e) => [e.name, e]));
   const prepared: PreparedRun = { run, exports: selected.map((spec) => toItem(spec, byName)) };
   checkPayloadFits(prepared);
+  // Fails closed: without its own state machine's ARN the run cannot look for overlapping runs.
   const stateMachineArn = stateMachineArnOf(execution.arn);
   if (!stateMachineArn) {
-    logger.warn('Not an execution ARN: cannot look for overlapping runs', { executionArn: execution.arn });
+    throw new InvalidTaskStateError(
+      `execution.arn must be a Step Functions execution ARN; got ${JSON.stringify(execution.arn)}`,
+    );
   }
-  const overlap =
-    stateMachineArn &&
-    (await findOverlap(stateMachineArn, execution, selected, (input) => {
-      try {
-        return selectExports(input, configured);
-      } catch {
-        return undefined;
-      }
-    }));
+  const overlap = await findOverlap(stateMachineArn, execution, selected, (input) => {
+    try {
+      return selectExports(input, configured, allowedOutputS3Prefixes);
+    } catch {
+      return undefined;
+    }
+  });
   if (overlap) {
     throw new RunSkippedError(
       `execution ${overlap.executionName} (started ${overlap.startDate}) is still running and exports the same data as ` +

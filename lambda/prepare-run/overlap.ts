@@ -10,11 +10,11 @@ import {
   SFNClient,
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
+import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
-import { logger } from '../shared/logger';
 import type { ExportSpec } from '../shared/types';
 
-const sfn = new SFNClient({});
+const sfn = new SFNClient(CLIENT_CONFIG);
 const MAX_PAGES = 10;
 
 export interface Overlap {
@@ -37,17 +37,6 @@ function startedBefore(other: ExecutionListItem, me: { name: string; startTime: 
 }
 
 /**
- * Whether an error came from the Step Functions API. In AWS it always does; where no such API is reachable
- * (no answer at all, or an endpoint that does not know the operation, as in a local stand-in for Glue and
- * Personalize only) the check cannot be made, and the run goes on rather than fail for it.
- */
-function isStepFunctionsApi(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e?.$metadata?.httpStatusCode;
-  return status !== undefined && status !== 404 && !/^Unknown(Operation)?Exception$/.test(String(e?.name));
-}
-
-/**
  * The first earlier running execution that exports any of `selected`'s targets, or undefined.
  * `exportsOf` turns another execution's input into its exports (undefined when that input is invalid).
  */
@@ -60,20 +49,15 @@ export async function findOverlap(
   const mine = new Map(selected.map((s) => [exportTarget(s), s.name]));
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    let listed;
-    try {
-      listed = await sfn.send(
+    // Fails closed: an error is classified (and a transient one retried by the state machine) but never
+    // lets the run go ahead unchecked.
+    const listed = await sfn
+      .send(
         new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
-      );
-    } catch (err) {
-      if (!isStepFunctionsApi(err)) {
-        logger.warn('No Step Functions API answered: the check for overlapping runs is skipped', {
-          error: String(err),
-        });
-        return undefined;
-      }
-      throw classifyAwsError(err, 'Step Functions ListExecutions', stateMachineArn);
-    }
+      )
+      .catch((err: unknown) => {
+        throw classifyAwsError(err, 'Step Functions ListExecutions', stateMachineArn);
+      });
     for (const other of listed.executions ?? []) {
       if (other.executionArn === me.arn || !startedBefore(other, me)) continue;
       const described = await sfn

@@ -22,15 +22,34 @@ export const CATALOG_PLACEHOLDERS = {
   personalizeRoleArn: { text: '{{ml-exports:personalize-role-arn}}', env: 'ML_EXPORTS_PERSONALIZE_ROLE_ARN' },
 } as const;
 
-/**
- * The exports of a catalog's text, each placeholder filled with its value from `env` (the function's
- * environment). Throws naming the placeholder and variable when a value is missing.
- */
+/** The catalog file: the configured exports, and where explicit exports of the input may write. */
+export interface Catalog {
+  readonly exports: ExportSpec[];
+  /**
+   * S3 prefixes an export given in the execution input may write under: the configured exports' prefixes
+   * and the configuration's `allowedOutputS3Prefixes`.
+   */
+  readonly allowedOutputS3Prefixes: string[];
+}
+
+/** The exports of a catalog's text, each placeholder filled (see {@link parseCatalogDocument}). */
 export function parseCatalog(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
   file: string,
 ): ExportSpec[] {
+  return parseCatalogDocument(text, env, file).exports;
+}
+
+/**
+ * A catalog's text, each placeholder filled with its value from `env` (the function's environment).
+ * Throws naming the placeholder and variable when a value is missing.
+ */
+export function parseCatalogDocument(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  file: string,
+): Catalog {
   let filled = text;
   for (const { text: placeholder, env: name } of Object.values(CATALOG_PLACEHOLDERS)) {
     if (!filled.includes(placeholder)) continue;
@@ -42,30 +61,42 @@ export function parseCatalog(
     }
     filled = filled.split(placeholder).join(value);
   }
-  const specs = (JSON.parse(filled) as { exports?: unknown }).exports;
-  if (!Array.isArray(specs)) {
+  const parsed = JSON.parse(filled) as { exports?: unknown; allowedOutputS3Prefixes?: unknown };
+  if (!Array.isArray(parsed.exports)) {
     throw new InvalidTaskStateError(`the export catalog ${file} has no "exports" array`);
   }
-  return specs as ExportSpec[];
+  const specs = parsed.exports as ExportSpec[];
+  const extra = Array.isArray(parsed.allowedOutputS3Prefixes)
+    ? (parsed.allowedOutputS3Prefixes as string[])
+    : [];
+  return {
+    exports: specs,
+    allowedOutputS3Prefixes: [...new Set([...specs.map((e) => e.outputS3Prefix), ...extra])],
+  };
 }
 
-let cached: { file: string; specs: ExportSpec[] } | undefined;
+let cached: { file: string; catalog: Catalog } | undefined;
+
+/** The configured exports, read once per container (see {@link configuredCatalog}). */
+export function configuredExports(): ExportSpec[] {
+  return configuredCatalog().exports;
+}
 
 /**
- * The configured exports, read once per container. `ML_EXPORTS_CATALOG_FILE` may point elsewhere (tests);
+ * The bundled catalog, read once per container. `ML_EXPORTS_CATALOG_FILE` may point elsewhere (tests);
  * by default the catalog is the file bundled beside the handler.
  */
-export function configuredExports(): ExportSpec[] {
+export function configuredCatalog(): Catalog {
   const file = process.env.ML_EXPORTS_CATALOG_FILE ?? path.join(__dirname, CATALOG_FILE);
-  if (cached?.file === file) return cached.specs;
+  if (cached?.file === file) return cached.catalog;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new InvalidTaskStateError(`the export catalog ${file} cannot be read: ${String(err)}`);
   }
-  cached = { file, specs: parseCatalog(text, process.env, file) };
-  return cached.specs;
+  cached = { file, catalog: parseCatalogDocument(text, process.env, file) };
+  return cached.catalog;
 }
 
 /** Whether an item carries its whole spec (an export given in the input) rather than a configured name. */

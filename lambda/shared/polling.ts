@@ -3,7 +3,7 @@
  * of time. Waits grow exponentially from `initialWaitSeconds` by `backoffRate` up to `maxWaitSeconds`, and
  * never run past the export's deadline, so the last check happens at the deadline itself.
  */
-import type { PollingSettings, Tracking, TrackingOutcome } from './types';
+import type { CapacityWait, PollingSettings, Tracking, TrackingOutcome } from './types';
 
 /** The wait before check number `pollsDone + 1`, ignoring the deadline. */
 export function backoffSeconds(pollsDone: number, polling: PollingSettings): number {
@@ -11,21 +11,54 @@ export function backoffSeconds(pollsDone: number, polling: PollingSettings): num
   return Math.max(1, Math.min(polling.maxWaitSeconds, Math.round(grown)));
 }
 
-/** The first tracking record for a job the workflow just started or adopted. */
+/**
+ * The first tracking record for a job the workflow just started or adopted. After a wait for capacity the
+ * export keeps the deadline that wait started with: one time limit covers waiting and running.
+ */
 export function startTracking(
   job: Tracking['job'],
   adopted: boolean,
   nowMs: number,
   polling: PollingSettings,
+  capacity?: Pick<CapacityWait, 'deadline'>,
 ): Tracking {
+  const deadlineMs = capacity ? Date.parse(capacity.deadline) : nowMs + polling.maxExportSeconds * 1000;
+  const remainingSeconds = Math.max(0, Math.ceil((deadlineMs - nowMs) / 1000));
   return {
     job,
     adopted,
     trackingStartedAt: new Date(nowMs).toISOString(),
-    deadline: new Date(nowMs + polling.maxExportSeconds * 1000).toISOString(),
+    deadline: new Date(deadlineMs).toISOString(),
     polls: 0,
-    waitSeconds: Math.min(backoffSeconds(0, polling), polling.maxExportSeconds),
+    waitSeconds: Math.min(backoffSeconds(0, polling), remainingSeconds),
     outcome: 'RUNNING',
+  };
+}
+
+/**
+ * Folds a start refused for lack of capacity into the export's wait: the next attempt follows the same
+ * backoff as status checks and never runs past the deadline; an attempt refused at the deadline ends the
+ * wait TIMED_OUT.
+ */
+export function recordCapacityRefusal(
+  previous: CapacityWait | undefined,
+  refusal: string,
+  nowMs: number,
+  polling: PollingSettings,
+): CapacityWait {
+  const since = previous?.since ?? new Date(nowMs).toISOString();
+  const deadline =
+    previous?.deadline ?? new Date(Date.parse(since) + polling.maxExportSeconds * 1000).toISOString();
+  const attempts = (previous?.attempts ?? 0) + 1;
+  const remainingSeconds = Math.ceil((Date.parse(deadline) - nowMs) / 1000);
+  const waiting = remainingSeconds > 0;
+  return {
+    outcome: waiting ? 'WAITING' : 'TIMED_OUT',
+    since,
+    deadline,
+    attempts,
+    waitSeconds: waiting ? Math.min(backoffSeconds(attempts - 1, polling), remainingSeconds) : 0,
+    lastRefusal: refusal,
   };
 }
 
@@ -81,6 +114,27 @@ export function maxPolls(polling: PollingSettings): number {
     }
   }
   return polls;
+}
+
+/**
+ * Checks made while the wait is still below `maxWaitSeconds` (all of them when it never gets there, as
+ * with a backoff rate of 1).
+ */
+export function rampChecks(polling: PollingSettings): number {
+  const most = maxPolls(polling);
+  let checks = 0;
+  while (checks < most && backoffSeconds(checks, polling) < polling.maxWaitSeconds) checks += 1;
+  return checks;
+}
+
+/**
+ * The most start attempts and status checks one export can make: a wait for capacity and the job's own
+ * polling share the export's time limit, and each restarts the backoff, so beyond `maxPolls` the second
+ * ramp adds at most its own checks, plus the successful start and one for rounding (a start at the
+ * deadline is still followed by a check). Used to bound an execution's history at synth.
+ */
+export function maxChecks(polling: PollingSettings): number {
+  return maxPolls(polling) + rampChecks(polling) + 2;
 }
 
 /** Allowance per export beyond its time limit (start and its retries, events), and per run. */

@@ -93,6 +93,24 @@ export interface Tracking {
   readonly lastCheckedAt?: string;
 }
 
+/**
+ * An export whose start the service refused for lack of capacity (a concurrency quota of the account is
+ * full): it waits on the polling clock and tries the start again, within the export's own time limit.
+ */
+export interface CapacityWait {
+  /** WAITING until a start attempt succeeds; TIMED_OUT when the time limit passed without a slot. */
+  readonly outcome: 'WAITING' | 'TIMED_OUT';
+  /** The first refused attempt: the export's time limit counts from here. */
+  readonly since: string;
+  readonly deadline: string;
+  /** Start attempts refused so far. */
+  readonly attempts: number;
+  /** Seconds before the next attempt. */
+  readonly waitSeconds: number;
+  /** The service's last refusal, as "<error name>: <message>". */
+  readonly lastRefusal: string;
+}
+
 /** A Step Functions Catch result. */
 export interface CaughtError {
   readonly Error: string;
@@ -104,6 +122,8 @@ export interface ExportState {
   readonly export: ExportTask;
   readonly run: RunContext;
   readonly tracking?: Tracking;
+  /** Present once a start was refused for lack of capacity (kept after the job starts, for the event). */
+  readonly capacity?: CapacityWait;
   readonly error?: CaughtError;
 }
 

@@ -103,6 +103,36 @@ function checkString(
   return true;
 }
 
+/**
+ * An output prefix: an S3 URI whose final form (with its trailing slash) leaves room for the run's folder
+ * within Personalize's 256-character path limit, and whose key has no empty or relative segments ("//",
+ * "./", "../"), which S3 would keep literally and which make prefixes that look nested but are not.
+ */
+export function checkOutputPrefix(prefix: unknown, field: string, problems: Problem[]): prefix is string {
+  const expected = `an S3 URI "s3://bucket/prefix/" of at most ${MAX_OUTPUT_PREFIX_LENGTH} characters, trailing slash included`;
+  if (!checkString(prefix, field, S3_URI_PATTERN, MAX_OUTPUT_PREFIX_LENGTH, expected, problems)) return false;
+  if (normalizePrefix(prefix).length > MAX_OUTPUT_PREFIX_LENGTH) {
+    problems.push({ field, value: prefix, expected });
+    return false;
+  }
+  const key = prefix.replace(/^s3:\/\/[^/]+\/?/, '');
+  if (
+    key
+      .split('/')
+      .some(
+        (segment, i, all) => segment === '.' || segment === '..' || (segment === '' && i < all.length - 1),
+      )
+  ) {
+    problems.push({
+      field,
+      value: prefix,
+      expected: 'an S3 prefix without empty, "." or ".." segments (no "//", "./" or "../")',
+    });
+    return false;
+  }
+  return true;
+}
+
 /** Adds the trailing slash S3 prefixes are documented with, so a run's folder sits below the prefix. */
 export function normalizePrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
@@ -143,14 +173,7 @@ export function validateExportSpec(raw: unknown, field: string, problems: Proble
     problems,
   );
   const prefix = raw.outputS3Prefix;
-  checkString(
-    prefix,
-    `${field}.outputS3Prefix`,
-    S3_URI_PATTERN,
-    MAX_OUTPUT_PREFIX_LENGTH,
-    `an S3 URI "s3://bucket/prefix/" of at most ${MAX_OUTPUT_PREFIX_LENGTH} characters`,
-    problems,
-  );
+  checkOutputPrefix(prefix, `${field}.outputS3Prefix`, problems);
 
   if (raw.type === 'glue') {
     rejectUnknownFields(raw, GLUE_FIELDS, field, problems);

@@ -9,19 +9,21 @@ import {
   StartExportLabelsTaskRunCommand,
   type TaskRun,
 } from '@aws-sdk/client-glue';
-import { classifyAwsError } from '../shared/aws-errors';
+import { CLIENT_CONFIG } from '../shared/client-config';
+import { classifyAwsError, isCapacityRefusal } from '../shared/aws-errors';
+import { waitForCapacity } from '../shared/capacity';
 import { logger, withLambdaContext } from '../shared/logger';
 import { startTracking } from '../shared/polling';
 import { requireExport, type GlueTask } from '../shared/task-state';
 import { resolveState } from '../shared/catalog';
 import type { ExportState, ItemState } from '../shared/types';
 
-const glue = new GlueClient({});
+const glue = new GlueClient(CLIENT_CONFIG);
 /**
  * StartExportLabelsTaskRun is not idempotent: an SDK retry after a lost response would start a second task
  * run. This client never retries; the state machine retries the whole task, which looks up first.
  */
-const glueStartOnce = new GlueClient({ maxAttempts: 1 });
+const glueStartOnce = new GlueClient({ ...CLIENT_CONFIG, maxAttempts: 1 });
 
 /** Task runs started this long before the execution are not considered (clock skew margin). */
 const LOOKBACK_MS = 5 * 60 * 1000;
@@ -72,16 +74,18 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
       status: existing?.Status,
     });
   } else {
-    const started = await glueStartOnce
-      .send(
+    let started;
+    try {
+      started = await glueStartOnce.send(
         new StartExportLabelsTaskRunCommand({
           TransformId: task.transformId,
           OutputS3Path: task.outputS3Path,
         }),
-      )
-      .catch((err: unknown) => {
-        throw classifyAwsError(err, 'Glue StartExportLabelsTaskRun', `transform ${task.transformId}`);
-      });
+      );
+    } catch (err) {
+      if (isCapacityRefusal(err)) return waitForCapacity(state, err, keys);
+      throw classifyAwsError(err, 'Glue StartExportLabelsTaskRun', `transform ${task.transformId}`);
+    }
     taskRunId = started.TaskRunId;
     if (!taskRunId)
       throw classifyAwsError(
@@ -93,6 +97,6 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
   }
   return {
     ...state,
-    tracking: startTracking({ taskRunId }, Boolean(existing), Date.now(), state.run.polling),
+    tracking: startTracking({ taskRunId }, Boolean(existing), Date.now(), state.run.polling, state.capacity),
   };
 });

@@ -10,7 +10,9 @@ import {
   PersonalizeClient,
   type DatasetExportJob,
 } from '@aws-sdk/client-personalize';
-import { awsErrorName, classifyAwsError } from '../shared/aws-errors';
+import { CLIENT_CONFIG } from '../shared/client-config';
+import { awsErrorName, classifyAwsError, isCapacityRefusal } from '../shared/aws-errors';
+import { waitForCapacity } from '../shared/capacity';
 import { ExportConflictError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import { datasetExportJobArn } from '../shared/naming';
@@ -19,7 +21,7 @@ import { requireExport, type PersonalizeTask } from '../shared/task-state';
 import { resolveState } from '../shared/catalog';
 import type { ExportState, ItemState } from '../shared/types';
 
-const personalize = new PersonalizeClient({});
+const personalize = new PersonalizeClient(CLIENT_CONFIG);
 
 /** The job of this name, or undefined when Personalize has none (ResourceNotFoundException). */
 async function describeJob(arn: string): Promise<DatasetExportJob | undefined> {
@@ -77,9 +79,11 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
           false,
           Date.now(),
           state.run.polling,
+          state.capacity,
         ),
       };
     } catch (err) {
+      if (isCapacityRefusal(err)) return waitForCapacity(state, err, keys);
       if (awsErrorName(err) !== 'ResourceAlreadyExistsException') {
         throw classifyAwsError(err, 'Personalize CreateDatasetExportJob', `dataset ${task.datasetArn}`);
       }
@@ -102,6 +106,7 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
       true,
       Date.now(),
       state.run.polling,
+      state.capacity,
     ),
   };
 });

@@ -49,7 +49,11 @@ export interface RunEventDetail {
 
 export interface RunSummary {
   readonly event: EventEnvelope<RunEventDetail>;
-  readonly succeeded: boolean;
+  /**
+   * How the execution ends: SUCCEEDED when every export succeeded; SKIPPED (a Succeed state too, so that
+   * a run yielding to an earlier one trips no failed-executions alarm); FAILED otherwise.
+   */
+  readonly runOutcome: 'SUCCEEDED' | 'SKIPPED' | 'FAILED';
   /** For the Fail state of a run that did not succeed. */
   readonly failure?: { readonly error: string; readonly cause: string };
 }
@@ -94,7 +98,7 @@ export function summarizeRun(
           error: detail,
         },
       },
-      succeeded: false,
+      runOutcome: skipped ? 'SKIPPED' : 'FAILED',
       failure: {
         error: detail.type,
         cause: skipped
@@ -123,7 +127,7 @@ export function summarizeRun(
   };
   return {
     event: { detailType: RUN_DETAIL_TYPES.completed, detail },
-    succeeded: ok,
+    runOutcome: ok ? 'SUCCEEDED' : 'FAILED',
     ...(ok
       ? {}
       : {

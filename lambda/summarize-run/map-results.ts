@@ -4,11 +4,12 @@
  * output is then only where they are. This reads them back: the manifest, then each result file.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { InvalidTaskStateError } from '../shared/errors';
 import type { ExportResult } from '../shared/types';
 
-const s3 = new S3Client({});
+const s3 = new S3Client(CLIENT_CONFIG);
 
 /** The Distributed Map's output when its ResultWriter exports the results. */
 export interface ResultWriterOutput {

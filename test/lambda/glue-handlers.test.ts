@@ -125,6 +125,29 @@ describe('start-glue-export', () => {
     expect(glue.commandCalls(StartExportLabelsTaskRunCommand)).toHaveLength(0);
   });
 
+  it.each(['ConcurrentRunsExceededException', 'ResourceNumberLimitExceededException'])(
+    'waits for capacity when the start is refused with %s, and keeps the time limit once started',
+    async (name) => {
+      glue.on(GetMLTaskRunsCommand).resolves({ TaskRuns: [] });
+      glue.on(StartExportLabelsTaskRunCommand).rejects(serviceError(name));
+      const waiting = await start(glueState);
+      expect(waiting.tracking).toBeUndefined();
+      expect(waiting.capacity).toMatchObject({
+        outcome: 'WAITING',
+        attempts: 1,
+        waitSeconds: 30,
+        lastRefusal: `${name}: ${name} message from the service`,
+      });
+      glue.on(StartExportLabelsTaskRunCommand).resolves({ TaskRunId: 'run-late' });
+      const started = await start(waiting);
+      expect(started.tracking).toMatchObject({
+        job: { taskRunId: 'run-late' },
+        outcome: 'RUNNING',
+        deadline: waiting.capacity!.deadline,
+      });
+    },
+  );
+
   it('refuses state that is not a Glue export', async () => {
     await expect(
       start({ ...glueState, export: { ...glueState.export, type: 'personalize' } as never }),

@@ -226,7 +226,7 @@ describe('summarizeRun', () => {
       { execution, results: [{ name: 'a', type: 'glue', outcome: 'SUCCEEDED' }] },
       NOW,
     );
-    expect(summary.succeeded).toBe(true);
+    expect(summary.runOutcome).toBe('SUCCEEDED');
     expect(summary.event).toEqual({
       detailType: 'ML Export Run Completed',
       detail: expect.objectContaining({
@@ -252,7 +252,7 @@ describe('summarizeRun', () => {
       },
       NOW,
     );
-    expect(summary.succeeded).toBe(false);
+    expect(summary.runOutcome).toBe('FAILED');
     expect(summary.event.detail).toMatchObject({
       status: 'FAILED',
       exportCount: 3,
@@ -417,7 +417,7 @@ describe('summarize-run handler reads the results the Distributed Map wrote to S
       execution,
       results: [{ name: 'a', type: 'glue', outcome: 'SUCCEEDED' }],
     });
-    expect(summary.succeeded).toBe(true);
+    expect(summary.runOutcome).toBe('SUCCEEDED');
     expect(s3.calls()).toHaveLength(0);
   });
 });

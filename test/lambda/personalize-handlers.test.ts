@@ -10,7 +10,16 @@ import { observeDatasetExportJob } from '../../lambda/get-personalize-export-sta
 import { handler as start } from '../../lambda/start-personalize-export';
 import { personalizeJobName } from '../../lambda/shared/naming';
 import { useCatalog } from './catalog';
-import { DATASET_ARN, JOB_ARN, JOB_NAME, personalizeState, run, serviceError, tracking } from './fixtures';
+import {
+  DATASET_ARN,
+  JOB_ARN,
+  JOB_NAME,
+  personalizeState,
+  polling,
+  run,
+  serviceError,
+  tracking,
+} from './fixtures';
 
 const personalize = mockClient(PersonalizeClient);
 beforeEach(() => personalize.reset());
@@ -130,7 +139,6 @@ describe('start-personalize-export', () => {
     ['ResourceNotFoundException', 'client', 'PermanentServiceError'],
     ['TooManyTagsException', 'client', 'PermanentServiceError'],
     ['AccessDeniedException', 'client', 'PermanentServiceError'],
-    ['LimitExceededException', 'client', 'TransientServiceError'],
     ['ResourceInUseException', 'client', 'TransientServiceError'],
     ['InternalServerError', 'server', 'TransientServiceError'],
   ] as const)('maps %s from CreateDatasetExportJob to %s', async (name, fault, expected) => {
@@ -140,6 +148,51 @@ describe('start-personalize-export', () => {
       name: expected,
       message: `Personalize CreateDatasetExportJob for dataset ${DATASET_ARN} failed: ${name}: ${name} message from the service`,
     });
+  });
+
+  it('waits for capacity when the quota of unfinished export jobs is full (LimitExceededException), then starts', async () => {
+    personalize.on(DescribeDatasetExportJobCommand).rejects(serviceError('ResourceNotFoundException'));
+    personalize.on(CreateDatasetExportJobCommand).rejects(
+      Object.assign(serviceError('LimitExceededException'), {
+        message: 'More than 5 resources with PENDING or IN_PROGRESS status.',
+      }),
+    );
+    const waiting = await start(personalizeState);
+    expect(waiting.tracking).toBeUndefined();
+    expect(waiting.capacity).toMatchObject({
+      outcome: 'WAITING',
+      attempts: 1,
+      waitSeconds: 30,
+      lastRefusal: 'LimitExceededException: More than 5 resources with PENDING or IN_PROGRESS status.',
+    });
+    // The export's time limit counts from the first refused attempt, and is kept by the job once it starts.
+    const since = Date.parse(waiting.capacity!.since);
+    expect(Date.parse(waiting.capacity!.deadline) - since).toBe(polling.maxExportSeconds * 1000);
+    const again = await start(waiting);
+    expect(again.capacity).toMatchObject({ attempts: 2, waitSeconds: 60, since: waiting.capacity!.since });
+    personalize.on(CreateDatasetExportJobCommand).resolves({ datasetExportJobArn: JOB_ARN });
+    const started = await start(again);
+    expect(started.tracking).toMatchObject({ outcome: 'RUNNING', deadline: waiting.capacity!.deadline });
+    expect(started.capacity?.attempts).toBe(2);
+  });
+
+  it('ends TIMED_OUT, never started, when no slot frees before the time limit', async () => {
+    personalize.on(DescribeDatasetExportJobCommand).rejects(serviceError('ResourceNotFoundException'));
+    personalize.on(CreateDatasetExportJobCommand).rejects(serviceError('LimitExceededException'));
+    const past = new Date(Date.now() - 1000).toISOString();
+    const out = await start({
+      ...personalizeState,
+      capacity: {
+        outcome: 'WAITING',
+        since: past,
+        deadline: past,
+        attempts: 9,
+        waitSeconds: 360,
+        lastRefusal: 'x',
+      },
+    });
+    expect(out.capacity).toMatchObject({ outcome: 'TIMED_OUT', attempts: 10, waitSeconds: 0 });
+    expect(out.tracking).toBeUndefined();
   });
 
   it('maps InvalidInputException from the first describe to a permanent error without creating', async () => {

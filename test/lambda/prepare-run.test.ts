@@ -91,6 +91,7 @@ describe('prepare-run handler', () => {
       ...glue,
       name: `g${i}`,
       transformId: `t${i}`,
+      outputS3Prefix: 's3://bucket/',
     }));
     useCatalog(configuredMany);
     const exports = configuredMany.map((e) => ({ ...e, name: `adhoc-${e.name}`, outputS3Prefix: prefix }));
@@ -109,17 +110,14 @@ describe('prepare-run handler', () => {
     expect(prepared.exports.map((e) => e.name)).toEqual(['interactions']);
   });
 
-  it('accepts explicit exports of configured resources with another prefix and mode', async () => {
+  it('accepts explicit exports of configured resources with another prefix below a configured one, and mode', async () => {
+    const outputS3Prefix = 's3://bucket/personalize/backfill';
     const prepared = await handler(
-      event({
-        exports: [
-          { ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix: 's3://other/backfill' },
-        ],
-      }),
+      event({ exports: [{ ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix }] }),
     );
     // Not configured as given: the item carries the whole export for the start task.
     expect(prepared.exports).toEqual([
-      { ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix: 's3://other/backfill/' },
+      { ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix: `${outputS3Prefix}/` },
     ]);
   });
 
@@ -190,9 +188,10 @@ describe('overlapping runs', () => {
     expect(stateMachineArnOf('not-an-arn')).toBeUndefined();
   });
 
-  it('still runs, without the overlap check, when the execution ARN is not one', async () => {
-    const prepared = await handler({ ...event({}), execution: { ...event({}).execution, arn: 'local' } });
-    expect(prepared.exports).toHaveLength(2);
+  it('fails closed when the execution ARN is not one: the overlap check is never skipped', async () => {
+    await expect(
+      handler({ ...event({}), execution: { ...event({}).execution, arn: 'local' } }),
+    ).rejects.toMatchObject({ name: 'InvalidTaskState', message: expect.stringContaining('"local"') });
     expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
   });
 
@@ -255,20 +254,21 @@ describe('overlapping runs', () => {
     await expect(handler(event({}))).resolves.toBeDefined();
   });
 
-  it('goes on without the check where no Step Functions API answers (a local stand-in for Glue and Personalize only)', async () => {
+  it('fails closed: no answer from Step Functions is a transient error, retried, never a skipped check', async () => {
+    sfn
+      .on(ListExecutionsCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }));
+    await expect(handler(event({}))).rejects.toMatchObject({
+      name: 'TransientServiceError',
+      message: expect.stringContaining('Step Functions ListExecutions'),
+    });
     sfn.on(ListExecutionsCommand).rejects(
-      Object.assign(new Error('getaddrinfo ENOTFOUND states.us-east-1.amazonaws.com'), {
-        code: 'ENOTFOUND',
-      }),
-    );
-    await expect(handler(event({}))).resolves.toBeDefined();
-    sfn.on(ListExecutionsCommand).rejects(
-      Object.assign(new Error('The stand-in does not implement it'), {
+      Object.assign(new Error('The endpoint does not implement it'), {
         name: 'UnknownOperationException',
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    await expect(handler(event({}))).resolves.toBeDefined();
+    await expect(handler(event({}))).rejects.toMatchObject({ name: 'PermanentServiceError' });
   });
 
   it('fails on an answer from Step Functions that denies the check', async () => {
@@ -312,7 +312,7 @@ describe('selectExports rejects bad input with one error naming every field', ()
     expect(message.split('\n')).toEqual([
       'input.extra: got 1; expected no such field (allowed: exports, exportNames)',
       'input.exports[0].name: got "bad name"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
-      'input.exports[0].outputS3Prefix: got "https://x/y"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters',
+      'input.exports[0].outputS3Prefix: got "https://x/y"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters, trailing slash included',
       'input.exports[0].transformId: got ""; expected a Glue ML transform id of 1-255 characters without whitespace',
     ]);
   });
@@ -335,9 +335,79 @@ describe('selectExports rejects bad input with one error naming every field', ()
     );
   });
 
+  it('confines explicit exports to the configured output prefixes, buckets and KMS keys', () => {
+    const keyed = { ...personalize, kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/configured' };
+    const outside = (changes: Partial<Record<string, string>>) =>
+      rejected({ exports: [{ ...keyed, ...changes }] });
+    const withKey = [glue, keyed];
+    const rejectedWith = (input: unknown, specs: ExportSpec[], allowed?: string[]) => {
+      try {
+        selectExports(input, specs, allowed);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    };
+    // Another bucket, a sibling prefix that only starts with the same letters, and the bucket's root.
+    for (const outputS3Prefix of [
+      's3://attacker-bucket/labels/',
+      's3://bucket/personalize-elsewhere/',
+      's3://bucket/',
+    ])
+      expect(outside({ outputS3Prefix })).toContain(
+        `input.exports[0].outputS3Prefix: got "${outputS3Prefix}"; expected a location under one of the output prefixes this deployment allows: s3://bucket/labels/, s3://bucket/personalize/`,
+      );
+    expect(
+      rejectedWith(
+        { exports: [{ ...keyed, kmsKeyArn: 'arn:aws:kms:us-east-1:999999999999:key/theirs' }] },
+        withKey,
+      ),
+    ).toBe(
+      'input.exports[0].kmsKeyArn: got "arn:aws:kms:us-east-1:999999999999:key/theirs"; expected a KMS key this deployment\'s exports use, or none (the bucket\'s own encryption): arn:aws:kms:us-east-1:111122223333:key/configured',
+    );
+    // Below a configured prefix, with a configured key or none, is fine.
+    expect(
+      selectExports({ exports: [{ ...keyed, outputS3Prefix: 's3://bucket/personalize/2027/' }] }, withKey),
+    ).toHaveLength(1);
+    expect(
+      selectExports({ exports: [{ ...personalize, outputS3Prefix: 's3://bucket/personalize/a/' }] }, withKey),
+    ).toHaveLength(1);
+    // allowedOutputS3Prefixes widens where explicit exports may write.
+    expect(
+      rejectedWith({ exports: [{ ...glue, outputS3Prefix: 's3://adhoc/x/' }] }, withKey, ['s3://adhoc/']),
+    ).toBe('');
+  });
+
+  it('refuses relative and empty key segments, which only look nested', () => {
+    for (const outputS3Prefix of [
+      's3://bucket/labels/../secret/',
+      's3://bucket/labels//x/',
+      's3://bucket/labels/./x/',
+    ])
+      expect(rejected({ exports: [{ ...glue, outputS3Prefix }] })).toContain(
+        `input.exports[0].outputS3Prefix: got "${outputS3Prefix}"; expected an S3 prefix without empty, "." or ".." segments`,
+      );
+  });
+
+  it('reads the prefixes explicit exports may use from the bundled catalog', async () => {
+    useCatalog(
+      JSON.stringify({ exports: configured, allowedOutputS3Prefixes: ['s3://adhoc-bucket/backfills/'] }),
+    );
+    const adhoc = { ...glue, outputS3Prefix: 's3://adhoc-bucket/backfills/2027/' };
+    expect((await handler(event({ exports: [adhoc] }))).exports).toEqual([adhoc]);
+    await expect(
+      handler(event({ exports: [{ ...glue, outputS3Prefix: 's3://adhoc-bucket/other/' }] })),
+    ).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+      message: expect.stringContaining('input.exports[0].outputS3Prefix'),
+    });
+  });
+
   it.each([
     [null, 'input: got null; expected a JSON object'],
     [[], 'input: got []; expected a JSON object'],
+    [42, 'input: got 42; expected a JSON object'],
+    ['x', 'input: got "x"; expected a JSON object'],
     [
       { exportNames: ['nope'] },
       'input.exportNames[0]: got "nope"; expected one of the configured exports: labels, interactions',
@@ -377,7 +447,13 @@ describe('selectExports rejects bad input with one error naming every field', ()
 
 describe('run-time validation properties', () => {
   const name = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/);
-  const prefix = fc.stringMatching(/^s3:\/\/[a-z0-9][a-z0-9-]{1,20}[a-z0-9]\/[a-z0-9/_-]{0,40}$/);
+  // Below a configured prefix, without empty segments.
+  const prefix = fc
+    .tuple(
+      fc.constantFrom(glue.outputS3Prefix, personalize.outputS3Prefix),
+      fc.stringMatching(/^([a-z0-9_-]{1,8}\/){0,4}$/),
+    )
+    .map(([base, rest]) => `${base}${rest}`);
   const validExport = fc.oneof(
     fc.record({ type: fc.constant('glue'), name, transformId: fc.constant('tfm-1'), outputS3Prefix: prefix }),
     fc.record(
@@ -392,6 +468,31 @@ describe('run-time validation properties', () => {
       { requiredKeys: ['type', 'name', 'datasetArn', 'roleArn', 'outputS3Prefix'] },
     ),
   );
+
+  it('never admits an explicit export outside the allowed prefixes or with a key not configured', () => {
+    const elsewhere = fc.stringMatching(/^s3:\/\/[a-z0-9][a-z0-9-]{1,20}[a-z0-9]\/[a-z0-9/_-]{0,40}$/);
+    const key = fc.stringMatching(/^arn:aws:kms:us-east-1:\d{12}:key\/[a-z0-9-]{1,36}$/);
+    fc.assert(
+      fc.property(elsewhere, fc.option(key, { nil: undefined }), (outputS3Prefix, kmsKeyArn) => {
+        const candidate = { ...personalize, outputS3Prefix, ...(kmsKeyArn ? { kmsKeyArn } : {}) };
+        const admitted = (() => {
+          try {
+            return selectExports({ exports: [candidate] }, configured).length === 1;
+          } catch (err) {
+            expect((err as Error).name).toBe('InvalidExecutionInput');
+            return false;
+          }
+        })();
+        const normalized = outputS3Prefix.endsWith('/') ? outputS3Prefix : `${outputS3Prefix}/`;
+        const underConfigured = configured.some((c) => normalized.startsWith(c.outputS3Prefix));
+        // No KMS key is configured here: any key is refused; without one, the prefix decides.
+        expect(admitted).toBe(
+          underConfigured && kmsKeyArn === undefined && !/\/\/|\/\.\.?\//.test(normalized.slice(5)),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   it('accepts every valid explicit export list', () => {
     fc.assert(

@@ -15,7 +15,7 @@ import {
   worstCaseExportHistoryEvents,
 } from '../../lib/ml-export-workflow';
 import { MlExportsStack } from '../../lib/ml-exports-stack';
-import { maxPolls } from '../../lambda/shared/polling';
+import { maxChecks, maxPolls } from '../../lambda/shared/polling';
 import { POLLING_LIMITS } from '../../lambda/shared/validation';
 import { definitionFromTemplate } from '../../local/assembly';
 import { HISTORY_EVENTS_BY_STATE } from '../../local/run';
@@ -178,6 +178,7 @@ describe('the example configuration', () => {
             'Lambda.TooManyRequestsException',
             'Lambda.ServiceException',
             'Lambda.Unknown',
+            'Sandbox.Timedout',
           ]),
           JitterStrategy: 'FULL',
           MaxDelaySeconds: 30,
@@ -203,13 +204,25 @@ describe('the example configuration', () => {
     }
     // Only refusals are caught at the run level; a transient failure past its retries fails the execution
     // at Prepare Run (before any job), where a redrive resumes.
+    // No ResultPath: the error replaces the state, so any JSON input, even 42 or [], can be rejected
+    // with an event ($.error could not be set on 42).
     expect(states['Prepare Run'].Catch).toEqual([
-      {
-        ErrorEquals: ['InvalidExecutionInput', 'RunSkipped'],
-        ResultPath: '$.error',
-        Next: 'Describe Rejected Run',
-      },
+      { ErrorEquals: ['InvalidExecutionInput', 'RunSkipped'], Next: 'Describe Rejected Run' },
     ]);
+    expect(states['Describe Rejected Run'].Parameters).toMatchObject({
+      Payload: { 'error.$': '$' },
+    });
+  });
+
+  it('ends a skipped run in a Succeed state, so that it trips no failed-executions alarm', () => {
+    expect(states['Run Outcome?']).toMatchObject({
+      Choices: [
+        { Variable: '$.runOutcome', StringEquals: 'SUCCEEDED', Next: 'Run Succeeded' },
+        { Variable: '$.runOutcome', StringEquals: 'SKIPPED', Next: 'Run Skipped' },
+      ],
+      Default: 'Run Failed',
+    });
+    expect(states['Run Skipped'].Type).toBe('Succeed');
   });
 
   it('emits events natively with putEvents on the default bus, from the event built by the handlers', () => {
@@ -242,7 +255,7 @@ describe('the example configuration', () => {
 
   it('passes the polling settings and limits to the Prepare Run task, and no exports', () => {
     expect((states['Prepare Run'].Parameters as { Payload: Record<string, unknown> }).Payload).toEqual({
-      'input.$': '$',
+      'input.$': '$$.Execution.Input',
       polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 43_200 },
       execution: {
         'name.$': '$$.Execution.Name',
@@ -597,6 +610,14 @@ describe('operations', () => {
       ],
     });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    // Dashboard names are unique per account across regions: the name carries the region.
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'Test-ml-exports-us-east-1',
+    });
+    const agnostic = synth(example, {} as never).template;
+    agnostic.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', ['Test-ml-exports-', { Ref: 'AWS::Region' }]] },
+    });
   });
 
   it('creates alarms without a topic when no address is configured', () => {
@@ -820,7 +841,7 @@ describe('invalid configurations fail the synth with one message naming each pro
     expect(message.split('\n')).toEqual([
       'Invalid ml-exports configuration:',
       'exports[0].name: got "bad name"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
-      'exports[0].outputS3Prefix: got "s3://B/x"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters',
+      'exports[0].outputS3Prefix: got "s3://B/x"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters, trailing slash included',
       'exports[0].transformId: got "has space"; expected a Glue ML transform id of 1-255 characters without whitespace',
       'exports[1].extra: got 1; expected no such field (allowed: type, name, datasetArn, roleArn, outputS3Prefix, ingestionMode, kmsKeyArn)',
       'exports[1].datasetArn: got "arn:aws:personalize:::dataset"; expected a Personalize dataset ARN "arn:aws:personalize:<region>:<account>:dataset/<dataset group>/<DATASET TYPE>" of at most 256 characters',
@@ -892,8 +913,53 @@ describe('invalid configurations fail the synth with one message naming each pro
         polling: { initialWaitSeconds: 1, backoffRate: 1, maxWaitSeconds: 1, maxExportSeconds: 86_400 },
       }),
     ).toContain(
-      'polling: got {"initialWaitSeconds":1,"backoffRate":1,"maxWaitSeconds":1,"maxExportSeconds":86400}; expected settings whose longest export (86400 status checks, ~3888150 history events) stays under 20000 events',
+      'polling: got {"initialWaitSeconds":1,"backoffRate":1,"maxWaitSeconds":1,"maxExportSeconds":86400}; expected settings whose longest export (86402 start attempts and status checks, ~3888240 history events) stays under 20000 events',
     );
+  });
+
+  it('checks the final output path: a 164-character prefix without its slash would make a 257-character path', () => {
+    const prefix = `s3://bucket/${'p'.repeat(164 - ', s3://bucket/'.length + 2)}`;
+    expect(prefix).toHaveLength(164);
+    const message = failure({
+      ...example,
+      personalizeExports: [
+        { ...(example.personalizeExports as Record<string, unknown>[])[0], outputS3Prefix: prefix },
+      ],
+    });
+    expect(message).toContain('exports[1].outputS3Prefix: got "s3://bucket/ppp');
+    const personalize = (example.personalizeExports as Record<string, unknown>[])[0];
+    expect(
+      failure({ ...example, personalizeExports: [{ ...personalize, outputS3Prefix: prefix }] }),
+    ).toContain(
+      `; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters, trailing slash included`,
+    );
+    // With the slash, 164 characters in all, it fits: 164 + 11 (date) + 80 (execution name) + 1 = 256.
+    expect(() =>
+      synth({
+        ...example,
+        personalizeExports: [{ ...personalize, outputS3Prefix: `${prefix.slice(0, 163)}/` }],
+      }),
+    ).not.toThrow();
+  });
+
+  it('checks allowedOutputS3Prefixes and bundles them with the catalog', () => {
+    expect(
+      failure({ ...example, allowedOutputS3Prefixes: ['s3://ok-bucket/x/', 'https://nope/'] }),
+    ).toContain('allowedOutputS3Prefixes[1]: got "https://nope/"; expected an S3 URI');
+    expect(failure({ ...example, allowedOutputS3Prefixes: ['s3://bkt/a/../c/'] })).toContain(
+      'allowedOutputS3Prefixes[0]: got "s3://bkt/a/../c/"; expected an S3 prefix without empty, "." or ".." segments',
+    );
+    expect(failure({ ...example, allowedOutputS3Prefixes: 's3://b/' })).toContain(
+      'config.allowedOutputS3Prefixes: got "s3://b/"; expected an array',
+    );
+    const { stack } = synth({ ...example, allowedOutputS3Prefixes: ['s3://adhoc/backfills'] });
+    const catalog = JSON.parse(
+      fs.readFileSync(
+        path.join(App.of(stack)!.outdir, `${stack.workflow.node.addr}.export-catalog.json`),
+        'utf8',
+      ),
+    ) as { allowedOutputS3Prefixes: string[] };
+    expect(catalog.allowedOutputS3Prefixes).toEqual(['s3://adhoc/backfills/']);
   });
 
   it('refuses a dataset in another region than the stack', () => {
@@ -924,7 +990,7 @@ describe('execution history stays bounded', () => {
     ]);
   });
 
-  it('keeps the default 12-hour export at 123 checks, at most about 5,700 events', () => {
+  it('keeps the default 12-hour export at 129 start attempts and checks, at most about 5,900 events', () => {
     const defaults = {
       initialWaitSeconds: 30,
       backoffRate: 2,
@@ -934,10 +1000,13 @@ describe('execution history stays bounded', () => {
     // 4 checks while the wait grows (30+60+120+240 = 450 s), then one per 360 s until 43,200 s.
     expect(maxPolls(defaults)).toBe(4 + Math.ceil((43_200 - 450) / 360));
     expect(maxPolls(defaults)).toBe(123);
-    expect(worstCaseExportHistoryEvents(defaults)).toBe(123 * 45 + 150);
+    // Waiting for capacity shares the time limit but starts its own backoff: at most the 4 growing checks
+    // the successful start and one for rounding more.
+    expect(maxChecks(defaults)).toBe(123 + 4 + 2);
+    expect(worstCaseExportHistoryEvents(defaults)).toBe(129 * 45 + 150);
   });
 
-  it('accepts the longest export (7 days) with a 30-minute cap: 341 checks, at most about 15,500 events', () => {
+  it('accepts the longest export (7 days) with a 30-minute cap: 349 attempts and checks, at most about 15,900 events', () => {
     const week = {
       initialWaitSeconds: 30,
       backoffRate: 2,
@@ -946,21 +1015,22 @@ describe('execution history stays bounded', () => {
     };
     // 6 growing checks (30+60+120+240+480+960 = 1,890 s), then one per 1,800 s until 604,800 s.
     expect(maxPolls(week)).toBe(6 + Math.ceil((604_800 - 1890) / 1800));
-    expect(worstCaseExportHistoryEvents(week)).toBe(341 * 45 + 150);
+    expect(maxChecks(week)).toBe(341 + 6 + 2);
+    expect(worstCaseExportHistoryEvents(week)).toBe(349 * 45 + 150);
     expect(worstCaseExportHistoryEvents(week)).toBeLessThan(HISTORY_EVENT_BUDGET);
     expect(() => synth({ ...example, polling: week })).not.toThrow();
   });
 
-  it('refuses the same 7 days with the 6-minute cap: 1,683 checks could cost about 75,900 events', () => {
+  it('refuses the same 7 days with the 6-minute cap: 1,689 attempts and checks could cost about 76,200 events', () => {
     const dense = { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 604_800 };
     expect(maxPolls(dense)).toBe(4 + Math.ceil((604_800 - 450) / 360));
-    expect(worstCaseExportHistoryEvents(dense)).toBe(1683 * 45 + 150);
+    expect(worstCaseExportHistoryEvents(dense)).toBe(1689 * 45 + 150);
     expect(() => synth({ ...example, polling: dense })).toThrow(
-      'expected settings whose longest export (1683 status checks, ~75885 history events) stays under 20000 events',
+      'expected settings whose longest export (1689 start attempts and status checks, ~76155 history events) stays under 20000 events',
     );
   });
 
-  it('derives those bounds from the synthesized definition: the run has no loop, an export one loop of three states', () => {
+  it('derives those bounds from the synthesized definition: the run has no loop, an export two loops of three states', () => {
     const { template } = synth(example);
     const { definition } = definitionFromTemplate(template.toJSON() as never, 'us-east-1');
     const retries = (s: State) =>
@@ -978,9 +1048,17 @@ describe('execution history stays bounded', () => {
         (n) => exportStates[n],
       );
       expect(loop.reduce((sum, s) => sum + worst(s), 0)).toBe(HISTORY_EVENTS_PER_POLL);
+      // Waiting for capacity: Wait, the start again, and its Choice, counted as checks (maxChecks).
+      const capacityLoop = [
+        `Wait For ${kind} Capacity`,
+        `Start ${kind} Export`,
+        `${kind} Export Started?`,
+      ].map((n) => exportStates[n]);
+      expect(capacityLoop.reduce((sum, s) => sum + worst(s), 0)).toBe(HISTORY_EVENTS_PER_POLL);
       const once = [
         'Export Type?',
         `Start ${kind} Export`,
+        `${kind} Export Started?`,
         'Finalize Export',
         'Emit Export Event',
         'Export Done',

@@ -266,7 +266,7 @@ describe('what a user sees', () => {
       message: [
         'input.dryRun: got true; expected no such field (allowed: exports, exportNames)',
         'input.exports[0].name: got "nightly labels"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
-        'input.exports[0].outputS3Prefix: got "https://bucket/labels"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters',
+        'input.exports[0].outputS3Prefix: got "https://bucket/labels"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters, trailing slash included',
         'input.exports[0].transformId: got ""; expected a Glue ML transform id of 1-255 characters without whitespace',
       ].join('\n'),
     });
@@ -277,8 +277,9 @@ describe('what a user sees', () => {
 describe('runs that start no export, and a run a redrive resumes', () => {
   it('overlapping-run: yields to the earlier run exporting the same dataset, says which, and starts nothing', () => {
     const r = run('overlapping-run');
-    expect(r.status).toBe('FAILED');
-    expect(r.error?.error).toBe('RunSkipped');
+    // Yielding is not failing: the execution succeeds (no failed-executions alarm), the event says why.
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.error).toBeUndefined();
     expect(r.counts).toMatchObject({ glueTaskRunsStarted: 0, personalizeJobsCreated: 0 });
     expect(r.calls.map((c) => c.operation)).toEqual(['ListExecutions', 'DescribeExecution']);
     expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Skipped']);
@@ -403,6 +404,50 @@ describe('what the local run prints for a person', () => {
 });
 
 describe('console input', () => {
+  it.each([['42'], ['[]'], ['"x"'], ['null']])(
+    'rejects input that is not a JSON object (%s) with one Run Rejected event and no job',
+    async (text) => {
+      const file = path.join(WORK, `not-object-${text.replace(/\W/g, '')}.json`);
+      fs.writeFileSync(file, text);
+      const r = await simulate(`not-object-${text.replace(/\W/g, '')}`, ['--input', file], 'happy');
+      expect(r.status).toBe('FAILED');
+      expect(r.error?.error).toBe('InvalidExecutionInput');
+      expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
+      expect(r.events[0].event.detail.error).toEqual({
+        type: 'InvalidExecutionInput',
+        message: `input: got ${text}; expected a JSON object such as {} or {"exportNames": ["..."]}`,
+      });
+      expect(r.calls).toEqual([]);
+    },
+  );
+
+  it('refuses an explicit export to a bucket or key outside what the deployment allows, before any job', async () => {
+    const file = path.join(WORK, 'elsewhere.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        exports: [
+          {
+            type: 'glue',
+            name: 'exfiltrate',
+            transformId: 'tfm-0123456789abcdef0123456789abcdef',
+            outputS3Prefix: 's3://someone-elses-bucket/labels/',
+          },
+        ],
+      }),
+    );
+    const r = await simulate('elsewhere', ['--input', file], 'happy');
+    expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
+    expect(
+      String(
+        r.events[0].event.detail.error && (r.events[0].event.detail.error as { message: string }).message,
+      ),
+    ).toContain(
+      'input.exports[0].outputS3Prefix: got "s3://someone-elses-bucket/labels/"; expected a location under one of the output prefixes this deployment allows',
+    );
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 0, personalizeJobsCreated: 0 });
+  });
+
   it('runs only the named exports from {"exportNames": [...]}', async () => {
     const file = path.join(WORK, 'names.json');
     fs.writeFileSync(file, JSON.stringify({ exportNames: ['interactions'] }));

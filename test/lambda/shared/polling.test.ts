@@ -1,4 +1,13 @@
-import { backoffSeconds, maxPolls, recordPoll, startTracking } from '../../../lambda/shared/polling';
+import fc from 'fast-check';
+import {
+  backoffSeconds,
+  maxChecks,
+  maxPolls,
+  rampChecks,
+  recordCapacityRefusal,
+  recordPoll,
+  startTracking,
+} from '../../../lambda/shared/polling';
 import type { PollingSettings } from '../../../lambda/shared/types';
 
 const polling: PollingSettings = {
@@ -154,5 +163,78 @@ describe('cost targets of the default policy (the numbers npm run bench measures
 
   it('checks a one-hour job 13 times where a 30 s poller checks 120 times', () => {
     expect([detect(3600, defaults).checks, detect(3600, fixed30).checks]).toEqual([13, 120]);
+  });
+});
+
+describe('waiting for capacity', () => {
+  it('backs off like the status checks and never waits past the time limit', () => {
+    let wait = recordCapacityRefusal(undefined, 'LimitExceededException: full', T0, polling);
+    expect(wait).toMatchObject({
+      outcome: 'WAITING',
+      attempts: 1,
+      waitSeconds: 30,
+      since: '2026-01-01T00:00:00.000Z',
+    });
+    const waits = [wait.waitSeconds];
+    let now = T0;
+    while (wait.outcome === 'WAITING') {
+      now += wait.waitSeconds * 1000;
+      wait = recordCapacityRefusal(wait, 'LimitExceededException: full', now, polling);
+      waits.push(wait.waitSeconds);
+    }
+    // 30, 60, 120, 240, then 360 s until the hour is up; the last attempt is at the deadline itself.
+    expect(waits.slice(0, 6)).toEqual([30, 60, 120, 240, 360, 360]);
+    expect(now).toBe(T0 + polling.maxExportSeconds * 1000);
+    expect(wait).toMatchObject({ outcome: 'TIMED_OUT', waitSeconds: 0 });
+  });
+
+  it('keeps the deadline when the job starts after waiting', () => {
+    const wait = recordCapacityRefusal(undefined, 'x', T0, polling);
+    const t = startTracking({ taskRunId: 'r' }, false, T0 + 3_500_000, polling, wait);
+    expect(t.deadline).toBe(wait.deadline);
+    expect(t.waitSeconds).toBe(30);
+    expect(startTracking({ taskRunId: 'r' }, false, T0 + 3_590_000, polling, wait).waitSeconds).toBe(10);
+  });
+
+  it('makes no more start attempts and checks together than maxChecks, however long the wait', () => {
+    const settings = fc.record({
+      initialWaitSeconds: fc.integer({ min: 1, max: 600 }),
+      backoffRate: fc.double({ min: 1, max: 4, noNaN: true }),
+      maxWaitSeconds: fc.integer({ min: 1, max: 3600 }),
+      maxExportSeconds: fc.integer({ min: 60, max: 86_400 }),
+    });
+    fc.assert(
+      fc.property(settings, fc.double({ min: 0, max: 1.2, noNaN: true }), (raw, waitShare) => {
+        const p = { ...raw, maxWaitSeconds: Math.max(raw.maxWaitSeconds, raw.initialWaitSeconds) };
+        // Refused until some moment (perhaps never), then the job runs to the deadline.
+        const freeAt = T0 + waitShare * p.maxExportSeconds * 1000;
+        let now = T0;
+        let checks = 0;
+        let wait = recordCapacityRefusal(undefined, 'x', now, p);
+        checks++;
+        while (wait.outcome === 'WAITING') {
+          now += wait.waitSeconds * 1000;
+          checks++;
+          if (now >= freeAt) break;
+          wait = recordCapacityRefusal(wait, 'x', now, p);
+        }
+        if (wait.outcome === 'WAITING') {
+          let t = startTracking({ taskRunId: 'r' }, false, now, p, wait);
+          while (t.outcome === 'RUNNING') {
+            now += t.waitSeconds * 1000;
+            t = recordPoll(t, { outcome: 'RUNNING', serviceStatus: 'RUNNING' }, now, p);
+            checks++;
+          }
+          expect(now).toBeLessThanOrEqual(Date.parse(wait.deadline));
+        }
+        expect(checks).toBeLessThanOrEqual(maxChecks(p));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts the checks made while the wait still grows', () => {
+    expect(rampChecks(polling)).toBe(4);
+    expect(rampChecks({ ...polling, maxWaitSeconds: 30 })).toBe(0);
   });
 });
