@@ -33,6 +33,10 @@ export interface MlExportsConfig {
   };
   /** Exports of one run that go at once. Default 10. */
   readonly maxConcurrency?: number;
+  /** Glue ML task runs at once (the account quota). Default 30. */
+  readonly maxConcurrentGlueExports?: number;
+  /** Unfinished Personalize dataset export jobs at once (the account quota). Default 5. */
+  readonly maxConcurrentPersonalizeExports?: number;
   /** Retention of the state machine's and functions' logs. Default 30. */
   readonly logRetentionDays?: number;
   /** KMS key for the logs; its key policy must let CloudWatch Logs use it. Default: the service key. */
@@ -57,6 +61,8 @@ const TOP_LEVEL_FIELDS = [
   'scheduleTimeZone',
   'polling',
   'maxConcurrency',
+  'maxConcurrentGlueExports',
+  'maxConcurrentPersonalizeExports',
   'logRetentionDays',
   'logKmsKeyArn',
   'createOutputBucket',
@@ -179,6 +185,8 @@ export function configToProps(
     maxPollWait: seconds('maxWaitSeconds'),
     maxExportDuration: seconds('maxExportSeconds'),
     maxConcurrency: config.maxConcurrency,
+    maxConcurrentGlueExports: config.maxConcurrentGlueExports,
+    maxConcurrentPersonalizeExports: config.maxConcurrentPersonalizeExports,
     logRetention: config.logRetentionDays as RetentionDays | undefined,
     logKmsKeyArn: config.logKmsKeyArn,
     createOutputBucket: config.createOutputBucket,

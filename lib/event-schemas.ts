@@ -87,6 +87,7 @@ const runDetail = (statuses: string[]): JsonSchema => ({
     failedExports: { type: 'array', items: str, maxItems: 100 },
     timedOutExports: { type: 'array', items: str, maxItems: 100 },
     resultsManifest: { type: 'string', pattern: '^s3://' },
+    lateEvents: int,
     error: errorDetail,
   },
 });

@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { type CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +16,7 @@ import {
   JitterType,
   JsonPath,
   LogLevel,
+  Pass,
   ResultWriterV2,
   StateMachine,
   StateMachineType,
@@ -124,6 +125,22 @@ export interface MlExportWorkflowProps {
    * @default 10
    */
   readonly maxConcurrency?: number;
+  /**
+   * Glue ML task runs this workflow may have running at once: the account's quota "Max concurrent ML task
+   * runs per account" (adjustable; https://docs.aws.amazon.com/general/latest/gr/glue.html), less what
+   * other applications use. With `maxConcurrentPersonalizeExports` it paces a run: the Map runs at most
+   * their sum at once, Glue and Personalize exports interleaved in their ratio, and a start the quota
+   * still refuses waits for capacity.
+   * @default 30
+   */
+  readonly maxConcurrentGlueExports?: number;
+  /**
+   * Personalize dataset export jobs this workflow may have unfinished at once (Personalize refuses more
+   * than 5 resources of a kind with PENDING or IN_PROGRESS status;
+   * https://docs.aws.amazon.com/personalize/latest/dg/limits.html).
+   * @default 5
+   */
+  readonly maxConcurrentPersonalizeExports?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /** @default - CloudWatch Logs' service key */
@@ -260,7 +277,10 @@ export class MlExportWorkflow extends Construct {
       maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds(),
       maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
     };
-    const maxConcurrency = props.maxConcurrency ?? 10;
+    const glueLimit = props.maxConcurrentGlueExports ?? 30;
+    const personalizeLimit = props.maxConcurrentPersonalizeExports ?? 5;
+    // More exports in flight than the quotas admit would only wait for capacity.
+    const maxConcurrency = Math.min(props.maxConcurrency ?? 10, glueLimit + personalizeLimit);
     const configuredCount = (props.glueExports?.length ?? 0) + (props.personalizeExports?.length ?? 0);
     this.runTimeoutSeconds = runSecondsNeeded(
       Math.max(configuredCount, maxConcurrency),
@@ -268,10 +288,10 @@ export class MlExportWorkflow extends Construct {
       this.polling.maxExportSeconds,
     );
     const { specs: validated, allowedOutputS3Prefixes } = validateProps(
-      props,
+      { ...props, maxConcurrentGlueExports: glueLimit, maxConcurrentPersonalizeExports: personalizeLimit },
       this.eventSource,
       this.polling,
-      maxConcurrency,
+      props.maxConcurrency ?? 10,
       this.runTimeoutSeconds,
       Stack.of(this).region,
     );
@@ -341,7 +361,10 @@ export class MlExportWorkflow extends Construct {
       ),
       getPersonalize: fn('get-personalize-export-status', 'Checks a Personalize dataset export job'),
       finalizeExport: fn('finalize-export', 'Turns an export outcome into its terminal event', withCatalog),
-      summarizeRun: fn('summarize-run', 'Reads the export results and turns them into the run event'),
+      summarizeRun: fn(
+        'summarize-run',
+        'Reads the export results, delivers held export events, and turns them into the run event',
+      ),
     };
     this.functions = functions;
     this.grantServiceAccess(glueExports, personalizeExports, functions);
@@ -355,7 +378,15 @@ export class MlExportWorkflow extends Construct {
       [this.runResults.resultObjectsArn()],
       "Each run's results are written under a folder named by its Map Run; the ARN is scoped to the results prefix of this workflow's bucket",
     );
-    const definition = this.buildDefinition(maxConcurrency, props.eventBus, functions);
+    // Summarize Run delivers export events EventBridge refused during the run, to the same bus.
+    (props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultEventBus', 'default')).grantPutEventsTo(
+      functions.summarizeRun,
+    );
+    const definition = this.buildDefinition(
+      { maxConcurrency, glue: glueLimit, personalize: personalizeLimit },
+      props.eventBus,
+      functions,
+    );
 
     this.logGroup = new LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${id}`,
@@ -534,7 +565,7 @@ export class MlExportWorkflow extends Construct {
   }
 
   private buildDefinition(
-    maxConcurrency: number,
+    concurrency: { maxConcurrency: number; glue: number; personalize: number },
     eventBus: IEventBus | undefined,
     fns: WorkflowFunctions,
   ): IChainable {
@@ -569,6 +600,21 @@ export class MlExportWorkflow extends Construct {
     );
     const emitExport = emit('Emit Export Event', 'The one terminal event of this export');
     finalize.next(emitExport).next(new Succeed(this, 'Export Done', { outputPath: '$.result' }));
+    // An event EventBridge still refuses after its retries is held in the export's result, and the child
+    // execution succeeds: one export's outage never stops another. Summarize Run delivers held events.
+    emitExport.addCatch(
+      new Pass(this, 'Hold Export Event', {
+        comment: 'EventBridge refused the event past its retries: Summarize Run delivers it',
+        parameters: {
+          'name.$': '$.result.name',
+          'type.$': '$.result.type',
+          'outcome.$': '$.result.outcome',
+          'heldEvent.$': '$.event',
+          'deliveryError.$': '$.emitError',
+        },
+      }),
+      { errors: ['States.ALL'], resultPath: '$.emitError' },
+    );
 
     const pollLoop = (kind: 'Glue' | 'Personalize', start: IFunction, getStatus: IFunction) => {
       const startTask = invoke(
@@ -616,7 +662,11 @@ export class MlExportWorkflow extends Construct {
       comment: 'One child execution per export; an export failing never stops another',
       itemsPath: '$.exports',
       itemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
-      maxConcurrency,
+      maxConcurrency: concurrency.maxConcurrency,
+      // Step Functions' default (0 %) fails the Map on one child's failure and stops every other child,
+      // leaving their jobs unwatched. A child that fails anyway (a task error no catch covers) is reported
+      // by Summarize Run with its own ML Export Failed event.
+      toleratedFailurePercentage: 100,
       mapExecutionType: StateMachineType.STANDARD,
       // The results go to S3: thousands of them would not fit the 256 KiB state. The Map's output is then
       // where they are, which Summarize Run reads.
@@ -640,7 +690,7 @@ export class MlExportWorkflow extends Construct {
         'input.$': '$$.Execution.Input',
         polling: this.polling,
         execution,
-        limits: { maxConcurrency, runTimeoutSeconds: this.runTimeoutSeconds },
+        limits: { ...concurrency, runTimeoutSeconds: this.runTimeoutSeconds },
       }),
     });
     const summarize = invoke(
@@ -649,7 +699,12 @@ export class MlExportWorkflow extends Construct {
       fns.summarizeRun,
       'Counts the outcomes into the run event',
       {
-        payload: TaskInput.fromObject({ 'results.$': '$.results', execution }),
+        payload: TaskInput.fromObject({
+          'results.$': '$.results',
+          execution,
+          // Where held export events go: the same bus and source as the state machine's own events.
+          events: { source: this.eventSource, eventBusName: eventBus?.eventBusName ?? 'default' },
+        }),
       },
     );
     const describeRejection = invoke(
@@ -805,6 +860,11 @@ function validateProps(
       value: eventSource,
       expected: '1-256 characters, not starting with "aws."',
     });
+  }
+  for (const key of ['maxConcurrentGlueExports', 'maxConcurrentPersonalizeExports'] as const) {
+    const value = props[key];
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 10_000)
+      problems.push({ field: key, value, expected: 'a whole number from 1 to 10000 (your account quota)' });
   }
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
     problems.push({

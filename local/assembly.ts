@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CATALOG_FILE, parseCatalog } from '../lambda/shared/catalog';
+import type { Quotas } from './aws-stand-in';
 
 export const LOCAL_ACCOUNT = '123456789012';
 
@@ -146,4 +147,20 @@ export function configuredExports(assembly: LoadedAssembly): Record<string, stri
     string,
     string
   >[];
+}
+
+/**
+ * The concurrency the deployment was configured for (Prepare Run's limits in the definition): the local
+ * account's quotas unless a scenario or option says otherwise.
+ */
+export function configuredQuotas(assembly: LoadedAssembly): Partial<Quotas> {
+  const prepare = (assembly.definition.States as Record<string, { Parameters?: { Payload?: unknown } }>)[
+    'Prepare Run'
+  ];
+  const limits = (prepare?.Parameters?.Payload as { limits?: { glue?: number; personalize?: number } })
+    ?.limits;
+  return {
+    ...(limits?.glue ? { glueTaskRunsPerAccount: limits.glue } : {}),
+    ...(limits?.personalize ? { personalizeExportJobs: limits.personalize } : {}),
+  };
 }

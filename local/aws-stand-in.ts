@@ -23,6 +23,18 @@ export interface World {
   /** How long a job runs before it ends (seconds of simulated time). */
   readonly glueJobSeconds: number;
   readonly personalizeJobSeconds: number;
+  /**
+   * The account's concurrency quotas, enforced as the services do: a start beyond them is refused
+   * (Glue ConcurrentRunsExceededException, Personalize LimitExceededException) until a job ends.
+   * @default AWS's defaults: 30 concurrent ML task runs per account and 3 per transform; 5 unfinished
+   * dataset export jobs
+   */
+  readonly quotas?: Partial<Quotas>;
+  /**
+   * Jobs of other applications that hold slots of the quotas when the run starts, for this long.
+   * @default none
+   */
+  readonly otherJobs?: { readonly glue: number; readonly personalize: number; readonly seconds: number };
   /** Other executions of the state machine already running when this one starts (e.g. a manual backfill). */
   readonly runningExecutions?: readonly {
     readonly name: string;
@@ -30,6 +42,24 @@ export interface World {
     readonly startedSecondsAgo: number;
   }[];
 }
+
+/** Concurrency quotas of the simulated account. */
+export interface Quotas {
+  readonly glueTaskRunsPerAccount: number;
+  readonly glueTaskRunsPerTransform: number;
+  readonly personalizeExportJobs: number;
+}
+
+/**
+ * AWS's default quotas: Glue "Max concurrent ML task runs per account" (30) and "per transform" (3),
+ * https://docs.aws.amazon.com/general/latest/gr/glue.html; Personalize's limit of 5 resources of a kind
+ * with PENDING or IN_PROGRESS status, https://docs.aws.amazon.com/personalize/latest/dg/limits.html
+ */
+export const DEFAULT_QUOTAS: Quotas = {
+  glueTaskRunsPerAccount: 30,
+  glueTaskRunsPerTransform: 3,
+  personalizeExportJobs: 5,
+};
 
 /** The execution being run, as Step Functions lists it. */
 export interface SelfExecution {
@@ -69,6 +99,14 @@ export interface StandInOptions {
   readonly outDir: string;
   /** The execution being run, so ListExecutions lists it beside `world.runningExecutions`. */
   readonly self?: SelfExecution;
+  /**
+   * EventBridge's PutEvents (what Summarize Run calls to deliver export events refused during the run):
+   * takes the entries, answers as the service does.
+   */
+  readonly onPutEvents?: (entries: Record<string, unknown>[]) => {
+    FailedEntryCount: number;
+    Entries: Record<string, unknown>[];
+  };
   /** Called on every request start and end, so the simulated clock knows when the stand-in is busy. */
   readonly onActivity?: (inFlight: number) => void;
 }
@@ -265,6 +303,14 @@ export class AwsStandIn {
         return this.listExecutions(input);
       case 'AWSStepFunctions.DescribeExecution':
         return this.describeExecution(input);
+      case 'AWSEvents.PutEvents': {
+        const entries = input.Entries;
+        if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10)
+          throw new ServiceError('ValidationException', 'Entries must hold 1-10 entries');
+        if (!this.options.onPutEvents)
+          throw new ServiceError('UnknownOperationException', 'The stand-in has no event bus');
+        return this.options.onPutEvents(entries as Record<string, unknown>[]);
+      }
       default:
         throw new ServiceError('UnknownOperationException', `The stand-in does not implement ${target}`);
     }
@@ -272,12 +318,37 @@ export class AwsStandIn {
 
   // ---- Glue ----
 
+  private quota<K extends keyof Quotas>(key: K): number {
+    return this.options.world.quotas?.[key] ?? DEFAULT_QUOTAS[key];
+  }
+
+  /** Slots of other applications' jobs still held now. */
+  private otherJobs(kind: 'glue' | 'personalize'): number {
+    const other = this.options.world.otherJobs;
+    const held = other && Date.now() - (this.options.self?.startMs ?? 0) < other.seconds * 1000;
+    return held ? other[kind] : 0;
+  }
+
   private startExportLabelsTaskRun(input: Record<string, unknown>) {
     const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
     const outputS3Path = requireString(input, 'OutputS3Path', 1, 4096, 'InvalidInputException');
     if (!/^s3:\/\/[^/]+\/?/.test(outputS3Path))
       throw new ServiceError('InvalidInputException', `OutputS3Path ${outputS3Path} is not an S3 path`);
     this.requireTransform(transformId);
+    const now = Date.now();
+    const unfinished = this.glueRuns.filter((r) => ['STARTING', 'RUNNING'].includes(this.glueStatus(r, now)));
+    const account = unfinished.length + this.otherJobs('glue');
+    const perTransform = unfinished.filter((r) => r.transformId === transformId).length;
+    if (account >= this.quota('glueTaskRunsPerAccount'))
+      throw new ServiceError(
+        'ConcurrentRunsExceededException',
+        `Concurrent ML task runs exceeded for this account: ${account} running, limit ${this.quota('glueTaskRunsPerAccount')}`,
+      );
+    if (perTransform >= this.quota('glueTaskRunsPerTransform'))
+      throw new ServiceError(
+        'ConcurrentRunsExceededException',
+        `Concurrent ML task runs exceeded for transform ${transformId}: limit ${this.quota('glueTaskRunsPerTransform')}`,
+      );
     const taskRunId = `tfmtaskrun-${createHash('sha256').update(`${transformId}/${this.glueRuns.length}/${outputS3Path}`).digest('hex').slice(0, 32)}`;
     const fate = this.options.fates?.[transformId] ?? { kind: 'succeed' };
     this.glueRuns.push({ transformId, taskRunId, outputS3Path, startedMs: Date.now(), fate, written: false });
@@ -458,6 +529,19 @@ export class AwsStandIn {
       throw new ServiceError(
         'ResourceAlreadyExistsException',
         `Dataset export job ${jobName} already exists.`,
+      );
+    const now = Date.now();
+    const unfinished =
+      this.personalizeJobs.filter(
+        (j) =>
+          this.personalizeStatus(j, now).startsWith('CREATE ') &&
+          this.personalizeStatus(j, now) !== 'CREATE FAILED',
+      ).length + this.otherJobs('personalize');
+    const limit = this.quota('personalizeExportJobs');
+    if (unfinished >= limit)
+      throw new ServiceError(
+        'LimitExceededException',
+        `More than ${limit} resources with PENDING or IN_PROGRESS status.`,
       );
     const fate = this.options.fates?.[datasetArn] ?? { kind: 'succeed' };
     this.personalizeJobs.push({

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { configuredExports, loadAssembly } from './assembly';
+import { configuredExports, configuredQuotas, loadAssembly } from './assembly';
 import { runLocal, type LocalRunResult } from './run';
 import { buildScenario, manyExportsConfig } from './scenarios';
 import { ROOT, synthesize } from './synth';
@@ -128,8 +128,10 @@ async function scaleRun(count: number, outDir: string): Promise<string> {
     outDir,
     manyExportsConfig({ glue, personalize: count - glue, maxConcurrency: SCALE_CONCURRENCY }),
   );
+  const loaded = loadAssembly(assembly, 'us-east-1');
   const scenario = buildScenario('mixed-outcomes', {
-    configured: configuredExports(loadAssembly(assembly, 'us-east-1')),
+    configured: configuredExports(loaded),
+    quotas: configuredQuotas(loaded),
     glueJobSeconds: 600,
     personalizeJobSeconds: 1500,
   });

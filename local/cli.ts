@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { configuredExports, loadAssembly } from './assembly';
+import { configuredExports, configuredQuotas, loadAssembly } from './assembly';
 import { runLocal, type LocalRunResult } from './run';
 import { buildScenario, describeScenarios } from './scenarios';
 
@@ -161,7 +161,8 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(assemblyDir, 'manifest.json')))
     fail(`no cloud assembly in ${assemblyDir}: run "npx cdk synth" first`);
   const region = 'us-east-1';
-  const configured = configuredExports(loadAssembly(assemblyDir, region));
+  const assembly = loadAssembly(assemblyDir, region);
+  const configured = configuredExports(assembly);
   const regionOfDataset = configured.find((e) => e.type === 'personalize')?.datasetArn?.split(':')[3];
   let scenario;
   try {
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
       configured,
       glueJobSeconds: positiveInt(args['glue-job-seconds'], '--glue-job-seconds', 600),
       personalizeJobSeconds: positiveInt(args['personalize-job-seconds'], '--personalize-job-seconds', 1500),
+      quotas: configuredQuotas(assembly),
     });
   } catch (err) {
     fail((err as Error).message);

@@ -184,7 +184,69 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
   fs.mkdirSync(options.outDir, { recursive: true });
 
+  /**
+   * EventBridge: takes the entries of a putEvents state or of a PutEvents call (whose Detail is JSON
+   * text), or refuses them all while an outage lasts or when one breaks EventBridge's rules. Returns why
+   * it refused, or undefined when it took them.
+   */
+  const deliverEvents = (entries: Record<string, unknown>[]): string | undefined => {
+    if (eventBusFailuresLeft > 0) {
+      eventBusFailuresLeft--;
+      return 'InternalFailure';
+    }
+    const parsed = entries.map((entry) => ({
+      entry,
+      detail: (typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail) as Record<
+        string,
+        unknown
+      >,
+    }));
+    for (const { entry, detail } of parsed) {
+      const detailType = String(entry.DetailType);
+      if (
+        detailType.length > 128 ||
+        String(entry.Source).startsWith('aws.') ||
+        Buffer.byteLength(JSON.stringify(detail)) > 256 * 1024
+      )
+        return `InvalidArgument: the entry ${detailType} breaks EventBridge's rules`;
+    }
+    for (const { entry, detail } of parsed) {
+      const detailType = String(entry.DetailType);
+      events.push({
+        simSeconds: clock.elapsedSeconds,
+        eventBusName: String(entry.EventBusName ?? 'default'),
+        event: {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': detailType,
+          source: String(entry.Source),
+          account: LOCAL_ACCOUNT,
+          time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          region,
+          resources: [],
+          detail,
+        },
+      });
+      progress(
+        `event "${detailType}"${detail.outcome ? ` (${detail.outcome})` : detail.status ? ` (${detail.status})` : ''}`,
+        detail.exportName as string | undefined,
+      );
+    }
+    return undefined;
+  };
+
   const standIn = new AwsStandIn({
+    onPutEvents: (entries) => {
+      const refusal = deliverEvents(entries);
+      return {
+        FailedEntryCount: refusal ? entries.length : 0,
+        Entries: entries.map((_, i) =>
+          refusal
+            ? { ErrorCode: refusal.split(':')[0], ErrorMessage: refusal }
+            : { EventId: `local-${events.length}-${i}` },
+        ),
+      };
+    },
     self: {
       stateMachineArn: assembly.stateMachineArn,
       name: executionName,
@@ -233,6 +295,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       AWS_ENDPOINT_URL_PERSONALIZE: endpoint,
       AWS_ENDPOINT_URL_SFN: endpoint,
       AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
       // No shared config files: nothing on this machine may change how the handlers behave.
       AWS_CONFIG_FILE: path.join(options.outDir, '.no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(options.outDir, '.no-aws-credentials'),
@@ -259,45 +322,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       } else if (PUT_EVENTS.test(resource)) {
         handlers[stateName] = async (input) => {
           const entries = (input as { Entries: Record<string, unknown>[] }).Entries;
-          if (eventBusFailuresLeft > 0) {
-            eventBusFailuresLeft--;
-            progress(`${stateName}: EventBridge.FailedEntry (EventBridge refused the entry)`);
-            throw Object.assign(new Error('EventBridge refused the entries: InternalFailure'), {
+          const refusal = deliverEvents(entries);
+          if (refusal) {
+            progress(`${stateName}: EventBridge.FailedEntry (${refusal})`);
+            throw Object.assign(new Error(`EventBridge refused the entries: ${refusal}`), {
               name: 'EventBridge.FailedEntry',
             });
-          }
-          for (const entry of entries) {
-            const detailText = JSON.stringify(entry.Detail);
-            const detailType = String(entry.DetailType);
-            if (
-              detailType.length > 128 ||
-              String(entry.Source).startsWith('aws.') ||
-              Buffer.byteLength(detailText) > 256 * 1024
-            ) {
-              throw Object.assign(new Error(`EventBridge refused the entry ${detailType}`), {
-                name: 'EventBridge.FailedEntry',
-              });
-            }
-            const detail = entry.Detail as Record<string, unknown>;
-            events.push({
-              simSeconds: clock.elapsedSeconds,
-              eventBusName: String(entry.EventBusName ?? 'default'),
-              event: {
-                version: '0',
-                id: randomUUID(),
-                'detail-type': detailType,
-                source: String(entry.Source),
-                account: LOCAL_ACCOUNT,
-                time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-                region,
-                resources: [],
-                detail,
-              },
-            });
-            progress(
-              `event "${detailType}"${detail.outcome ? ` (${detail.outcome})` : detail.status ? ` (${detail.status})` : ''}`,
-              detail.exportName as string | undefined,
-            );
           }
           return {
             Entries: entries.map((_, i) => ({ EventId: `local-${events.length}-${i}` })),
@@ -393,6 +423,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     /** Per Map item: the last state its child execution entered (where a redrive resumes it), or its output. */
     const lastState = new Map<number, { name: string; input: unknown }>();
     const itemOutput = new Map<number, unknown>();
+    /** The input each state of the run itself last entered with (where a redrive resumes). */
+    const runStateInputs = new Map<string, unknown>();
     let mapInput: unknown;
 
     /** Runs a definition (or a part of it, from `startAt`) to its end, tracking what it does. */
@@ -431,6 +463,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
             );
             addHistory(index, HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2);
             if (index !== undefined) lastState.set(index, { name: ev.state.name, input: ev.state.input });
+            else runStateInputs.set(ev.state.name, ev.state.input);
             if (ev.state.type === 'Map' && index === undefined) mapInput = ev.state.input;
             options.onProgress?.({
               simSeconds: Math.round((ev.timestamp - clock.startMs) / 1000),
@@ -498,16 +531,22 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       failedState && definitionStates[failedState]?.Type === 'Map'
         ? definitionStates[failedState]
         : undefined;
-    if (!outcome.ok && options.redrive && failedMap) {
+    if (!outcome.ok && options.redrive && failedState) {
       firstAttempt = {
-        failedState: failedState!,
+        failedState,
         error: describeFailure(outcome.err),
         simulatedSeconds: clock.elapsedSeconds,
       };
-      progress(
-        `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
-      );
-      outcome = await redriveMap(failedMap);
+      if (failedMap) {
+        progress(
+          `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
+        );
+        outcome = await redriveMap(failedMap);
+      } else {
+        // Any other state of the run: it runs again with the input it failed with, then the run goes on.
+        progress(`redrive from "${failedState}": it runs again with the input it failed with`);
+        outcome = await execute({ ...runnable, StartAt: failedState }, runStateInputs.get(failedState));
+      }
     }
     const simulatedSeconds = clock.elapsedSeconds;
     clock.uninstall();

@@ -2,7 +2,7 @@
  * Named situations for the local run, built from the exports the assembly was synthesized with: the first
  * configured Glue export and the first configured Personalize export are the ones that misbehave.
  */
-import type { FaultRule, JobFate, World } from './aws-stand-in';
+import type { FaultRule, JobFate, Quotas, World } from './aws-stand-in';
 
 export interface ScenarioPlan {
   readonly description: string;
@@ -19,6 +19,8 @@ export interface ScenarioContext {
   readonly configured: readonly Record<string, string>[];
   readonly glueJobSeconds: number;
   readonly personalizeJobSeconds: number;
+  /** The account's concurrency quotas (by default what the deployment was configured for). */
+  readonly quotas?: Partial<Quotas>;
 }
 
 type Build = (
@@ -142,8 +144,14 @@ const SCENARIOS: Record<string, Build> = {
 
   'eventbridge-outage': () => ({
     description:
-      'EventBridge refuses events for longer than the retries last: the execution fails at Export Each, where a redrive resumes it.',
+      "EventBridge refuses the first export's event past its retries while the other export is still polling: that event is held, the other export goes on and sends its own, and Summarize Run delivers the held one before the run event.",
     eventBusFailures: 12,
+  }),
+
+  'eventbridge-long-outage': () => ({
+    description:
+      'EventBridge refuses every event for longer than all retries: both export events are held, and the execution fails at Summarize Run, where a redrive delivers them.',
+    eventBusFailures: 30,
   }),
 
   'mixed-outcomes': (ctx) => {
@@ -165,6 +173,22 @@ const SCENARIOS: Record<string, Build> = {
       fates,
     };
   },
+
+  'busy-account': (_c, world) => ({
+    description:
+      "Other applications' jobs fill the account's quotas (1 Glue task run, 1 Personalize job) for 20 minutes: each export waits for capacity, then starts and succeeds.",
+    world: {
+      ...world,
+      quotas: { glueTaskRunsPerAccount: 1, personalizeExportJobs: 1 },
+      otherJobs: { glue: 1, personalize: 1, seconds: 1200 },
+    },
+  }),
+
+  'over-quota': (_c, world) => ({
+    description:
+      'Quotas of 1 Glue task run and 1 Personalize job at a time: with more exports than that, the extra ones wait for capacity and start one after another; none fails for capacity.',
+    world: { ...world, quotas: { glueTaskRunsPerAccount: 1, personalizeExportJobs: 1 } },
+  }),
 
   'bad-input': () => ({
     description:
@@ -195,6 +219,7 @@ export function buildScenario(name: string, ctx: ScenarioContext): ScenarioPlan 
     datasets: ctx.configured.filter((e) => e.type === 'personalize').map((e) => e.datasetArn),
     glueJobSeconds: ctx.glueJobSeconds,
     personalizeJobSeconds: ctx.personalizeJobSeconds,
+    ...(ctx.quotas ? { quotas: ctx.quotas } : {}),
   };
   const glue = ctx.configured.find((e) => e.type === 'glue');
   const personalize = ctx.configured.find((e) => e.type === 'personalize');
@@ -218,6 +243,9 @@ export function manyExportsConfig(counts: {
   );
   return {
     maxConcurrency: counts.maxConcurrency,
+    // Every export at once: the account is taken to allow it (the stand-in's quotas follow these).
+    maxConcurrentGlueExports: counts.glue,
+    maxConcurrentPersonalizeExports: counts.personalize,
     createOutputBucket: true,
     createPersonalizeRole: true,
     polling: { maxExportSeconds: 7200 },

@@ -31,7 +31,13 @@ export interface PrepareRunEvent {
   readonly polling: PollingSettings;
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
   /** How many exports go at once, and the state machine's timeout: a run must be able to finish in it. */
-  readonly limits: { readonly maxConcurrency: number; readonly runTimeoutSeconds: number };
+  readonly limits: {
+    readonly maxConcurrency: number;
+    readonly runTimeoutSeconds: number;
+    /** Jobs of each service that may run at once (the account quotas); the run's list is paced by them. */
+    readonly glue?: number;
+    readonly personalize?: number;
+  };
 }
 
 export interface PreparedRun {
@@ -170,6 +176,31 @@ function checkAllowedResources(
   });
 }
 
+/**
+ * The exports in the order the Map starts them: Glue and Personalize interleaved in the ratio of the
+ * jobs each service may run at once, so that the exports in flight match the account's quotas instead of
+ * one service's exports queueing for capacity while the other's slots stay free. Otherwise in the order
+ * given.
+ */
+export function interleaveByQuota<T extends { type: string }>(
+  specs: readonly T[],
+  limits: { readonly glue?: number; readonly personalize?: number },
+): T[] {
+  const glue = specs.filter((s) => s.type === 'glue');
+  const personalize = specs.filter((s) => s.type !== 'glue');
+  const g = limits.glue ?? 1;
+  const p = limits.personalize ?? 1;
+  const out: T[] = [];
+  let gi = 0;
+  let pi = 0;
+  while (gi < glue.length || pi < personalize.length) {
+    // The service furthest behind its share goes next.
+    const takeGlue = pi >= personalize.length || (gi < glue.length && (gi + 1) / g <= (pi + 1) / p);
+    out.push(takeGlue ? glue[gi++] : personalize[pi++]);
+  }
+  return out;
+}
+
 /** arn:<p>:states:<region>:<account>:execution:<state machine>:<name> -> the state machine's ARN. */
 export function stateMachineArnOf(executionArn: string | undefined): string | undefined {
   const m = /^arn:([^:]+):states:([^:]+):(\d+):execution:([^:]+):[^:]+$/.exec(executionArn ?? '');
@@ -228,7 +259,10 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
   const selected = selectExports(event.input, configured, allowedOutputS3Prefixes);
   checkRunFits(selected.length, event);
   const byName = new Map(configured.map((e) => [e.name, e]));
-  const prepared: PreparedRun = { run, exports: selected.map((spec) => toItem(spec, byName)) };
+  const prepared: PreparedRun = {
+    run,
+    exports: interleaveByQuota(selected, event.limits).map((spec) => toItem(spec, byName)),
+  };
   checkPayloadFits(prepared);
   // Fails closed: without its own state machine's ARN the run cannot look for overlapping runs.
   const stateMachineArn = stateMachineArnOf(execution.arn);

@@ -8,6 +8,7 @@ import { InvalidTaskStateError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import type { CaughtError, EventEnvelope, ExportResult } from '../shared/types';
 import { isResultWriterOutput, readMapResults, type ResultWriterOutput } from './map-results';
+import { deliverOwedEvents, type EventTarget } from './owed-events';
 
 export const RUN_DETAIL_TYPES = {
   completed: 'ML Export Run Completed',
@@ -20,6 +21,8 @@ const MAX_LISTED = 100;
 
 export interface SummarizeRunEvent {
   readonly execution: { readonly name: string; readonly arn: string; readonly startTime: string };
+  /** Where owed export events go (the state machine's own bus and source). */
+  readonly events?: EventTarget;
   /**
    * Where the Map wrote one result per export (or the results themselves); absent when the run was
    * rejected.
@@ -44,6 +47,8 @@ export interface RunEventDetail {
   readonly timedOutExports: string[];
   /** Where every export's result is (the Map's ResultWriter manifest), beyond the names listed here. */
   readonly resultsManifest?: string;
+  /** Export events EventBridge refused during the run, or owed by exports whose child execution failed, delivered now. */
+  readonly lateEvents?: number;
   readonly error?: ErrorDetail;
 }
 
@@ -62,10 +67,11 @@ export function summarizeRun(
   event: Omit<SummarizeRunEvent, 'results'> & {
     readonly results?: ExportResult[];
     readonly resultsManifest?: string;
+    readonly lateEvents?: number;
   },
   nowMs: number,
 ): RunSummary {
-  const { execution, results, error, resultsManifest } = event;
+  const { execution, results, error, resultsManifest, lateEvents } = event;
   if (!execution?.name || (!error && !Array.isArray(results))) {
     throw new InvalidTaskStateError(
       `summarize-run needs execution and results or error; got ${JSON.stringify(event).slice(0, 500)}`,
@@ -124,6 +130,7 @@ export function summarizeRun(
     failedExports: failedExports.slice(0, MAX_LISTED),
     timedOutExports: timedOutExports.slice(0, MAX_LISTED),
     ...(resultsManifest ? { resultsManifest } : {}),
+    ...(lateEvents ? { lateEvents } : {}),
   };
   return {
     event: { detailType: RUN_DETAIL_TYPES.completed, detail },
@@ -145,12 +152,25 @@ export function summarizeRun(
 
 export const handler = withLambdaContext(async (event: SummarizeRunEvent): Promise<RunSummary> => {
   const written = isResultWriterOutput(event.results) ? event.results : undefined;
+  const outcomes = written ? await readMapResults(written) : undefined;
+  // Every export ends in one event: those EventBridge refused during the run are delivered before the run
+  // event, so that the run event is the last.
+  const owed = (outcomes ?? []).flatMap((o) => (o.owed ? [o.owed] : []));
+  if (owed.length > 0) {
+    if (!event.events?.source || !event.events.eventBusName) {
+      throw new InvalidTaskStateError(
+        `summarize-run owes ${owed.length} export events but has no events target`,
+      );
+    }
+    await deliverOwedEvents(owed, event.events);
+  }
   const summary = summarizeRun(
     written
       ? {
           ...event,
-          results: await readMapResults(written),
+          results: outcomes!.map((o) => o.result),
           resultsManifest: `s3://${written.ResultWriterDetails.Bucket}/${written.ResultWriterDetails.Key}`,
+          lateEvents: owed.length,
         }
       : { ...event, results: event.results as ExportResult[] | undefined },
     Date.now(),

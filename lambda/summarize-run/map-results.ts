@@ -7,7 +7,10 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { InvalidTaskStateError } from '../shared/errors';
-import type { ExportResult } from '../shared/types';
+import type { EventEnvelope, ExportResult } from '../shared/types';
+
+/** The detail-type of a failed export (finalize-export's EXPORT_DETAIL_TYPES.FAILED). */
+const EXPORT_FAILED_DETAIL_TYPE = 'ML Export Failed';
 
 const s3 = new S3Client(CLIENT_CONFIG);
 
@@ -33,6 +36,9 @@ export interface ChildExecutionResult {
   /** The child's input and output, as JSON text. */
   readonly Input?: string;
   readonly Output?: string;
+  /** Why a child that did not succeed failed. */
+  readonly Error?: string;
+  readonly Cause?: string;
 }
 
 export function isResultWriterOutput(value: unknown): value is ResultWriterOutput {
@@ -63,37 +69,76 @@ function parse(text: string | undefined): Record<string, unknown> | undefined {
   }
 }
 
+/** An export event the run still owes: held after EventBridge refused it, or for a child that failed. */
+export type OwedEvent = EventEnvelope<Record<string, unknown>>;
+
+/** One export's result, and the event it is still owed, if any. */
+export interface ChildOutcome {
+  readonly result: ExportResult;
+  readonly owed?: OwedEvent;
+}
+
 /**
- * A child execution's result. One that did not succeed (the Map tolerates no failure, so this is seen
- * only if that changes) counts as a failed export, named from its input.
+ * A child execution's result. A child that held its event (EventBridge refused it past its retries) owes
+ * it; a child that did not succeed (the Map tolerates failures so that its siblings go on) is a failed
+ * export whose event is made here from its input and error, since it never got to send one.
  */
-export function toExportResult(child: ChildExecutionResult): ExportResult {
+export function toChildOutcome(child: ChildExecutionResult): ChildOutcome {
   const output = parse(child.Output);
-  if (child.Status === 'SUCCEEDED' && typeof output?.name === 'string')
-    return output as unknown as ExportResult;
-  const item = parse(child.Input)?.export as { name?: string; type?: string } | undefined;
-  return {
-    name: item?.name ?? child.Name ?? 'unknown',
-    type: item?.type === 'personalize' ? 'personalize' : 'glue',
+  if (child.Status === 'SUCCEEDED' && typeof output?.name === 'string') {
+    const { heldEvent, name, type, outcome } = output as {
+      heldEvent?: OwedEvent;
+      name: string;
+      type: ExportResult['type'];
+      outcome: ExportResult['outcome'];
+    };
+    return { result: { name, type, outcome }, ...(heldEvent ? { owed: heldEvent } : {}) };
+  }
+  const input = parse(child.Input) as
+    | { export?: { name?: string; type?: string }; run?: { executionName?: string; executionArn?: string } }
+    | undefined;
+  const result: ExportResult = {
+    name: input?.export?.name ?? child.Name ?? 'unknown',
+    type: input?.export?.type === 'personalize' ? 'personalize' : 'glue',
     outcome: 'FAILED',
+  };
+  return {
+    result,
+    owed: {
+      detailType: EXPORT_FAILED_DETAIL_TYPE,
+      detail: {
+        exportName: result.name,
+        exportType: result.type,
+        outcome: 'FAILED',
+        pollCount: 0,
+        adoptedExistingJob: false,
+        error: {
+          type: child.Error ?? `ChildExecution${child.Status}`,
+          message: `the export's child execution ended ${child.Status} before it sent its event${child.Cause ? `: ${child.Cause.slice(0, 1000)}` : ''}; its job, if one started, was not followed to its end`,
+        },
+        executionName: input?.run?.executionName ?? 'unknown',
+        executionArn: input?.run?.executionArn ?? 'unknown',
+      },
+    },
   };
 }
 
-/** Every export result the Map Run wrote, read from S3. */
-export async function readMapResults(output: ResultWriterOutput): Promise<ExportResult[]> {
+/** Every export result the Map Run wrote, read from S3, with the events the run still owes. */
+export async function readMapResults(output: ResultWriterOutput): Promise<ChildOutcome[]> {
   const { Bucket, Key } = output.ResultWriterDetails;
   const manifest = await getJson<ResultManifest>(Bucket, Key);
   const files = Object.values(manifest.ResultFiles ?? {}).flat();
-  const byName = new Map<string, ExportResult>();
+  const byName = new Map<string, ChildOutcome>();
   for (const file of files) {
     const children = await getJson<ChildExecutionResult[]>(manifest.DestinationBucket ?? Bucket, file.Key);
     if (!Array.isArray(children)) {
       throw new InvalidTaskStateError(`s3://${Bucket}/${file.Key} holds no array of child executions`);
     }
     for (const child of children) {
-      const result = toExportResult(child);
+      const outcome = toChildOutcome(child);
       // A child redriven to success after failing first is reported once, as its last outcome.
-      if (!byName.has(result.name) || child.Status === 'SUCCEEDED') byName.set(result.name, result);
+      if (!byName.has(outcome.result.name) || child.Status === 'SUCCEEDED')
+        byName.set(outcome.result.name, outcome);
     }
   }
   return [...byName.values()];

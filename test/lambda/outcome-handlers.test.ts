@@ -1,5 +1,6 @@
 import { finalizeExport, handler as finalizeHandler } from '../../lambda/finalize-export';
 import { logger } from '../../lambda/shared/logger';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as summarizeHandler, summarizeRun } from '../../lambda/summarize-run';
@@ -327,7 +328,13 @@ describe('summarizeRun', () => {
 
 describe('summarize-run handler reads the results the Distributed Map wrote to S3', () => {
   const s3 = mockClient(S3Client);
-  beforeEach(() => s3.reset());
+  const eventBridge = mockClient(EventBridgeClient);
+  const events = { source: 'ml-exports', eventBusName: 'exports-bus' };
+  beforeEach(() => {
+    s3.reset();
+    eventBridge.reset();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+  });
   const body = (value: unknown) =>
     ({ Body: { transformToString: async () => JSON.stringify(value) } }) as never;
   const child = (name: string, outcome: string, status = 'SUCCEEDED') => ({
@@ -335,6 +342,9 @@ describe('summarize-run handler reads the results the Distributed Map wrote to S
     Input: JSON.stringify({ export: { type: 'glue', name }, run }),
     Output: status === 'SUCCEEDED' ? JSON.stringify({ name, type: 'glue', outcome }) : undefined,
     Status: status,
+    ...(status === 'SUCCEEDED'
+      ? {}
+      : { Error: 'States.TaskFailed', Cause: 'Finalize Export failed: Lambda.Unknown' }),
   });
   const mapOutput = {
     MapRunArn: 'arn:aws:states:us-east-1:1:mapRun:sm/Export Each:run-id',
@@ -396,8 +406,91 @@ describe('summarize-run handler reads the results the Distributed Map wrote to S
     s3.on(GetObjectCommand, { Key: 'map-runs/run-id/SUCCEEDED_0.json' }).resolves(
       body([child('fine', 'SUCCEEDED')]),
     );
-    const { detail } = (await summarizeHandler({ execution, results: mapOutput })).event;
-    expect(detail).toMatchObject({ exportCount: 2, succeeded: 1, failed: 1, failedExports: ['lost'] });
+    const { detail } = (await summarizeHandler({ execution, results: mapOutput, events })).event;
+    expect(detail).toMatchObject({
+      exportCount: 2,
+      succeeded: 1,
+      failed: 1,
+      failedExports: ['lost'],
+      lateEvents: 1,
+    });
+    // It never sent its own event: the run sends its ML Export Failed, with why, before the run event.
+    const [entry] = eventBridge.commandCalls(PutEventsCommand)[0].args[0].input.Entries!;
+    expect(entry).toMatchObject({
+      Source: 'ml-exports',
+      DetailType: 'ML Export Failed',
+      EventBusName: 'exports-bus',
+    });
+    expect(JSON.parse(entry.Detail!)).toMatchObject({
+      exportName: 'lost',
+      exportType: 'glue',
+      outcome: 'FAILED',
+      error: {
+        type: 'States.TaskFailed',
+        message: expect.stringContaining(
+          "the export's child execution ended FAILED before it sent its event: Finalize Export failed",
+        ),
+      },
+      executionName: run.executionName,
+      executionArn: run.executionArn,
+    });
+  });
+
+  const manifestOf = (files: Record<string, string[]>) =>
+    body({
+      DestinationBucket: 'results',
+      ResultFiles: Object.fromEntries(
+        Object.entries(files).map(([k, keys]) => [k, keys.map((Key) => ({ Key, Size: 1 }))]),
+      ),
+    });
+  const held = (name: string) => ({
+    ...child(name, 'SUCCEEDED'),
+    Output: JSON.stringify({
+      name,
+      type: 'glue',
+      outcome: 'SUCCEEDED',
+      heldEvent: { detailType: 'ML Export Succeeded', detail: { exportName: name, outcome: 'SUCCEEDED' } },
+      deliveryError: { Error: 'EventBridge.FailedEntry', Cause: 'refused' },
+    }),
+  });
+
+  it('delivers the events EventBridge refused during the run, ten per call, before the run event', async () => {
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/manifest.json' }).resolves(
+      manifestOf({ SUCCEEDED: ['map-runs/run-id/SUCCEEDED_0.json'] }),
+    );
+    const children = [...Array.from({ length: 12 }, (_, i) => held(`h${i}`)), child('sent', 'SUCCEEDED')];
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/SUCCEEDED_0.json' }).resolves(body(children));
+    const summary = await summarizeHandler({ execution, results: mapOutput, events });
+    const calls = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
+    expect(calls.map((entries) => entries.length)).toEqual([10, 2]);
+    expect(calls.flat().map((e) => JSON.parse(e.Detail!).exportName)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `h${i}`),
+    );
+    expect(summary.runOutcome).toBe('SUCCEEDED');
+    expect(summary.event.detail).toMatchObject({ exportCount: 13, succeeded: 13, lateEvents: 12 });
+  });
+
+  it('fails as transient (retried, then redrivable) while EventBridge still refuses owed events', async () => {
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/manifest.json' }).resolves(
+      manifestOf({ SUCCEEDED: ['map-runs/run-id/SUCCEEDED_0.json'] }),
+    );
+    s3.on(GetObjectCommand, { Key: 'map-runs/run-id/SUCCEEDED_0.json' }).resolves(body([held('h0')]));
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+    });
+    await expect(summarizeHandler({ execution, results: mapOutput, events })).rejects.toMatchObject({
+      name: 'TransientServiceError',
+      message:
+        'EventBridge PutEvents for bus exports-bus refused 1 of 1 owed export events: InternalFailure: try again',
+    });
+    eventBridge.on(PutEventsCommand).rejects(serviceError('AccessDeniedException'));
+    await expect(summarizeHandler({ execution, results: mapOutput, events })).rejects.toMatchObject({
+      name: 'PermanentServiceError',
+    });
+    await expect(summarizeHandler({ execution, results: mapOutput })).rejects.toMatchObject({
+      name: 'InvalidTaskState',
+    });
   });
 
   it('reports S3 throttling as transient (retried) and a missing manifest as permanent', async () => {
@@ -419,5 +512,6 @@ describe('summarize-run handler reads the results the Distributed Map wrote to S
     });
     expect(summary.runOutcome).toBe('SUCCEEDED');
     expect(s3.calls()).toHaveLength(0);
+    expect(eventBridge.calls()).toHaveLength(0);
   });
 });
