@@ -49,6 +49,8 @@ const exportDetail = (outcome: string): JsonSchema => ({
     durationSeconds: int,
     pollCount: int,
     adoptedExistingJob: { type: 'boolean' },
+    // Time-outs only: whether the workflow stopped the job (Glue CancelMLTaskRun; Personalize has no stop call).
+    jobCancelled: { type: 'boolean' },
     error: errorDetail,
     executionName: str,
     executionArn: str,
@@ -100,7 +102,7 @@ export const EVENT_DETAIL_SCHEMAS: Record<string, JsonSchema> = {
   },
   'ML Export Timed Out': {
     ...exportDetail('TIMED_OUT'),
-    required: [...(exportDetail('TIMED_OUT').required as string[]), 'error'],
+    required: [...(exportDetail('TIMED_OUT').required as string[]), 'error', 'jobCancelled'],
   },
   'ML Export Run Completed': runDetail(['SUCCEEDED', 'FAILED']),
   'ML Export Run Rejected': {

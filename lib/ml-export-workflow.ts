@@ -477,8 +477,12 @@ export class MlExportWorkflow extends Construct {
           resources: transformArns,
         }),
       );
+      // CancelMLTaskRun: the status task stops a task run that outlived its export's time limit.
       fns.getGlue.addToRolePolicy(
-        new PolicyStatement({ actions: ['glue:GetMLTaskRun'], resources: transformArns }),
+        new PolicyStatement({
+          actions: ['glue:GetMLTaskRun', 'glue:CancelMLTaskRun'],
+          resources: transformArns,
+        }),
       );
       for (const fn of [fns.startGlue, fns.getGlue])
         acknowledgeWildcards(fn.role!, transformArns, manyReason);

@@ -13,6 +13,7 @@ import type {
   ExportResult,
   ExportTask,
   ItemState,
+  Tracking,
 } from '../shared/types';
 
 export const EXPORT_DETAIL_TYPES: Record<ExportOutcome, string> = {
@@ -39,6 +40,8 @@ export interface ExportEventDetail {
   readonly durationSeconds?: number;
   readonly pollCount: number;
   readonly adoptedExistingJob: boolean;
+  /** TIMED_OUT only: whether the workflow stopped the job (Glue), never for Personalize (no stop call). */
+  readonly jobCancelled?: boolean;
   readonly error?: ErrorDetail;
   readonly executionName: string;
   readonly executionArn: string;
@@ -77,7 +80,7 @@ function outcomeAndError(state: ItemState): { outcome: ExportOutcome; error?: Er
         outcome: 'TIMED_OUT',
         error: {
           type: 'ExportTimedOut',
-          message: `the job was still ${tracking.serviceStatus} at ${tracking.deadline}, ${state.run.polling.maxExportSeconds} s after the export started (${tracking.polls} status checks); the workflow stopped waiting`,
+          message: `the job was still ${tracking.serviceStatus} at ${tracking.deadline}, ${state.run.polling.maxExportSeconds} s after the export started (${tracking.polls} status checks); the workflow stopped waiting${whatBecameOfTheJob(tracking)}`,
         },
       };
     default:
@@ -89,6 +92,16 @@ function outcomeAndError(state: ItemState): { outcome: ExportOutcome; error?: Er
         },
       };
   }
+}
+
+/** What the workflow did about a job still running at its time limit, for the time-out message. */
+function whatBecameOfTheJob(tracking: Tracking): string {
+  if (!('taskRunId' in tracking.job)) {
+    return ' and could not stop the job: Personalize has no API to stop a dataset export job, so it may still complete';
+  }
+  return tracking.jobCancelled
+    ? ` and cancelled task run ${tracking.job.taskRunId} (CancelMLTaskRun)`
+    : ` but cancelling task run ${tracking.job.taskRunId} failed, so it may still be running: ${tracking.cancelError ?? 'no cancel was attempted'}`;
 }
 
 export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport {
@@ -128,6 +141,7 @@ export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport
     completedAt,
     pollCount: tracking?.polls ?? 0,
     adoptedExistingJob: tracking?.adopted ?? false,
+    ...(outcome === 'TIMED_OUT' ? { jobCancelled: tracking?.jobCancelled ?? false } : {}),
     ...(error ? { error } : {}),
     executionName: state.run.executionName,
     executionArn: state.run.executionArn,

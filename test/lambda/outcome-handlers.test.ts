@@ -81,8 +81,69 @@ describe('finalizeExport', () => {
     expect(event.detail.error).toEqual({
       type: 'ExportTimedOut',
       message:
-        'the job was still RUNNING at 2026-11-22T04:00:05.000Z, 3600 s after the export started (17 status checks); the workflow stopped waiting',
+        'the job was still RUNNING at 2026-11-22T04:00:05.000Z, 3600 s after the export started (17 status checks); the workflow stopped waiting but cancelling task run r failed, so it may still be running: no cancel was attempted',
     });
+    expect(event.detail.jobCancelled).toBe(false);
+  });
+
+  const timedOut = { outcome: 'TIMED_OUT', polls: 17, deadline: '2026-11-22T04:00:05.000Z' } as const;
+
+  it('says the Glue task run was cancelled at the time limit', () => {
+    const state = {
+      ...glueState,
+      tracking: tracking({ taskRunId: 'r' }, { ...timedOut, serviceStatus: 'RUNNING', jobCancelled: true }),
+    };
+    const { event } = finalizeExport(state, NOW);
+    expect(event.detail).toMatchObject({
+      outcome: 'TIMED_OUT',
+      jobCancelled: true,
+      error: {
+        type: 'ExportTimedOut',
+        message:
+          'the job was still RUNNING at 2026-11-22T04:00:05.000Z, 3600 s after the export started (17 status checks); the workflow stopped waiting and cancelled task run r (CancelMLTaskRun)',
+      },
+    });
+  });
+
+  it('says why cancelling the Glue task run failed, and still ends TIMED_OUT', () => {
+    const cancelError =
+      'Glue CancelMLTaskRun for transform tfm-1 task run r failed: ThrottlingException: Rate exceeded';
+    const state = {
+      ...glueState,
+      tracking: tracking(
+        { taskRunId: 'r' },
+        { ...timedOut, serviceStatus: 'RUNNING', jobCancelled: false, cancelError },
+      ),
+    };
+    const { event, result } = finalizeExport(state, NOW);
+    expect(result.outcome).toBe('TIMED_OUT');
+    expect(event.detail.jobCancelled).toBe(false);
+    expect(event.detail.error?.message).toBe(
+      `the job was still RUNNING at 2026-11-22T04:00:05.000Z, 3600 s after the export started (17 status checks); the workflow stopped waiting but cancelling task run r failed, so it may still be running: ${cancelError}`,
+    );
+  });
+
+  it('says Personalize cannot stop a dataset export job, which may still complete', () => {
+    const state = {
+      ...personalizeState,
+      tracking: tracking(
+        { datasetExportJobArn: JOB_ARN, jobName: JOB_NAME },
+        { ...timedOut, serviceStatus: 'CREATE IN_PROGRESS' },
+      ),
+    };
+    const { event } = finalizeExport(state, NOW);
+    expect(event.detail).toMatchObject({ outcome: 'TIMED_OUT', jobCancelled: false });
+    expect(event.detail.error?.message).toBe(
+      'the job was still CREATE IN_PROGRESS at 2026-11-22T04:00:05.000Z, 3600 s after the export started (17 status checks); the workflow stopped waiting and could not stop the job: Personalize has no API to stop a dataset export job, so it may still complete',
+    );
+  });
+
+  it('carries jobCancelled on time-outs only', () => {
+    const state = {
+      ...glueState,
+      tracking: tracking({ taskRunId: 'r' }, { outcome: 'SUCCEEDED', serviceStatus: 'SUCCEEDED' }),
+    };
+    expect(finalizeExport(state, NOW).event.detail).not.toHaveProperty('jobCancelled');
   });
 
   it('reads the message of an error caught from a Lambda task', () => {

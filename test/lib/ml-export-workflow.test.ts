@@ -355,10 +355,10 @@ describe('the example configuration', () => {
       ]);
     });
 
-    it('lets the Glue status task read task runs of the configured transform only', () => {
+    it('lets the Glue status task read, and cancel at the time limit, task runs of the configured transform only', () => {
       expect(statementsOf('GetGlueExportStatusRole')).toEqual([
         logs,
-        { Action: 'glue:GetMLTaskRun', Resource: transformArn },
+        { Action: ['glue:GetMLTaskRun', 'glue:CancelMLTaskRun'], Resource: transformArn },
       ]);
     });
 
