@@ -25,7 +25,6 @@ const exportDetail = (outcome: string): JsonSchema => ({
     'exportType',
     'outcome',
     'outputS3Path',
-    'completedAt',
     'pollCount',
     'adoptedExistingJob',
     'executionName',
@@ -45,6 +44,7 @@ const exportDetail = (outcome: string): JsonSchema => ({
     ingestionMode: { type: 'string', enum: ['BULK', 'PUT', 'ALL'] },
     serviceStatus: str,
     startedAt: time,
+    // Only when the service reported the job completed; durationSeconds with it.
     completedAt: time,
     durationSeconds: int,
     pollCount: int,

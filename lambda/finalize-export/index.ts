@@ -36,7 +36,9 @@ export interface ExportEventDetail {
   readonly ingestionMode?: string;
   readonly serviceStatus?: string;
   readonly startedAt?: string;
-  readonly completedAt: string;
+  /** When the service reported the job completed (Glue CompletedOn, Personalize ACTIVE / CREATE FAILED). */
+  readonly completedAt?: string;
+  /** From startedAt to completedAt: only for a job the service reported completed. */
   readonly durationSeconds?: number;
   readonly pollCount: number;
   readonly adoptedExistingJob: boolean;
@@ -104,12 +106,13 @@ function whatBecameOfTheJob(tracking: Tracking): string {
     : ` but cancelling task run ${tracking.job.taskRunId} failed, so it may still be running: ${tracking.cancelError ?? 'no cancel was attempted'}`;
 }
 
-export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport {
+export function finalizeExport(state: ItemState): FinalizedExport {
   const task = resolvedOrItem(state);
   const tracking = state.tracking;
   const { outcome, error } = outcomeAndError(state);
   const startedAt = tracking?.jobStartedAt ?? tracking?.trackingStartedAt;
-  const completedAt = tracking?.jobCompletedAt ?? tracking?.lastCheckedAt ?? new Date(nowMs).toISOString();
+  // Only the service can say a job completed: a job that timed out or was never checked has no end time.
+  const completedAt = tracking?.jobCompletedAt;
   const identifiers = !isResolved(task)
     ? {}
     : task.type === 'glue'
@@ -132,13 +135,13 @@ export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport
     ...(isResolved(task) ? { outputS3Path: task.outputS3Path } : {}),
     ...identifiers,
     ...(tracking?.serviceStatus ? { serviceStatus: tracking.serviceStatus } : {}),
-    ...(startedAt
+    ...(startedAt ? { startedAt } : {}),
+    ...(completedAt ? { completedAt } : {}),
+    ...(startedAt && completedAt
       ? {
-          startedAt,
           durationSeconds: Math.max(0, Math.round((Date.parse(completedAt) - Date.parse(startedAt)) / 1000)),
         }
       : {}),
-    completedAt,
     pollCount: tracking?.polls ?? 0,
     adoptedExistingJob: tracking?.adopted ?? false,
     ...(outcome === 'TIMED_OUT' ? { jobCancelled: tracking?.jobCancelled ?? false } : {}),
@@ -153,7 +156,7 @@ export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport
 }
 
 export const handler = withLambdaContext(async (state: ItemState): Promise<FinalizedExport> => {
-  const finalized = finalizeExport(state, Date.now());
+  const finalized = finalizeExport(state);
   const log = finalized.result.outcome === 'SUCCEEDED' ? logger.info.bind(logger) : logger.error.bind(logger);
   log('Export ended', { ...finalized.event.detail });
   return finalized;
