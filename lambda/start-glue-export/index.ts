@@ -3,13 +3,9 @@
  * token, so the task first looks for an EXPORT_LABELS task run of this transform writing to this run's
  * output path (GetMLTaskRuns) and adopts it: a retried or redriven start never starts a second task run.
  */
-import {
-  GetMLTaskRunsCommand,
-  GlueClient,
-  StartExportLabelsTaskRunCommand,
-  type TaskRun,
-} from '@aws-sdk/client-glue';
+import { GlueClient, StartExportLabelsTaskRunCommand, type TaskRun } from '@aws-sdk/client-glue';
 import { classifyAwsError } from '../shared/aws-errors';
+import { exportTaskRunsSince, outputPathOf } from '../shared/glue-task-runs';
 import { logger, withLambdaContext } from '../shared/logger';
 import { startTracking } from '../shared/polling';
 import { requireExport, type GlueTask } from '../shared/task-state';
@@ -23,35 +19,9 @@ const glue = new GlueClient({});
  */
 const glueStartOnce = new GlueClient({ maxAttempts: 1 });
 
-/** Task runs started this long before the execution are not considered (clock skew margin). */
-const LOOKBACK_MS = 5 * 60 * 1000;
-const MAX_PAGES = 10;
-
 export async function findExistingExport(task: GlueTask, runStartTime: string): Promise<TaskRun | undefined> {
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const response = await glue
-      .send(
-        new GetMLTaskRunsCommand({
-          TransformId: task.transformId,
-          MaxResults: 100,
-          NextToken: nextToken,
-          Filter: {
-            TaskRunType: 'EXPORT_LABELS',
-            StartedAfter: new Date(Date.parse(runStartTime) - LOOKBACK_MS),
-          },
-          Sort: { Column: 'STARTED', SortDirection: 'DESCENDING' },
-        }),
-      )
-      .catch((err: unknown) => {
-        throw classifyAwsError(err, 'Glue GetMLTaskRuns', `transform ${task.transformId}`);
-      });
-    const match = response.TaskRuns?.find(
-      (run) => run.Properties?.ExportLabelsTaskRunProperties?.OutputS3Path === task.outputS3Path,
-    );
-    if (match) return match;
-    nextToken = response.NextToken;
-    if (!nextToken) return undefined;
+  for await (const run of exportTaskRunsSince(glue, task.transformId, runStartTime)) {
+    if (outputPathOf(run) === task.outputS3Path) return run;
   }
   return undefined;
 }
