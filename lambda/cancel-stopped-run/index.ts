@@ -25,6 +25,11 @@ const glue = new GlueClient({});
 const CANCELLABLE = new Set(['STARTING', 'RUNNING']);
 /** Transforms looked at in parallel: enough for thousands of exports, gentle on Glue's request rate. */
 const TRANSFORMS_AT_ONCE = 5;
+/**
+ * A start task in flight when the run stopped runs on to its end (its function's 30 s timeout) and may
+ * still start a task run: the function looks a second time once that has passed.
+ */
+export const SECOND_LOOK_AFTER_MS = 35_000;
 
 /** The detail of a "Step Functions Execution Status Change" event (the fields used here). */
 export interface ExecutionStatusChangeDetail {
@@ -81,7 +86,10 @@ export function glueExportsOf(
     .filter((task): task is Extract<ExportTask, { type: 'glue' }> => task.type === 'glue');
 }
 
-export async function cleanUpStoppedRun(event: ExecutionStatusChangeEvent): Promise<CleanupReport> {
+export async function cleanUpStoppedRun(
+  event: ExecutionStatusChangeEvent,
+  options: { readonly secondLookAfterMs?: number } = {},
+): Promise<CleanupReport> {
   const detail = event?.detail ?? {};
   const { executionArn, name } = detail;
   const nothing = (skipped: string): CleanupReport => ({
@@ -96,12 +104,18 @@ export async function cleanUpStoppedRun(event: ExecutionStatusChangeEvent): Prom
     return nothing(`not an execution status change event: ${JSON.stringify(detail).slice(0, 300)}`);
   }
   if (isMapChildExecution(executionArn)) return nothing('a child execution of the Distributed Map');
-  if (typeof detail.input !== 'string' || detail.inputDetails?.included === false) {
-    return nothing('the event does not include the execution input, so its exports are unknown');
+  // An input too large for the event is left out of it: look for every configured export's task run then
+  // (a superset of the run's; only this run's output paths match). Explicit exports' own prefixes are missed.
+  const inputIncluded = typeof detail.input === 'string' && detail.inputDetails?.included !== false;
+  if (!inputIncluded) {
+    logger.warn('The event does not include the execution input: looking for every configured Glue export', {
+      executionArn,
+    });
   }
   let tasks: ReturnType<typeof glueExportsOf>;
   try {
-    tasks = glueExportsOf({ name }, JSON.parse(detail.input), new Date(startMs).toISOString());
+    const input: unknown = inputIncluded ? JSON.parse(detail.input as string) : {};
+    tasks = glueExportsOf({ name }, input, new Date(startMs).toISOString());
   } catch (err) {
     if (err instanceof InvalidExecutionInputError || err instanceof SyntaxError) {
       return nothing(`the run's input was rejected, so it started no job: ${err.message}`);
@@ -116,10 +130,10 @@ export async function cleanUpStoppedRun(event: ExecutionStatusChangeEvent): Prom
     byTransform.set(task.transformId, paths);
   }
   const cancelled: CancelledTaskRun[] = [];
-  const notCancelled: string[] = [];
-  const transient: string[] = [];
+  const notCancelled = new Set<string>();
+  const transient = new Set<string>();
   const record = (err: Error) =>
-    (err instanceof TransientServiceError ? transient : notCancelled).push(err.message);
+    (err instanceof TransientServiceError ? transient : notCancelled).add(err.message);
   const startTime = new Date(startMs).toISOString();
 
   const cleanTransform = async (transformId: string, paths: Map<string, string>) => {
@@ -154,12 +168,21 @@ export async function cleanUpStoppedRun(event: ExecutionStatusChangeEvent): Prom
       }
     }
   };
-  const queue = [...byTransform];
-  await Promise.all(
-    Array.from({ length: Math.min(TRANSFORMS_AT_ONCE, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await cleanTransform(...next);
-    }),
-  );
+  const sweep = async () => {
+    const queue = [...byTransform];
+    await Promise.all(
+      Array.from({ length: Math.min(TRANSFORMS_AT_ONCE, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await cleanTransform(...next);
+      }),
+    );
+  };
+  await sweep();
+  const secondLookAfterMs = options.secondLookAfterMs ?? SECOND_LOOK_AFTER_MS;
+  if (byTransform.size > 0 && secondLookAfterMs > 0) {
+    // What the first look cancelled is STOPPING now, so it is not cancelled twice.
+    await new Promise((resolve) => setTimeout(resolve, secondLookAfterMs));
+    await sweep();
+  }
 
   const report: CleanupReport = {
     executionArn,
@@ -167,12 +190,12 @@ export async function cleanUpStoppedRun(event: ExecutionStatusChangeEvent): Prom
     cancelled,
     notCancelled: [...notCancelled, ...transient],
   };
-  if (notCancelled.length > 0)
+  if (notCancelled.size > 0)
     logger.error('Some task runs of a stopped run could not be cancelled', { ...report });
-  if (transient.length > 0) {
+  if (transient.size > 0) {
     // Lambda retries the event (asynchronous invocation); what was cancelled is STOPPING by then, not retried.
     throw new TransientServiceError(
-      `cancelling the task runs of ${executionArn} failed for now: ${transient.join('; ')}`,
+      `cancelling the task runs of ${executionArn} failed for now: ${[...transient].join('; ')}`,
     );
   }
   return report;

@@ -1,8 +1,10 @@
 import { CancelMLTaskRunCommand, GetMLTaskRunsCommand, GlueClient, type TaskRun } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  handler,
+  cleanUpStoppedRun,
+  handler as handlerWithSecondLook,
   isMapChildExecution,
+  SECOND_LOOK_AFTER_MS,
   type ExecutionStatusChangeEvent,
 } from '../../lambda/cancel-stopped-run';
 import { useCatalog } from './catalog';
@@ -33,6 +35,8 @@ const taskRun = (TaskRunId: string, Status: TaskRun['Status'], OutputS3Path: str
   Properties: { TaskType: 'EXPORT_LABELS', ExportLabelsTaskRunProperties: { OutputS3Path } },
 });
 
+/** One look only; the second look, 35 s later, has its own test. */
+const handler = (event: ExecutionStatusChangeEvent) => cleanUpStoppedRun(event, { secondLookAfterMs: 0 });
 const cancelCalls = () => glue.commandCalls(CancelMLTaskRunCommand).map((c) => c.args[0].input);
 
 beforeEach(() => {
@@ -164,10 +168,20 @@ describe('cancel-stopped-run', () => {
     expect(report.skipped).toBe('a child execution of the Distributed Map');
   });
 
-  it('says so when the event does not carry the input (too large to include)', async () => {
+  it("looks for every configured Glue export's task run when the event leaves the input out (too large)", async () => {
+    glue.on(GetMLTaskRunsCommand, { TransformId: 'tfm-2' }).resolves({
+      TaskRuns: [
+        taskRun('mine', 'RUNNING', 's3://b/m/2026-11-22/run-1/'),
+        taskRun('other-run', 'RUNNING', 's3://b/m/2026-11-22/run-0/'),
+      ],
+    });
     const report = await handler(stopped({}, { input: null, inputDetails: { included: false } }));
-    expect(glue.calls()).toHaveLength(0);
-    expect(report.skipped).toBe('the event does not include the execution input, so its exports are unknown');
+    expect(glue.commandCalls(GetMLTaskRunsCommand).map((c) => c.args[0].input.TransformId)).toEqual([
+      'tfm-1',
+      'tfm-2',
+    ]);
+    expect(cancelCalls()).toEqual([{ TransformId: 'tfm-2', TaskRunId: 'mine' }]);
+    expect(report.glueExports).toBe(2);
   });
 
   it('refuses an event that is not an execution status change, calling nothing', async () => {
@@ -214,6 +228,34 @@ describe('cancel-stopped-run', () => {
     await expect(handler(stopped({ exportNames: ['labels'] }))).rejects.toMatchObject({
       name: 'TransientServiceError',
     });
+  });
+
+  it('looks again after an in-flight start could have finished, cancelling the task run it started', async () => {
+    jest.useFakeTimers();
+    try {
+      glue
+        .on(GetMLTaskRunsCommand, { TransformId: 'tfm-1' })
+        .resolvesOnce({ TaskRuns: [taskRun('first', 'RUNNING', 's3://b/l/2026-11-22/run-1/')] })
+        .resolves({
+          TaskRuns: [
+            taskRun('late', 'STARTING', 's3://b/l/2026-11-22/run-1/'),
+            taskRun('first', 'STOPPING', 's3://b/l/2026-11-22/run-1/'),
+          ],
+        });
+      const done = handlerWithSecondLook(stopped({ exportNames: ['labels'] }));
+      await jest.advanceTimersByTimeAsync(SECOND_LOOK_AFTER_MS - 1);
+      expect(cancelCalls()).toEqual([{ TransformId: 'tfm-1', TaskRunId: 'first' }]);
+      await jest.advanceTimersByTimeAsync(1);
+      const report = await done;
+      expect(cancelCalls()).toEqual([
+        { TransformId: 'tfm-1', TaskRunId: 'first' },
+        { TransformId: 'tfm-1', TaskRunId: 'late' },
+      ]);
+      expect(report.cancelled.map((c) => c.taskRunId)).toEqual(['first', 'late']);
+      expect(SECOND_LOOK_AFTER_MS).toBeGreaterThan(30_000); // the start task's own timeout
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('cleans up after a run that hit the state machine timeout the same way', async () => {
