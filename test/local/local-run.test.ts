@@ -391,6 +391,31 @@ describe('the published event schemas', () => {
     expect(validate({ ...event, detail: { ...event.detail, pollCount: 'five' } })).toBe(false);
     expect(validate({ ...event, detail: { ...event.detail, newField: 1 } })).toBe(false);
   });
+
+  it("describe the README's example events (a time-out without completedAt, with jobCancelled)", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/```json\n(\{\n {2}"detail-type": [\s\S]*?)\n```/g)].map(
+      (m) => JSON.parse(m[1]) as { 'detail-type': string; detail: Record<string, unknown> },
+    );
+    expect(examples.map((e) => e['detail-type'])).toEqual([
+      'ML Export Failed',
+      'ML Export Succeeded',
+      'ML Export Timed Out',
+      'ML Export Run Completed',
+    ]);
+    for (const example of examples) {
+      const detailType = example['detail-type'];
+      const validate = ajv.getSchema(
+        `https://ml-exports.local/${schemaTypeName(detailType)}#/components/schemas/${schemaTypeName(detailType)}`,
+      )!;
+      expect({ detailType, valid: validate(example.detail), errors: validate.errors ?? [] }).toEqual({
+        detailType,
+        valid: true,
+        errors: [],
+      });
+    }
+    expect(examples[2].detail).not.toHaveProperty('completedAt');
+  });
 });
 
 describe('redrive', () => {
