@@ -25,7 +25,6 @@ const exportDetail = (outcome: string): JsonSchema => ({
     'exportType',
     'outcome',
     'outputS3Path',
-    'completedAt',
     'pollCount',
     'adoptedExistingJob',
     'executionName',
@@ -45,11 +44,14 @@ const exportDetail = (outcome: string): JsonSchema => ({
     ingestionMode: { type: 'string', enum: ['BULK', 'PUT', 'ALL'] },
     serviceStatus: str,
     startedAt: time,
+    // Only when the service reported the job completed; durationSeconds with it.
     completedAt: time,
     durationSeconds: int,
     pollCount: int,
     waitedForCapacitySeconds: int,
     adoptedExistingJob: { type: 'boolean' },
+    // Time-outs only: whether the workflow stopped the job (Glue CancelMLTaskRun; Personalize has no stop call).
+    jobCancelled: { type: 'boolean' },
     error: errorDetail,
     executionName: str,
     executionArn: str,
@@ -102,7 +104,7 @@ export const EVENT_DETAIL_SCHEMAS: Record<string, JsonSchema> = {
   },
   'ML Export Timed Out': {
     ...exportDetail('TIMED_OUT'),
-    required: [...(exportDetail('TIMED_OUT').required as string[]), 'error'],
+    required: [...(exportDetail('TIMED_OUT').required as string[]), 'error', 'jobCancelled'],
   },
   'ML Export Run Completed': runDetail(['SUCCEEDED', 'FAILED']),
   'ML Export Run Rejected': {

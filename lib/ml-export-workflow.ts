@@ -61,6 +61,7 @@ import { acknowledgeWildcardResources, acknowledgeWildcards } from './nag';
 import { OutputBucket } from './output-bucket';
 import { PersonalizeExportRole } from './personalize-export-role';
 import { RunResultsBucket } from './run-results-bucket';
+import { StoppedRunCleanup } from './stopped-run-cleanup';
 
 /** A Glue ML transform whose labels each run exports. */
 export interface GlueExportProps {
@@ -265,6 +266,8 @@ export class MlExportWorkflow extends Construct {
   public readonly exportCatalog: ExportSpec[];
   /** Where the Distributed Map writes each run's export results. */
   public readonly runResults: RunResultsBucket;
+  /** Cancels the Glue task runs of a stopped or timed-out run, when Glue exports are configured. */
+  public readonly stoppedRunCleanup?: StoppedRunCleanup;
 
   constructor(scope: Construct, id: string, props: MlExportWorkflowProps) {
     super(scope, id);
@@ -367,7 +370,7 @@ export class MlExportWorkflow extends Construct {
       ),
     };
     this.functions = functions;
-    this.grantServiceAccess(glueExports, personalizeExports, functions);
+    const transformArns = this.grantServiceAccess(glueExports, personalizeExports, functions);
 
     this.runResults = new RunResultsBucket(this, 'RunResults');
     functions.summarizeRun.addToRolePolicy(
@@ -466,6 +469,18 @@ export class MlExportWorkflow extends Construct {
       'Execution names are chosen per run; the ARN is scoped to executions of this state machine',
     );
 
+    if (transformArns.length > 0) {
+      this.stoppedRunCleanup = new StoppedRunCleanup(this, 'StoppedRunCleanup', {
+        stateMachine: this.stateMachine,
+        transformArns,
+        wildcardReason: `More than ${MAX_LISTED_RESOURCES} transforms are configured: the grant covers this account's ML transforms, and only task runs writing to a run's own output paths are cancelled`,
+        bundledFiles: { [CATALOG_FILE]: catalogFile },
+        environment: catalogEnvironment,
+        logRetention: retention,
+        logEncryptionKey: props.logEncryptionKey,
+      });
+    }
+
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { source: this.eventSource });
     this.operations = new ExportOperations(this, 'Operations', {
       stateMachine: this.stateMachine,
@@ -488,7 +503,7 @@ export class MlExportWorkflow extends Construct {
     glueExports: GlueExportSpec[],
     personalizeExports: PersonalizeExportSpec[],
     fns: WorkflowFunctions,
-  ): void {
+  ): string[] {
     const stack = Stack.of(this);
     const transformArns = listedOrWildcard(
       glueExports.map((e) =>
@@ -525,8 +540,12 @@ export class MlExportWorkflow extends Construct {
           resources: transformArns,
         }),
       );
+      // CancelMLTaskRun: the status task stops a task run that outlived its export's time limit.
       fns.getGlue.addToRolePolicy(
-        new PolicyStatement({ actions: ['glue:GetMLTaskRun'], resources: transformArns }),
+        new PolicyStatement({
+          actions: ['glue:GetMLTaskRun', 'glue:CancelMLTaskRun'],
+          resources: transformArns,
+        }),
       );
       for (const fn of [fns.startGlue, fns.getGlue])
         acknowledgeWildcards(fn.role!, transformArns, manyReason);
@@ -562,6 +581,7 @@ export class MlExportWorkflow extends Construct {
         );
       }
     }
+    return transformArns;
   }
 
   private buildDefinition(

@@ -124,6 +124,8 @@ interface GlueTaskRun {
   readonly startedMs: number;
   readonly fate: JobFate;
   written: boolean;
+  /** When CancelMLTaskRun was called: STOPPING for a few seconds, then STOPPED. */
+  cancelledMs?: number;
 }
 
 interface PersonalizeJob {
@@ -151,6 +153,8 @@ class ServiceError extends Error {
 
 /** Seconds a job spends in its first status (STARTING / CREATE PENDING) before it runs. */
 const QUEUED_SECONDS = 5;
+/** Seconds a cancelled task run spends STOPPING before it is STOPPED. */
+const STOPPING_SECONDS = 5;
 
 export class AwsStandIn {
   readonly calls: CallRecord[] = [];
@@ -295,6 +299,8 @@ export class AwsStandIn {
         return this.getMLTaskRun(input);
       case 'AWSGlue.GetMLTaskRuns':
         return this.getMLTaskRuns(input);
+      case 'AWSGlue.CancelMLTaskRun':
+        return this.cancelMLTaskRun(input);
       case 'AmazonPersonalize.CreateDatasetExportJob':
         return this.createDatasetExportJob(input);
       case 'AmazonPersonalize.DescribeDatasetExportJob':
@@ -356,6 +362,10 @@ export class AwsStandIn {
   }
 
   private getMLTaskRun(input: Record<string, unknown>) {
+    return this.describeGlueRun(this.findGlueRun(input));
+  }
+
+  private findGlueRun(input: Record<string, unknown>): GlueTaskRun {
     const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
     const taskRunId = requireString(input, 'TaskRunId', 1, 255, 'InvalidInputException');
     this.requireTransform(transformId);
@@ -365,7 +375,33 @@ export class AwsStandIn {
         'EntityNotFoundException',
         `Task run ${taskRunId} not found for transform ${transformId}`,
       );
-    return this.describeGlueRun(run);
+    return run;
+  }
+
+  /** The run goes STOPPING, then STOPPED. Cancelling a run that has ended is refused (a guess: undocumented). */
+  private cancelMLTaskRun(input: Record<string, unknown>) {
+    const run = this.findGlueRun(input);
+    const status = this.glueStatus(run, Date.now());
+    if (status !== 'STARTING' && status !== 'RUNNING')
+      throw new ServiceError(
+        'InvalidInputException',
+        `Task run ${run.taskRunId} is ${status} and cannot be cancelled`,
+      );
+    run.cancelledMs = Date.now();
+    return {
+      TransformId: run.transformId,
+      TaskRunId: run.taskRunId,
+      Status: this.glueStatus(run, Date.now()),
+    };
+  }
+
+  /** Where each task run ends up once nothing more happens: a cancelled one STOPPED, a stuck one RUNNING. */
+  glueRunsSettled(): { transformId: string; taskRunId: string; status: string }[] {
+    return this.glueRuns.map((run) => ({
+      transformId: run.transformId,
+      taskRunId: run.taskRunId,
+      status: this.glueStatus(run, Math.max(Date.now(), (run.cancelledMs ?? 0) + STOPPING_SECONDS * 1000)),
+    }));
   }
 
   private getMLTaskRuns(input: Record<string, unknown>) {
@@ -392,6 +428,8 @@ export class AwsStandIn {
   }
 
   private glueStatus(run: GlueTaskRun, now: number): string {
+    if (run.cancelledMs !== undefined)
+      return now - run.cancelledMs < STOPPING_SECONDS * 1000 ? 'STOPPING' : 'STOPPED';
     const elapsed = (now - run.startedMs) / 1000;
     if (elapsed < QUEUED_SECONDS) return 'STARTING';
     if (run.fate.kind === 'never-finish' || elapsed < this.options.world.glueJobSeconds) return 'RUNNING';
@@ -402,7 +440,10 @@ export class AwsStandIn {
     const now = Date.now();
     const status = this.glueStatus(run, now);
     const ended = ['SUCCEEDED', 'FAILED', 'STOPPED'].includes(status);
-    const completedMs = run.startedMs + this.options.world.glueJobSeconds * 1000;
+    const completedMs =
+      run.cancelledMs !== undefined
+        ? run.cancelledMs + STOPPING_SECONDS * 1000
+        : run.startedMs + this.options.world.glueJobSeconds * 1000;
     return {
       TransformId: run.transformId,
       TaskRunId: run.taskRunId,

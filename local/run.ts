@@ -106,6 +106,8 @@ export interface LocalRunResult {
     readonly personalizeJobsCreated: number;
   };
   readonly calls: CallRecord[];
+  /** Each Glue task run and where it ends up (a cancelled one STOPPED). */
+  readonly glueTaskRuns: { transformId: string; taskRunId: string; status: string }[];
   readonly filesWritten: string[];
 }
 
@@ -592,6 +594,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         personalizeJobsCreated: standIn.personalizeJobs.length,
       },
       calls: standIn.calls,
+      glueTaskRuns: standIn.glueRunsSettled(),
       filesWritten: standIn.filesWritten.map((f) => path.relative(options.outDir, f)),
     };
   } finally {

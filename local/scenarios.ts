@@ -76,6 +76,12 @@ const SCENARIOS: Record<string, Build> = {
     fates: personalize ? { [personalize.datasetArn]: { kind: 'never-finish' } } : {},
   }),
 
+  'glue-stuck-job': (_c, _w, glue) => ({
+    description:
+      'The Glue task run never finishes: the export ends TIMED_OUT at its time limit and the task run is cancelled (STOPPING, then STOPPED); the others succeed.',
+    fates: glue ? { [glue.transformId]: { kind: 'never-finish' } } : {},
+  }),
+
   throttling: () => ({
     description:
       "Bursts of throttling on every status call, longer than the SDK's own three attempts: the state machine retries, all succeed.",

@@ -13,6 +13,7 @@ import type {
   ExportResult,
   ExportTask,
   ItemState,
+  Tracking,
 } from '../shared/types';
 
 export const EXPORT_DETAIL_TYPES: Record<ExportOutcome, string> = {
@@ -35,12 +36,16 @@ export interface ExportEventDetail {
   readonly ingestionMode?: string;
   readonly serviceStatus?: string;
   readonly startedAt?: string;
-  readonly completedAt: string;
+  /** When the service reported the job completed (Glue CompletedOn, Personalize ACTIVE / CREATE FAILED). */
+  readonly completedAt?: string;
+  /** From startedAt to completedAt: only for a job the service reported completed. */
   readonly durationSeconds?: number;
   readonly pollCount: number;
   /** Seconds the export waited for a free slot of the account's concurrency quota before its job started. */
   readonly waitedForCapacitySeconds?: number;
   readonly adoptedExistingJob: boolean;
+  /** TIMED_OUT only: whether the workflow stopped the job (Glue), never for Personalize (no stop call). */
+  readonly jobCancelled?: boolean;
   readonly error?: ErrorDetail;
   readonly executionName: string;
   readonly executionArn: string;
@@ -88,7 +93,7 @@ function outcomeAndError(state: ItemState): { outcome: ExportOutcome; error?: Er
         outcome: 'TIMED_OUT',
         error: {
           type: 'ExportTimedOut',
-          message: `the job was still ${tracking.serviceStatus} at ${tracking.deadline}, ${state.run.polling.maxExportSeconds} s after the export started (${tracking.polls} status checks); the workflow stopped waiting`,
+          message: `the job was still ${tracking.serviceStatus} at ${tracking.deadline}, ${state.run.polling.maxExportSeconds} s after the export started (${tracking.polls} status checks); the workflow stopped waiting${whatBecameOfTheJob(tracking)}`,
         },
       };
     default:
@@ -102,12 +107,23 @@ function outcomeAndError(state: ItemState): { outcome: ExportOutcome; error?: Er
   }
 }
 
-export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport {
+/** What the workflow did about a job still running at its time limit, for the time-out message. */
+function whatBecameOfTheJob(tracking: Tracking): string {
+  if (!('taskRunId' in tracking.job)) {
+    return ' and could not stop the job: Personalize has no API to stop a dataset export job, so it may still complete';
+  }
+  return tracking.jobCancelled
+    ? ` and cancelled task run ${tracking.job.taskRunId} (CancelMLTaskRun)`
+    : ` but cancelling task run ${tracking.job.taskRunId} failed, so it may still be running: ${tracking.cancelError ?? 'no cancel was attempted'}`;
+}
+
+export function finalizeExport(state: ItemState): FinalizedExport {
   const task = resolvedOrItem(state);
   const tracking = state.tracking;
   const { outcome, error } = outcomeAndError(state);
   const startedAt = tracking?.jobStartedAt ?? tracking?.trackingStartedAt;
-  const completedAt = tracking?.jobCompletedAt ?? tracking?.lastCheckedAt ?? new Date(nowMs).toISOString();
+  // Only the service can say a job completed: a job that timed out or was never checked has no end time.
+  const completedAt = tracking?.jobCompletedAt;
   const identifiers = !isResolved(task)
     ? {}
     : task.type === 'glue'
@@ -130,13 +146,13 @@ export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport
     ...(isResolved(task) ? { outputS3Path: task.outputS3Path } : {}),
     ...identifiers,
     ...(tracking?.serviceStatus ? { serviceStatus: tracking.serviceStatus } : {}),
-    ...(startedAt
+    ...(startedAt ? { startedAt } : {}),
+    ...(completedAt ? { completedAt } : {}),
+    ...(startedAt && completedAt
       ? {
-          startedAt,
           durationSeconds: Math.max(0, Math.round((Date.parse(completedAt) - Date.parse(startedAt)) / 1000)),
         }
       : {}),
-    completedAt,
     pollCount: tracking?.polls ?? 0,
     ...(state.capacity
       ? {
@@ -151,6 +167,7 @@ export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport
         }
       : {}),
     adoptedExistingJob: tracking?.adopted ?? false,
+    ...(outcome === 'TIMED_OUT' ? { jobCancelled: tracking?.jobCancelled ?? false } : {}),
     ...(error ? { error } : {}),
     executionName: state.run.executionName,
     executionArn: state.run.executionArn,
@@ -162,7 +179,7 @@ export function finalizeExport(state: ItemState, nowMs: number): FinalizedExport
 }
 
 export const handler = withLambdaContext(async (state: ItemState): Promise<FinalizedExport> => {
-  const finalized = finalizeExport(state, Date.now());
+  const finalized = finalizeExport(state);
   const log = finalized.result.outcome === 'SUCCEEDED' ? logger.info.bind(logger) : logger.error.bind(logger);
   log('Export ended', { ...finalized.event.detail });
   return finalized;

@@ -6,6 +6,7 @@ import { logger, withLambdaContext } from '../shared/logger';
 import { recordPoll } from '../shared/polling';
 import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, GlueJobRef } from '../shared/types';
+import { cancelTimedOutTaskRun } from './cancel';
 import { observeGlueTaskRun } from './status';
 
 const glue = new GlueClient(CLIENT_CONFIG);
@@ -19,7 +20,11 @@ export const handler = withLambdaContext(async (state: ExportState): Promise<Exp
     .catch((err: unknown) => {
       throw classifyAwsError(err, 'Glue GetMLTaskRun', `transform ${task.transformId} task run ${taskRunId}`);
     });
-  const next = recordPoll(tracking, observeGlueTaskRun(run), Date.now(), state.run.polling);
+  let next = recordPoll(tracking, observeGlueTaskRun(run), Date.now(), state.run.polling);
+  // A task run past the export's time limit would go on using DPU hours: stop it.
+  if (next.outcome === 'TIMED_OUT') {
+    next = { ...next, ...(await cancelTimedOutTaskRun(glue, task.transformId, taskRunId, task.name)) };
+  }
   logger.info('Checked label export task run', {
     exportName: task.name,
     taskRunId,

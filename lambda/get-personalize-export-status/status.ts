@@ -17,5 +17,12 @@ export function observeDatasetExportJob(job: DatasetExportJob): StatusObservatio
     status === 'CREATE FAILED'
       ? (job.failureReason ?? 'the export job failed without a failureReason')
       : `unexpected export job status ${JSON.stringify(status)}${job.failureReason ? `: ${job.failureReason}` : ''}; treated as a failure`;
-  return { outcome: 'FAILED', serviceStatus: status, serviceError, ...times, ...completed };
+  // Only ACTIVE and CREATE FAILED are known to be final: another status says nothing of when the job ended.
+  return {
+    outcome: 'FAILED',
+    serviceStatus: status,
+    serviceError,
+    ...times,
+    ...(status === 'CREATE FAILED' ? completed : {}),
+  };
 }

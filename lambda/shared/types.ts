@@ -91,6 +91,9 @@ export interface Tracking {
   readonly jobStartedAt?: string;
   readonly jobCompletedAt?: string;
   readonly lastCheckedAt?: string;
+  /** On TIMED_OUT: whether the workflow stopped the job (Glue CancelMLTaskRun), and why not when it could not. */
+  readonly jobCancelled?: boolean;
+  readonly cancelError?: string;
 }
 
 /**

@@ -3,15 +3,11 @@
  * token, so the task first looks for an EXPORT_LABELS task run of this transform writing to this run's
  * output path (GetMLTaskRuns) and adopts it: a retried or redriven start never starts a second task run.
  */
-import {
-  GetMLTaskRunsCommand,
-  GlueClient,
-  StartExportLabelsTaskRunCommand,
-  type TaskRun,
-} from '@aws-sdk/client-glue';
+import { GlueClient, StartExportLabelsTaskRunCommand, type TaskRun } from '@aws-sdk/client-glue';
 import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError, isCapacityRefusal } from '../shared/aws-errors';
 import { waitForCapacity } from '../shared/capacity';
+import { exportTaskRunsSince, outputPathOf } from '../shared/glue-task-runs';
 import { logger, withLambdaContext } from '../shared/logger';
 import { startTracking } from '../shared/polling';
 import { requireExport, type GlueTask } from '../shared/task-state';
@@ -25,35 +21,9 @@ const glue = new GlueClient(CLIENT_CONFIG);
  */
 const glueStartOnce = new GlueClient({ ...CLIENT_CONFIG, maxAttempts: 1 });
 
-/** Task runs started this long before the execution are not considered (clock skew margin). */
-const LOOKBACK_MS = 5 * 60 * 1000;
-const MAX_PAGES = 10;
-
 export async function findExistingExport(task: GlueTask, runStartTime: string): Promise<TaskRun | undefined> {
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const response = await glue
-      .send(
-        new GetMLTaskRunsCommand({
-          TransformId: task.transformId,
-          MaxResults: 100,
-          NextToken: nextToken,
-          Filter: {
-            TaskRunType: 'EXPORT_LABELS',
-            StartedAfter: new Date(Date.parse(runStartTime) - LOOKBACK_MS),
-          },
-          Sort: { Column: 'STARTED', SortDirection: 'DESCENDING' },
-        }),
-      )
-      .catch((err: unknown) => {
-        throw classifyAwsError(err, 'Glue GetMLTaskRuns', `transform ${task.transformId}`);
-      });
-    const match = response.TaskRuns?.find(
-      (run) => run.Properties?.ExportLabelsTaskRunProperties?.OutputS3Path === task.outputS3Path,
-    );
-    if (match) return match;
-    nextToken = response.NextToken;
-    if (!nextToken) return undefined;
+  for await (const run of exportTaskRunsSince(glue, task.transformId, runStartTime)) {
+    if (outputPathOf(run) === task.outputS3Path) return run;
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import {
+  CancelMLTaskRunCommand,
   GetMLTaskRunCommand,
   GetMLTaskRunsCommand,
   GlueClient,
@@ -244,5 +245,58 @@ describe('get-glue-export-status', () => {
 
   it('refuses state without a task run id', async () => {
     await expect(getStatus(glueState)).rejects.toMatchObject({ name: 'InvalidTaskState' });
+  });
+
+  it('calls no CancelMLTaskRun while the export is within its time limit', async () => {
+    glue.on(GetMLTaskRunCommand).resolves({ Status: 'RUNNING' });
+    const out = await getStatus(state);
+    expect(glue.commandCalls(CancelMLTaskRunCommand)).toHaveLength(0);
+    expect(out.tracking).not.toHaveProperty('jobCancelled');
+  });
+});
+
+describe('get-glue-export-status at the time limit', () => {
+  const pastDeadline = {
+    ...glueState,
+    tracking: tracking({ taskRunId: 'run-abc' }, { deadline: '2020-01-01T00:00:00.000Z' }),
+  };
+
+  it('cancels the task run that outlived its time limit and records it', async () => {
+    glue.on(GetMLTaskRunCommand).resolves({ Status: 'RUNNING' });
+    glue
+      .on(CancelMLTaskRunCommand)
+      .resolves({ TransformId: 'tfm-1', TaskRunId: 'run-abc', Status: 'STOPPING' });
+    const out = await getStatus(pastDeadline);
+    expect(glue.commandCalls(CancelMLTaskRunCommand).map((c) => c.args[0].input)).toEqual([
+      { TransformId: 'tfm-1', TaskRunId: 'run-abc' },
+    ]);
+    expect(out.tracking).toMatchObject({ outcome: 'TIMED_OUT', jobCancelled: true, waitSeconds: 0 });
+    expect(out.tracking).not.toHaveProperty('cancelError');
+  });
+
+  it.each([
+    ['EntityNotFoundException', 'client'],
+    ['InvalidInputException', 'client'],
+    ['ThrottlingException', 'client'],
+    ['InternalServiceException', 'server'],
+  ] as const)(
+    'still ends TIMED_OUT when CancelMLTaskRun fails with %s, recording why',
+    async (name, fault) => {
+      glue.on(GetMLTaskRunCommand).resolves({ Status: 'RUNNING' });
+      glue.on(CancelMLTaskRunCommand).rejects(serviceError(name, fault));
+      const out = await getStatus(pastDeadline);
+      expect(out.tracking).toMatchObject({
+        outcome: 'TIMED_OUT',
+        jobCancelled: false,
+        cancelError: `Glue CancelMLTaskRun for transform tfm-1 task run run-abc failed: ${name}: ${name} message from the service`,
+      });
+    },
+  );
+
+  it('cancels nothing when the task run ended by the time limit', async () => {
+    glue.on(GetMLTaskRunCommand).resolves({ Status: 'SUCCEEDED' });
+    const out = await getStatus(pastDeadline);
+    expect(out.tracking?.outcome).toBe('SUCCEEDED');
+    expect(glue.commandCalls(CancelMLTaskRunCommand)).toHaveLength(0);
   });
 });

@@ -231,6 +231,26 @@ describe('observeDatasetExportJob', () => {
     });
   });
 
+  it('takes no completion time from a job still running or in an unknown status', () => {
+    const times = {
+      creationDateTime: new Date('2026-01-01T00:00:00Z'),
+      lastUpdatedDateTime: new Date('2026-01-01T00:30:00Z'),
+    };
+    expect(observeDatasetExportJob({ status: 'CREATE IN_PROGRESS', ...times })).not.toHaveProperty(
+      'jobCompletedAt',
+    );
+    expect(observeDatasetExportJob({ status: 'DELETE PENDING', ...times })).toMatchObject({
+      outcome: 'FAILED',
+      jobStartedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(observeDatasetExportJob({ status: 'DELETE PENDING', ...times })).not.toHaveProperty(
+      'jobCompletedAt',
+    );
+    expect(observeDatasetExportJob({ status: 'ACTIVE', ...times }).jobCompletedAt).toBe(
+      '2026-01-01T00:30:00.000Z',
+    );
+  });
+
   it('explains an unknown status instead of polling it forever', () => {
     expect(observeDatasetExportJob({ status: 'DELETE PENDING' }).serviceError).toBe(
       'unexpected export job status "DELETE PENDING"; treated as a failure',

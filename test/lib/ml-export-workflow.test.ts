@@ -113,14 +113,15 @@ describe('the example configuration', () => {
     expect(definition.TimeoutSeconds).toBe(43_200 + 3600 + 86_400);
   });
 
-  it('has seven arm64 Node.js 24 functions with tracing, a timeout and their own log groups', () => {
+  it('has eight arm64 Node.js 24 functions with tracing, a timeout and their own log groups', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(7);
-    for (const fn of Object.values(functions)) {
+    expect(Object.keys(functions)).toHaveLength(8);
+    for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        Timeout: 30,
+        // The clean-up of a stopped run may look at thousands of exports' task runs.
+        Timeout: id.startsWith('WorkflowStoppedRunCleanup') ? 300 : 30,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
         Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
@@ -128,7 +129,7 @@ describe('the example configuration', () => {
     }
     expect(
       Object.keys(template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } })),
-    ).toHaveLength(8);
+    ).toHaveLength(9);
   });
 
   it('runs each export in a child execution of a Distributed Map with bounded concurrency', () => {
@@ -139,10 +140,36 @@ describe('the example configuration', () => {
       ItemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
     });
-    // No Catch: a child execution that fails (e.g. its event could not be delivered) fails the run at
-    // Export Each, where a redrive restarts only the unsuccessful child executions.
+    // One export's failure never stops another: the Map tolerates failed children (Step Functions'
+    // default of 0 % would stop every sibling), and an event EventBridge refuses past its retries is held
+    // in the export's result for Summarize Run to deliver.
+    expect(states['Export Each']).toMatchObject({ ToleratedFailurePercentage: 100 });
     expect(states['Export Each']).not.toHaveProperty('Catch');
-    expect(states['Emit Export Event']).not.toHaveProperty('Catch');
+    expect(states['Emit Export Event'].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.emitError', Next: 'Hold Export Event' },
+    ]);
+    expect(states['Hold Export Event']).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'heldEvent.$': '$.event', 'name.$': '$.result.name', 'outcome.$': '$.result.outcome' },
+      End: true,
+    });
+    expect(states['Summarize Run'].Parameters).toMatchObject({
+      Payload: { events: { source: 'ml-exports', eventBusName: 'default' } },
+    });
+  });
+
+  it('caps the Map at the sum of the per-service quotas and passes them to Prepare Run to pace the list', () => {
+    const { template: paced } = synth({
+      ...example,
+      maxConcurrency: 100,
+      maxConcurrentGlueExports: 3,
+      maxConcurrentPersonalizeExports: 2,
+    });
+    const pacedStates = allStates(definitionFromTemplate(paced.toJSON() as never, 'us-east-1').definition);
+    expect(pacedStates['Export Each'].MaxConcurrency).toBe(5);
+    expect(pacedStates['Prepare Run'].Parameters).toMatchObject({
+      Payload: { limits: { maxConcurrency: 5, glue: 3, personalize: 2 } },
+    });
   });
 
   it('polls with a Wait whose seconds come from the status task, in a loop of three states', () => {
@@ -262,7 +289,7 @@ describe('the example configuration', () => {
         'arn.$': '$$.Execution.Id',
         'startTime.$': '$$.Execution.StartTime',
       },
-      limits: { maxConcurrency: 10, runTimeoutSeconds: 133_200 },
+      limits: { maxConcurrency: 10, glue: 30, personalize: 5, runTimeoutSeconds: 133_200 },
     });
   });
 
@@ -368,10 +395,29 @@ describe('the example configuration', () => {
       ]);
     });
 
-    it('lets the Glue status task read task runs of the configured transform only', () => {
+    it('lets the Glue status task read, and cancel at the time limit, task runs of the configured transform only', () => {
       expect(statementsOf('GetGlueExportStatusRole')).toEqual([
         logs,
-        { Action: 'glue:GetMLTaskRun', Resource: transformArn },
+        { Action: ['glue:GetMLTaskRun', 'glue:CancelMLTaskRun'], Resource: transformArn },
+      ]);
+    });
+
+    it('lets the clean-up of stopped runs list and cancel task runs of the configured transform only', () => {
+      expect(statementsOf('StoppedRunCleanupCancelStoppedRunRole')).toEqual([
+        logs,
+        { Action: ['glue:GetMLTaskRuns', 'glue:CancelMLTaskRun'], Resource: transformArn },
+      ]);
+      // No other function may cancel task runs but the Glue status task (at an export's time limit).
+      const cancellers = Object.entries(policies)
+        .filter(([, p]) =>
+          (p.Properties.PolicyDocument.Statement as { Action: unknown }[]).some((st) =>
+            [st.Action].flat().includes('glue:CancelMLTaskRun'),
+          ),
+        )
+        .map(([id]) => id.replace(/RoleDefaultPolicy.*$/, ''));
+      expect(cancellers.sort()).toEqual([
+        'WorkflowGetGlueExportStatus',
+        'WorkflowStoppedRunCleanupCancelStoppedRun',
       ]);
     });
 
@@ -395,7 +441,7 @@ describe('the example configuration', () => {
       ]);
     });
 
-    it('gives Finalize Export nothing but its logs, and Summarize Run only the Map results to read', () => {
+    it('gives Finalize Export nothing but its logs, and Summarize Run the Map results to read and the bus to deliver held events to', () => {
       expect(statementsOf('FinalizeExportRole')).toEqual([logs]);
       expect(statementsOf('SummarizeRunRole')).toEqual([
         logs,
@@ -405,6 +451,15 @@ describe('the example configuration', () => {
             'Fn::Join': [
               '',
               [{ 'Fn::GetAtt': [expect.stringMatching(/^WorkflowRunResultsBucket/), 'Arn'] }, '/map-runs/*'],
+            ],
+          },
+        },
+        {
+          Action: 'events:PutEvents',
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:111122223333:event-bus/default'],
             ],
           },
         },
@@ -472,6 +527,91 @@ describe('the example configuration', () => {
       'Fn::GetAtt': [expect.stringMatching(/Schedule/), 'Arn'],
     });
     template.hasOutput('StateMachineArn', { Value: { Ref: Match.stringLikeRegexp('StateMachine') } });
+  });
+});
+
+describe('the clean-up of stopped runs', () => {
+  const { template } = synth(example);
+  const ruleId = Object.keys(template.findResources('AWS::Events::Rule'))[0];
+  const fnId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+    id.startsWith('WorkflowStoppedRunCleanupCancelStoppedRun'),
+  )!;
+  const smRef = { Ref: expect.stringMatching(/^WorkflowStateMachine/) };
+
+  it("matches only this state machine's own executions that were stopped (ABORTED) or timed out, not its Map children", () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(1);
+    expect(rules[ruleId].Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        stateMachineArn: [smRef],
+        status: ['ABORTED', 'TIMED_OUT'],
+        executionArn: [
+          {
+            prefix: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':states:us-east-1:111122223333:execution:',
+                  { 'Fn::GetAtt': [expect.stringMatching(/^WorkflowStateMachine/), 'Name'] },
+                  ':',
+                ],
+              ],
+            },
+          },
+        ],
+      },
+    });
+    expect(rules[ruleId].Properties.EventBusName).toBeUndefined();
+  });
+
+  it('invokes the clean-up function, with retries and an event age limit instead of a DLQ', () => {
+    const rule = template.findResources('AWS::Events::Rule')[ruleId];
+    expect(rule.Properties.Targets).toEqual([
+      {
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        Id: expect.any(String),
+        RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
+      },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+    });
+  });
+
+  it("is given the export catalog's placeholder values as Prepare Run is, to work out a run's exports the same way", () => {
+    const created = synth({
+      createOutputBucket: true,
+      glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
+    }).template;
+    const envOf = (prefix: string) =>
+      Object.entries(created.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(prefix))![1]
+        .Properties.Environment.Variables;
+    expect(envOf('WorkflowStoppedRunCleanupCancelStoppedRun').ML_EXPORTS_OUTPUT_BUCKET).toEqual({
+      Ref: expect.stringMatching(/^WorkflowOutputBucket/),
+    });
+    expect(envOf('WorkflowStoppedRunCleanupCancelStoppedRun')).toEqual(envOf('WorkflowPrepareRun'));
+  });
+
+  it('is not made when no Glue export is configured (Personalize has no stop call)', () => {
+    const personalizeOnly = synth({ ...example, glueExports: [] }).template;
+    personalizeOnly.resourceCountIs('AWS::Events::Rule', 0);
+    expect(
+      Object.keys(personalizeOnly.findResources('AWS::Lambda::Function')).filter((id) =>
+        id.startsWith('WorkflowStoppedRunCleanup'),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -803,7 +943,7 @@ describe('optional resources (off by default)', () => {
     const logGroups = synth({ ...example, logKmsKeyArn: keyArn }).template.findResources(
       'AWS::Logs::LogGroup',
     );
-    expect(Object.values(logGroups).map((g) => g.Properties.KmsKeyId)).toEqual(Array(8).fill(keyArn));
+    expect(Object.values(logGroups).map((g) => g.Properties.KmsKeyId)).toEqual(Array(9).fill(keyArn));
   });
 
   it('still needs a role ARN and an s3:// URI when nothing is created', () => {

@@ -189,10 +189,54 @@ describe('what a user sees', () => {
       outcome: 'TIMED_OUT',
       pollCount: 123,
       serviceStatus: 'CREATE IN_PROGRESS',
-      error: { type: 'ExportTimedOut' },
+      // Personalize has no call to stop a dataset export job.
+      jobCancelled: false,
+      error: {
+        type: 'ExportTimedOut',
+        message: expect.stringMatching(
+          /the workflow stopped waiting and could not stop the job: Personalize has no API to stop a dataset export job, so it may still complete$/,
+        ),
+      },
     });
+    // The job had not completed: no end time, no duration.
+    expect(event.detail).not.toHaveProperty('completedAt');
+    expect(event.detail).not.toHaveProperty('durationSeconds');
     expect(r.simulatedSeconds).toBe(43_200);
     expect(runEvents(r)[0].event.detail).toMatchObject({ timedOut: 1, timedOutExports: ['interactions'] });
+  });
+
+  it('glue-stuck-job: the task run is cancelled at the 12-hour limit, ends STOPPED, and the time-out event says so', () => {
+    const r = run('glue-stuck-job');
+    const event = outcomeOf(r, 'customer-matches')!;
+    const [taskRun] = r.glueTaskRuns;
+    expect(event['detail-type']).toBe('ML Export Timed Out');
+    expect(event.detail).toMatchObject({
+      outcome: 'TIMED_OUT',
+      pollCount: 123,
+      serviceStatus: 'RUNNING',
+      taskRunId: taskRun.taskRunId,
+      jobCancelled: true,
+      error: {
+        type: 'ExportTimedOut',
+        message: `the job was still RUNNING at 2026-11-22T15:00:00.000Z, 43200 s after the export started (123 status checks); the workflow stopped waiting and cancelled task run ${taskRun.taskRunId} (CancelMLTaskRun)`,
+      },
+    });
+    expect(event.detail).not.toHaveProperty('completedAt');
+    expect(r.calls.filter((c) => c.operation === 'CancelMLTaskRun')).toEqual([
+      { operation: 'CancelMLTaskRun', at: '2026-11-22T15:00:00.000Z' },
+    ]);
+    expect(r.glueTaskRuns).toEqual([
+      {
+        transformId: 'tfm-0123456789abcdef0123456789abcdef',
+        taskRunId: taskRun.taskRunId,
+        status: 'STOPPED',
+      },
+    ]);
+    expect(outcomeOf(r, 'interactions')?.detail.outcome).toBe('SUCCEEDED');
+    expect(runEvents(r)[0].event.detail).toMatchObject({
+      timedOut: 1,
+      timedOutExports: ['customer-matches'],
+    });
   });
 
   it('throttling: bursts longer than the SDK retries are retried by the state machine and both exports succeed', () => {
@@ -386,6 +430,31 @@ describe('the published event schemas', () => {
     const validate = validators.get(event['detail-type'])!;
     expect(validate({ ...event, detail: { ...event.detail, pollCount: 'five' } })).toBe(false);
     expect(validate({ ...event, detail: { ...event.detail, newField: 1 } })).toBe(false);
+  });
+
+  it("describe the README's example events (a time-out without completedAt, with jobCancelled)", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/```json\n(\{\n {2}"detail-type": [\s\S]*?)\n```/g)].map(
+      (m) => JSON.parse(m[1]) as { 'detail-type': string; detail: Record<string, unknown> },
+    );
+    expect(examples.map((e) => e['detail-type'])).toEqual([
+      'ML Export Failed',
+      'ML Export Succeeded',
+      'ML Export Timed Out',
+      'ML Export Run Completed',
+    ]);
+    for (const example of examples) {
+      const detailType = example['detail-type'];
+      const validate = ajv.getSchema(
+        `https://ml-exports.local/${schemaTypeName(detailType)}#/components/schemas/${schemaTypeName(detailType)}`,
+      )!;
+      expect({ detailType, valid: validate(example.detail), errors: validate.errors ?? [] }).toEqual({
+        detailType,
+        valid: true,
+        errors: [],
+      });
+    }
+    expect(examples[2].detail).not.toHaveProperty('completedAt');
   });
 });
 
