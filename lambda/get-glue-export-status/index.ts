@@ -2,7 +2,7 @@
 import { GetMLTaskRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { classifyAwsError } from '../shared/aws-errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { recordPoll } from '../shared/polling';
+import { recordCheck } from '../shared/schedule';
 import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, GlueJobRef } from '../shared/types';
 import { observeGlueTaskRun } from './status';
@@ -18,7 +18,7 @@ export const handler = withLambdaContext(async (state: ExportState): Promise<Exp
     .catch((err: unknown) => {
       throw classifyAwsError(err, 'Glue GetMLTaskRun', `transform ${task.transformId} task run ${taskRunId}`);
     });
-  const next = recordPoll(tracking, observeGlueTaskRun(run), Date.now(), state.run.polling);
+  const next = recordCheck(tracking, observeGlueTaskRun(run), Date.now(), state.run.polling);
   logger.info('Checked label export task run', {
     exportName: task.name,
     taskRunId,

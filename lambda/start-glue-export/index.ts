@@ -12,9 +12,11 @@ import {
 import { classifyAwsError } from '../shared/aws-errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import { startTracking } from '../shared/polling';
+import { withHistory } from '../shared/schedule';
 import { requireExport, type GlueTask } from '../shared/task-state';
 import { resolveState } from '../shared/catalog';
 import type { ExportState, ItemState } from '../shared/types';
+import { lookUpGlueHistory } from './history';
 
 const glue = new GlueClient({});
 /**
@@ -91,8 +93,9 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
       );
     logger.info('Started label export task run', { ...keys, taskRunId, outputS3Path: task.outputS3Path });
   }
-  return {
-    ...state,
-    tracking: startTracking({ taskRunId }, Boolean(existing), Date.now(), state.run.polling),
-  };
+  const jobStartedMs = existing?.StartedOn?.getTime() ?? Date.now();
+  const history = await lookUpGlueHistory(task, state.run.polling, taskRunId);
+  const now = Date.now();
+  const tracking = startTracking({ taskRunId }, Boolean(existing), now, state.run.polling);
+  return { ...state, tracking: withHistory(tracking, history, now, state.run.polling, jobStartedMs) };
 });

@@ -15,9 +15,25 @@ import { ExportConflictError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import { datasetExportJobArn } from '../shared/naming';
 import { startTracking } from '../shared/polling';
+import { withHistory } from '../shared/schedule';
 import { requireExport, type PersonalizeTask } from '../shared/task-state';
 import { resolveState } from '../shared/catalog';
-import type { ExportState, ItemState } from '../shared/types';
+import type { ExportState, ItemState, PersonalizeJobRef } from '../shared/types';
+import { lookUpPersonalizeHistory } from './history';
+
+/** The tracking of a job just created or adopted, with the export's history when it has one. */
+async function track(
+  state: ExportState,
+  task: PersonalizeTask,
+  job: PersonalizeJobRef,
+  adopted: boolean,
+  jobStartedMs: number,
+): Promise<ExportState> {
+  const history = await lookUpPersonalizeHistory(task, state.run.polling);
+  const now = Date.now();
+  const tracking = startTracking(job, adopted, now, state.run.polling);
+  return { ...state, tracking: withHistory(tracking, history, now, state.run.polling, jobStartedMs) };
+}
 
 const personalize = new PersonalizeClient({});
 
@@ -70,15 +86,13 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
         datasetExportJobArn: created.datasetExportJobArn,
         outputS3Path: task.outputS3Path,
       });
-      return {
-        ...state,
-        tracking: startTracking(
-          { datasetExportJobArn: created.datasetExportJobArn ?? arn, jobName: task.jobName },
-          false,
-          Date.now(),
-          state.run.polling,
-        ),
-      };
+      return await track(
+        state,
+        task,
+        { datasetExportJobArn: created.datasetExportJobArn ?? arn, jobName: task.jobName },
+        false,
+        Date.now(),
+      );
     } catch (err) {
       if (awsErrorName(err) !== 'ResourceAlreadyExistsException') {
         throw classifyAwsError(err, 'Personalize CreateDatasetExportJob', `dataset ${task.datasetArn}`);
@@ -95,13 +109,11 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
     datasetExportJobArn: arn,
     status: existing.status,
   });
-  return {
-    ...state,
-    tracking: startTracking(
-      { datasetExportJobArn: arn, jobName: task.jobName },
-      true,
-      Date.now(),
-      state.run.polling,
-    ),
-  };
+  return track(
+    state,
+    task,
+    { datasetExportJobArn: arn, jobName: task.jobName },
+    true,
+    existing.creationDateTime?.getTime() ?? Date.now(),
+  );
 });
