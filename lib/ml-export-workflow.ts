@@ -41,6 +41,7 @@ import type {
   GlueExportSpec,
   PersonalizeExportSpec,
   PollingSettings,
+  PollingStrategy,
 } from '../lambda/shared/types';
 import {
   arnAccount,
@@ -112,6 +113,14 @@ export interface MlExportWorkflowProps {
   readonly pollBackoffRate?: number;
   /** @default Duration.minutes(6) */
   readonly maxPollWait?: Duration;
+  /**
+   * "history": before the first wait, the start task looks up the export's recent successful runs and
+   * times the checks from them (sleep until shortly before the expected end, check densely around it,
+   * then the backoff); with too little or too noisy history it polls as "backoff" does. "backoff": the
+   * capped exponential backoff only.
+   * @default 'history'
+   */
+  readonly pollingStrategy?: PollingStrategy;
   /**
    * How long an export may run before it ends as TIMED_OUT.
    * @default Duration.hours(12)
@@ -247,6 +256,7 @@ export class MlExportWorkflow extends Construct {
       backoffRate: props.pollBackoffRate ?? 2,
       maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds(),
       maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
+      strategy: props.pollingStrategy ?? 'history',
     };
     const maxConcurrency = props.maxConcurrency ?? 10;
     const configuredCount = (props.glueExports?.length ?? 0) + (props.personalizeExports?.length ?? 0);
@@ -504,6 +514,18 @@ export class MlExportWorkflow extends Construct {
       fns.getPersonalize.addToRolePolicy(
         new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
       );
+      if (this.polling.strategy === 'history') {
+        // The export's past jobs, for history-aware polling. The action has no resource type:
+        // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonpersonalize.html
+        fns.startPersonalize.addToRolePolicy(
+          new PolicyStatement({ actions: ['personalize:ListDatasetExportJobs'], resources: ['*'] }),
+        );
+        Validations.of(fns.startPersonalize.role!).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'personalize:ListDatasetExportJobs (read-only job metadata, for history-aware polling) has no resource type, and X-Ray tracing supports no resource-level permissions',
+        });
+      }
       acknowledgeWildcards(fns.startPersonalize.role!, [...datasetArns, ...roleArns], manyReason);
       for (const fn of [fns.startPersonalize, fns.getPersonalize]) {
         Validations.of(fn.role!).acknowledge(
