@@ -85,11 +85,11 @@ export function nextPlannedCheck(plan: CheckPlan, elapsed: number, polling: Poll
   let at = plan.windowEnd;
   let wait = Math.max(plan.step, polling.initialWaitSeconds);
   for (;;) {
+    at += wait;
+    if (at >= after) return at;
     const next = Math.min(polling.maxWaitSeconds, wait * polling.backoffRate);
     if (next === wait) return at + Math.ceil((after - at) / wait) * wait;
     wait = next;
-    at += wait;
-    if (at >= after) return at;
   }
 }
 

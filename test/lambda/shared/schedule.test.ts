@@ -7,6 +7,7 @@ import {
   withHistory,
 } from '../../../lambda/shared/schedule';
 import type { HistorySummary, PollingSettings } from '../../../lambda/shared/types';
+import { measureStrategy, STRATEGIES } from '../../../local/bench-schedule';
 import { simulateExport } from '../../../local/schedule-sim';
 
 const defaults: PollingSettings = {
@@ -229,4 +230,22 @@ describe('properties of the history-aware schedule (fast-check)', () => {
       { numRuns: 100 },
     );
   });
+});
+
+describe('the targets over random jobs (the draws npm run bench reports, fewer of them)', () => {
+  it('1 h jobs like their last 5 runs: at most 5 checks, p95 lag within 2 % (72 s)', () => {
+    const s = measureStrategy(STRATEGIES['history-aware'], 3600, 'like its history', 300, 7);
+    expect(s.maxChecks).toBeLessThanOrEqual(5);
+    expect(s.p95Lag).toBeLessThanOrEqual(72);
+  });
+
+  it.each(['no history', '3x its history'] as const)(
+    '%s: never more than 2 checks beyond the backoff',
+    (kind) => {
+      for (const nominal of [900, 3600, 21_600])
+        expect(
+          measureStrategy(STRATEGIES['history-aware'], nominal, kind, 100, 11).maxChecksOverBackoff,
+        ).toBeLessThanOrEqual(2);
+    },
+  );
 });
