@@ -209,7 +209,10 @@ const ONE_YEAR_SECONDS = 365 * 86_400;
 /** Step Functions' hard limit is 25,000; configurations are kept well below it. */
 export const HISTORY_EVENT_BUDGET = 20_000;
 
-/** The worst-case history events of one export's child execution under these polling settings. */
+/**
+ * The worst-case history events of one export's child execution under these polling settings. The
+ * history-aware schedule never makes more than maxPolls checks either (lambda/shared/schedule.ts).
+ */
 export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
   return maxPolls(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
 }
