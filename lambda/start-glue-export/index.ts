@@ -2,6 +2,7 @@
  * Starts the export of a Glue ML transform's labels (StartExportLabelsTaskRun). Glue has no idempotency
  * token, so the task first looks for an EXPORT_LABELS task run of this transform writing to this run's
  * output path (GetMLTaskRuns) and adopts it: a retried or redriven start never starts a second task run.
+ * Then it looks up the transform's recent exports (./history.ts), from which the checks are timed.
  */
 import {
   GetMLTaskRunsCommand,

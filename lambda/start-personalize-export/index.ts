@@ -2,7 +2,8 @@
  * Starts a Personalize dataset export (CreateDatasetExportJob) under a job name derived from the execution
  * and export names. It describes that job first and adopts it when it exists for the same dataset and
  * output path, so a retried or redriven start never creates a second job; a job of that name for anything
- * else is a conflict, never silently reused.
+ * else is a conflict, never silently reused. Then it looks up the export's recent jobs (./history.ts), from
+ * which the checks are timed.
  */
 import {
   CreateDatasetExportJobCommand,
@@ -21,6 +22,8 @@ import { resolveState } from '../shared/catalog';
 import type { ExportState, ItemState, PersonalizeJobRef } from '../shared/types';
 import { lookUpPersonalizeHistory } from './history';
 
+const personalize = new PersonalizeClient({});
+
 /** The tracking of a job just created or adopted, with the export's history when it has one. */
 async function track(
   state: ExportState,
@@ -34,8 +37,6 @@ async function track(
   const tracking = startTracking(job, adopted, now, state.run.polling);
   return { ...state, tracking: withHistory(tracking, history, now, state.run.polling, jobStartedMs) };
 }
-
-const personalize = new PersonalizeClient({});
 
 /** The job of this name, or undefined when Personalize has none (ResourceNotFoundException). */
 async function describeJob(arn: string): Promise<DatasetExportJob | undefined> {
