@@ -14,6 +14,7 @@ import {
   rejectUnknownFields,
   type Problem,
 } from '../lambda/shared/validation';
+import type { PollingStrategy } from '../lambda/shared/types';
 import type { GlueExportProps, MlExportWorkflowProps, PersonalizeExportProps } from './ml-export-workflow';
 
 export interface MlExportsConfig {
@@ -30,6 +31,8 @@ export interface MlExportsConfig {
     readonly backoffRate?: number;
     readonly maxWaitSeconds?: number;
     readonly maxExportSeconds?: number;
+    /** "history" (default) or "backoff". */
+    readonly strategy?: PollingStrategy;
   };
   /** Exports of one run that go at once. Default 10. */
   readonly maxConcurrency?: number;
@@ -72,7 +75,13 @@ const TOP_LEVEL_FIELDS = [
   'glueExports',
   'personalizeExports',
 ];
-const POLLING_FIELDS = ['initialWaitSeconds', 'backoffRate', 'maxWaitSeconds', 'maxExportSeconds'];
+const POLLING_FIELDS = [
+  'initialWaitSeconds',
+  'backoffRate',
+  'maxWaitSeconds',
+  'maxExportSeconds',
+  'strategy',
+];
 const SCHEDULE_PATTERN =
   /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/;
 const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
@@ -164,7 +173,7 @@ export function configToProps(
       problems.push({ field: `config.${key}`, value: config[key], expected: 'true or false' });
     }
   }
-  const seconds = (field: keyof typeof polling) => {
+  const seconds = (field: Exclude<keyof typeof polling, 'strategy'>) => {
     const value = isPlainObject(polling) ? polling[field] : undefined;
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -184,6 +193,7 @@ export function configToProps(
     pollBackoffRate: isPlainObject(polling) ? polling.backoffRate : undefined,
     maxPollWait: seconds('maxWaitSeconds'),
     maxExportDuration: seconds('maxExportSeconds'),
+    pollingStrategy: isPlainObject(polling) ? polling.strategy : undefined,
     maxConcurrency: config.maxConcurrency,
     maxConcurrentGlueExports: config.maxConcurrentGlueExports,
     maxConcurrentPersonalizeExports: config.maxConcurrentPersonalizeExports,

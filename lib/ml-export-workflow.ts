@@ -42,6 +42,7 @@ import type {
   GlueExportSpec,
   PersonalizeExportSpec,
   PollingSettings,
+  PollingStrategy,
 } from '../lambda/shared/types';
 import {
   arnAccount,
@@ -116,6 +117,14 @@ export interface MlExportWorkflowProps {
   readonly pollBackoffRate?: number;
   /** @default Duration.minutes(6) */
   readonly maxPollWait?: Duration;
+  /**
+   * "history": before the first wait, the start task looks up the export's recent successful runs and
+   * times the checks from them (sleep until shortly before the expected end, check densely around it,
+   * then the backoff); with too little or too noisy history it polls as "backoff" does. "backoff": the
+   * capped exponential backoff only.
+   * @default 'history'
+   */
+  readonly pollingStrategy?: PollingStrategy;
   /**
    * How long an export may run before it ends as TIMED_OUT.
    * @default Duration.hours(12)
@@ -229,7 +238,8 @@ export const HISTORY_EVENT_BUDGET = 20_000;
 
 /**
  * The worst-case history events of one export's child execution under these polling settings: every
- * start attempt (waiting for capacity) and status check it can make, each with all its retries.
+ * start attempt (waiting for capacity) and status check it can make, each with all its retries. The
+ * history-aware schedule keeps within the same bound (lambda/shared/schedule.ts).
  */
 export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
   return maxChecks(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
@@ -279,6 +289,7 @@ export class MlExportWorkflow extends Construct {
       backoffRate: props.pollBackoffRate ?? 2,
       maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds(),
       maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
+      strategy: props.pollingStrategy ?? 'history',
     };
     const glueLimit = props.maxConcurrentGlueExports ?? 30;
     const personalizeLimit = props.maxConcurrentPersonalizeExports ?? 5;
@@ -571,6 +582,18 @@ export class MlExportWorkflow extends Construct {
       fns.getPersonalize.addToRolePolicy(
         new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
       );
+      if (this.polling.strategy === 'history') {
+        // The export's past jobs, for history-aware polling. The action has no resource type:
+        // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonpersonalize.html
+        fns.startPersonalize.addToRolePolicy(
+          new PolicyStatement({ actions: ['personalize:ListDatasetExportJobs'], resources: ['*'] }),
+        );
+        Validations.of(fns.startPersonalize.role!).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'personalize:ListDatasetExportJobs (read-only job metadata, for history-aware polling) has no resource type, and X-Ray tracing supports no resource-level permissions',
+        });
+      }
       acknowledgeWildcards(fns.startPersonalize.role!, [...datasetArns, ...roleArns], manyReason);
       for (const fn of [fns.startPersonalize, fns.getPersonalize]) {
         Validations.of(fn.role!).acknowledge(

@@ -35,6 +35,8 @@ export interface World {
    * @default none
    */
   readonly otherJobs?: { readonly glue: number; readonly personalize: number; readonly seconds: number };
+  /** Jobs that ran before this execution, one a day, newest first: each export's history. */
+  readonly pastRuns?: readonly PastRuns[];
   /** Other executions of the state machine already running when this one starts (e.g. a manual backfill). */
   readonly runningExecutions?: readonly {
     readonly name: string;
@@ -60,6 +62,14 @@ export const DEFAULT_QUOTAS: Quotas = {
   glueTaskRunsPerTransform: 3,
   personalizeExportJobs: 5,
 };
+
+/** Successful past jobs of a transform or dataset (`target`); Personalize ones named for `exportName`. */
+export interface PastRuns {
+  readonly target: string;
+  readonly exportName?: string;
+  /** Durations in seconds, newest first. */
+  readonly seconds: readonly number[];
+}
 
 /** The execution being run, as Step Functions lists it. */
 export interface SelfExecution {
@@ -126,6 +136,8 @@ interface GlueTaskRun {
   written: boolean;
   /** When CancelMLTaskRun was called: STOPPING for a few seconds, then STOPPED. */
   cancelledMs?: number;
+  /** How long this run takes, when not `world.glueJobSeconds` (past runs). */
+  readonly seconds?: number;
 }
 
 interface PersonalizeJob {
@@ -139,6 +151,7 @@ interface PersonalizeJob {
   readonly createdMs: number;
   readonly fate: JobFate;
   written: boolean;
+  readonly seconds?: number;
 }
 
 class ServiceError extends Error {
@@ -161,6 +174,9 @@ export class AwsStandIn {
   readonly glueRuns: GlueTaskRun[] = [];
   readonly personalizeJobs: PersonalizeJob[] = [];
   readonly filesWritten: string[] = [];
+  /** Past jobs (`world.pastRuns`): listed, never started or counted as started by this execution. */
+  private readonly pastGlueRuns: GlueTaskRun[] = [];
+  private readonly pastPersonalizeJobs: PersonalizeJob[] = [];
   /** S3 objects by `bucket/key`: the exports' files and the Map's result files. */
   private readonly objects = new Map<string, string>();
   private readonly faults: { rule: FaultRule; left: number }[];
@@ -169,6 +185,39 @@ export class AwsStandIn {
 
   constructor(private readonly options: StandInOptions) {
     this.faults = (options.faults ?? []).map((rule) => ({ rule, left: rule.count }));
+    this.seedPastRuns(options.self?.startMs ?? Date.now());
+  }
+
+  private seedPastRuns(nowMs: number): void {
+    for (const past of this.options.world.pastRuns ?? []) {
+      past.seconds.forEach((seconds, i) => {
+        const startedMs = nowMs - (i + 1) * 86_400_000;
+        const day = new Date(startedMs).toISOString().slice(0, 10);
+        const common = { fate: { kind: 'succeed' } as const, written: true, seconds };
+        if (!past.target.startsWith('arn:')) {
+          this.pastGlueRuns.push({
+            ...common,
+            transformId: past.target,
+            taskRunId: `tfmtaskrun-past${String(i).padStart(27, '0')}`,
+            outputS3Path: `s3://past-exports/${day}/`,
+            startedMs,
+          });
+        } else {
+          const jobName = `mlx-${past.exportName ?? 'past'}-nightly-${day}-${String(i).padStart(8, '0')}`;
+          const [, partition, , region, account] = past.target.split(':');
+          this.pastPersonalizeJobs.push({
+            ...common,
+            jobName,
+            arn: `arn:${partition}:personalize:${region}:${account}:dataset-export-job/${jobName}`,
+            datasetArn: past.target,
+            roleArn: `arn:${partition}:iam::${account}:role/past`,
+            path: `s3://past-exports/${day}/`,
+            ingestionMode: 'BULK',
+            createdMs: startedMs,
+          });
+        }
+      });
+    }
   }
 
   /** Listens on a free port of 127.0.0.1 only; returns the endpoint URL. */
@@ -305,6 +354,8 @@ export class AwsStandIn {
         return this.createDatasetExportJob(input);
       case 'AmazonPersonalize.DescribeDatasetExportJob':
         return this.describeDatasetExportJob(input);
+      case 'AmazonPersonalize.ListDatasetExportJobs':
+        return this.listDatasetExportJobs(input);
       case 'AWSStepFunctions.ListExecutions':
         return this.listExecutions(input);
       case 'AWSStepFunctions.DescribeExecution':
@@ -410,12 +461,16 @@ export class AwsStandIn {
     const max = (input.MaxResults as number | undefined) ?? 100;
     if (!Number.isInteger(max) || max < 1 || max > 1000)
       throw new ServiceError('InvalidInputException', `MaxResults ${max} must be 1-1000`);
-    const filter = (input.Filter ?? {}) as { TaskRunType?: string; StartedAfter?: number };
-    const runs = this.glueRuns
+    const filter = (input.Filter ?? {}) as { TaskRunType?: string; Status?: string; StartedAfter?: number };
+    const sort = (input.Sort ?? {}) as { Column?: string; SortDirection?: string };
+    const now = Date.now();
+    const runs = [...this.glueRuns, ...this.pastGlueRuns]
       .filter((r) => r.transformId === transformId)
       .filter(() => !filter.TaskRunType || filter.TaskRunType === 'EXPORT_LABELS')
+      .filter((r) => !filter.Status || this.glueStatus(r, now) === filter.Status)
       .filter((r) => filter.StartedAfter === undefined || r.startedMs >= filter.StartedAfter * 1000)
-      .sort((a, b) => b.startedMs - a.startedMs);
+      // Only the STARTED column orders anything here (every run is an EXPORT_LABELS run).
+      .sort((a, b) => (sort.SortDirection === 'ASCENDING' ? 1 : -1) * (a.startedMs - b.startedMs));
     const offset = input.NextToken ? Number(input.NextToken) : 0;
     const page = runs.slice(offset, offset + max).map((r) => this.describeGlueRun(r));
     return { TaskRuns: page, ...(offset + max < runs.length ? { NextToken: String(offset + max) } : {}) };
@@ -432,7 +487,8 @@ export class AwsStandIn {
       return now - run.cancelledMs < STOPPING_SECONDS * 1000 ? 'STOPPING' : 'STOPPED';
     const elapsed = (now - run.startedMs) / 1000;
     if (elapsed < QUEUED_SECONDS) return 'STARTING';
-    if (run.fate.kind === 'never-finish' || elapsed < this.options.world.glueJobSeconds) return 'RUNNING';
+    if (run.fate.kind === 'never-finish' || elapsed < (run.seconds ?? this.options.world.glueJobSeconds))
+      return 'RUNNING';
     return { succeed: 'SUCCEEDED', fail: 'FAILED', stop: 'STOPPED' }[run.fate.kind];
   }
 
@@ -443,7 +499,7 @@ export class AwsStandIn {
     const completedMs =
       run.cancelledMs !== undefined
         ? run.cancelledMs + STOPPING_SECONDS * 1000
-        : run.startedMs + this.options.world.glueJobSeconds * 1000;
+        : run.startedMs + (run.seconds ?? this.options.world.glueJobSeconds) * 1000;
     return {
       TransformId: run.transformId,
       TaskRunId: run.taskRunId,
@@ -626,8 +682,7 @@ export class AwsStandIn {
           s3DataDestination: { path: job.path, ...(job.kmsKeyArn ? { kmsKeyArn: job.kmsKeyArn } : {}) },
         },
         creationDateTime: job.createdMs / 1000,
-        lastUpdatedDateTime:
-          (ended ? job.createdMs + this.options.world.personalizeJobSeconds * 1000 : now) / 1000,
+        lastUpdatedDateTime: (ended ? this.personalizeEndMs(job) : now) / 1000,
         ...(status === 'CREATE FAILED' && job.fate.kind === 'fail'
           ? { failureReason: job.fate.message }
           : {}),
@@ -635,10 +690,46 @@ export class AwsStandIn {
     };
   }
 
+  /** A dataset's export jobs, newest first, one page of `maxResults` (1-100) from `nextToken`. */
+  private listDatasetExportJobs(input: Record<string, unknown>) {
+    const max = (input.maxResults as number | undefined) ?? 100;
+    if (!Number.isInteger(max) || max < 1 || max > 100)
+      throw new ServiceError('InvalidInputException', `maxResults ${max} must be 1-100`);
+    const offset = input.nextToken === undefined ? 0 : Number(input.nextToken);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new ServiceError('InvalidNextTokenException', `Invalid next token ${String(input.nextToken)}`);
+    const now = Date.now();
+    const jobs = [...this.personalizeJobs, ...this.pastPersonalizeJobs]
+      .filter((j) => input.datasetArn === undefined || j.datasetArn === input.datasetArn)
+      .sort((a, b) => b.createdMs - a.createdMs);
+    const page = jobs.slice(offset, offset + max).map((job) => {
+      const status = this.personalizeStatus(job, now);
+      const ended = status === 'ACTIVE' || status === 'CREATE FAILED';
+      return {
+        jobName: job.jobName,
+        datasetExportJobArn: job.arn,
+        status,
+        creationDateTime: job.createdMs / 1000,
+        lastUpdatedDateTime: (ended ? this.personalizeEndMs(job) : now) / 1000,
+      };
+    });
+    return {
+      datasetExportJobs: page,
+      ...(offset + max < jobs.length ? { nextToken: String(offset + max) } : {}),
+    };
+  }
+
+  private personalizeEndMs(job: PersonalizeJob): number {
+    return job.createdMs + (job.seconds ?? this.options.world.personalizeJobSeconds) * 1000;
+  }
+
   private personalizeStatus(job: PersonalizeJob, now: number): string {
     const elapsed = (now - job.createdMs) / 1000;
     if (elapsed < QUEUED_SECONDS) return 'CREATE PENDING';
-    if (job.fate.kind === 'never-finish' || elapsed < this.options.world.personalizeJobSeconds)
+    if (
+      job.fate.kind === 'never-finish' ||
+      elapsed < (job.seconds ?? this.options.world.personalizeJobSeconds)
+    )
       return 'CREATE IN_PROGRESS';
     return job.fate.kind === 'succeed' ? 'ACTIVE' : 'CREATE FAILED';
   }

@@ -2,7 +2,7 @@
  * Named situations for the local run, built from the exports the assembly was synthesized with: the first
  * configured Glue export and the first configured Personalize export are the ones that misbehave.
  */
-import type { FaultRule, JobFate, Quotas, World } from './aws-stand-in';
+import type { FaultRule, JobFate, PastRuns, Quotas, World } from './aws-stand-in';
 
 export interface ScenarioPlan {
   readonly description: string;
@@ -32,6 +32,18 @@ type Build = (
 
 const SCENARIOS: Record<string, Build> = {
   happy: () => ({ description: 'Every configured export succeeds after several status checks.' }),
+
+  'stable-history': (ctx, world, glue, personalize) => ({
+    description:
+      'Each export ran the last 5 days within 2 % of today: the first check waits until just before the expected end, then a few close checks.',
+    world: { ...world, pastRuns: pastRuns(ctx, 1, glue, personalize) },
+  }),
+
+  'slower-than-history': (ctx, world, glue, personalize) => ({
+    description:
+      'Each job takes 3x as long as its last 5 runs: the checks around the expected end find it running, then the backoff takes over.',
+    world: { ...world, pastRuns: pastRuns(ctx, 1 / 3, glue, personalize) },
+  }),
 
   'job-fails': (_c, _w, glue, personalize) => ({
     description:
@@ -207,6 +219,29 @@ const SCENARIOS: Record<string, Build> = {
     },
   }),
 };
+
+/** Five past runs of each export (newest first), `scale` times today's job length, within +-2 %. */
+function pastRuns(
+  ctx: ScenarioContext,
+  scale: number,
+  glue?: Record<string, string>,
+  personalize?: Record<string, string>,
+): PastRuns[] {
+  const spread = [1.01, 0.99, 1.02, 0.98, 1];
+  const runs = (seconds: number) => spread.map((f) => Math.round(seconds * scale * f));
+  return [
+    ...(glue ? [{ target: glue.transformId, seconds: runs(ctx.glueJobSeconds) }] : []),
+    ...(personalize
+      ? [
+          {
+            target: personalize.datasetArn,
+            exportName: personalize.name,
+            seconds: runs(ctx.personalizeJobSeconds),
+          },
+        ]
+      : []),
+  ];
+}
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
 

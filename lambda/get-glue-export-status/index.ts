@@ -3,7 +3,7 @@ import { GetMLTaskRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { recordPoll } from '../shared/polling';
+import { recordCheck } from '../shared/schedule';
 import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, GlueJobRef } from '../shared/types';
 import { cancelTimedOutTaskRun } from './cancel';
@@ -20,7 +20,7 @@ export const handler = withLambdaContext(async (state: ExportState): Promise<Exp
     .catch((err: unknown) => {
       throw classifyAwsError(err, 'Glue GetMLTaskRun', `transform ${task.transformId} task run ${taskRunId}`);
     });
-  let next = recordPoll(tracking, observeGlueTaskRun(run), Date.now(), state.run.polling);
+  let next = recordCheck(tracking, observeGlueTaskRun(run), Date.now(), state.run.polling);
   // A task run past the export's time limit would go on using DPU hours: stop it.
   if (next.outcome === 'TIMED_OUT') {
     next = { ...next, ...(await cancelTimedOutTaskRun(glue, task.transformId, taskRunId, task.name)) };

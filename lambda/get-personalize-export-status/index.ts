@@ -4,7 +4,7 @@ import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { PermanentServiceError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { recordPoll } from '../shared/polling';
+import { recordCheck } from '../shared/schedule';
 import { requireExport, requireTracking } from '../shared/task-state';
 import type { ExportState, PersonalizeJobRef } from '../shared/types';
 import { observeDatasetExportJob } from './status';
@@ -25,7 +25,7 @@ export const handler = withLambdaContext(async (state: ExportState): Promise<Exp
       `Personalize DescribeDatasetExportJob for ${datasetExportJobArn} returned no datasetExportJob`,
     );
   }
-  const next = recordPoll(
+  const next = recordCheck(
     tracking,
     observeDatasetExportJob(response.datasetExportJob),
     Date.now(),

@@ -38,6 +38,19 @@ export interface PollingSettings {
   readonly maxWaitSeconds: number;
   /** Time from the start of the job after which the export ends as TIMED_OUT. */
   readonly maxExportSeconds: number;
+  /** "history" (default): time the checks from the export's past runs; "backoff": the backoff only. */
+  readonly strategy?: PollingStrategy;
+}
+
+export type PollingStrategy = 'history' | 'backoff';
+
+/** The export's recent successful runs, in seconds from job start to end: a few numbers, never the list. */
+export interface HistorySummary {
+  readonly samples: number;
+  /** A low quantile (p10), the median and a high quantile (p90) of the durations. */
+  readonly lowSeconds: number;
+  readonly expectedSeconds: number;
+  readonly highSeconds: number;
 }
 
 /** The execution the exports belong to. */
@@ -91,6 +104,8 @@ export interface Tracking {
   readonly jobStartedAt?: string;
   readonly jobCompletedAt?: string;
   readonly lastCheckedAt?: string;
+  /** The export's past durations, when the start task found them (history-aware polling). */
+  readonly history?: HistorySummary;
   /** On TIMED_OUT: whether the workflow stopped the job (Glue CancelMLTaskRun), and why not when it could not. */
   readonly jobCancelled?: boolean;
   readonly cancelError?: string;

@@ -10,6 +10,7 @@ import type {
   IngestionMode,
   PersonalizeExportSpec,
   PollingSettings,
+  PollingStrategy,
 } from './types';
 
 export interface Problem {
@@ -312,6 +313,8 @@ export const POLLING_LIMITS = {
   maxExportSeconds: { min: 60, max: 7 * 86_400 },
 } as const;
 
+export const POLLING_STRATEGIES: readonly PollingStrategy[] = ['history', 'backoff'];
+
 export function validatePolling(raw: PollingSettings, field: string, problems: Problem[]): void {
   for (const [key, { min, max }] of Object.entries(POLLING_LIMITS)) {
     const value = raw[key as keyof PollingSettings];
@@ -320,6 +323,13 @@ export function validatePolling(raw: PollingSettings, field: string, problems: P
     } else if (key !== 'backoffRate' && !Number.isInteger(value)) {
       problems.push({ field: `${field}.${key}`, value, expected: 'a whole number of seconds' });
     }
+  }
+  if (raw.strategy !== undefined && !POLLING_STRATEGIES.includes(raw.strategy)) {
+    problems.push({
+      field: `${field}.strategy`,
+      value: raw.strategy,
+      expected: '"history" (time the checks from the export\'s past runs) or "backoff" (the backoff only)',
+    });
   }
   if (raw.maxWaitSeconds < raw.initialWaitSeconds) {
     problems.push({

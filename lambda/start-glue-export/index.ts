@@ -2,6 +2,7 @@
  * Starts the export of a Glue ML transform's labels (StartExportLabelsTaskRun). Glue has no idempotency
  * token, so the task first looks for an EXPORT_LABELS task run of this transform writing to this run's
  * output path (GetMLTaskRuns) and adopts it: a retried or redriven start never starts a second task run.
+ * Then it looks up the transform's recent exports (./history.ts), from which the checks are timed.
  */
 import { GlueClient, StartExportLabelsTaskRunCommand, type TaskRun } from '@aws-sdk/client-glue';
 import { CLIENT_CONFIG } from '../shared/client-config';
@@ -10,9 +11,11 @@ import { waitForCapacity } from '../shared/capacity';
 import { exportTaskRunsSince, outputPathOf } from '../shared/glue-task-runs';
 import { logger, withLambdaContext } from '../shared/logger';
 import { startTracking } from '../shared/polling';
+import { withHistory } from '../shared/schedule';
 import { requireExport, type GlueTask } from '../shared/task-state';
 import { resolveState } from '../shared/catalog';
 import type { ExportState, ItemState } from '../shared/types';
+import { lookUpGlueHistory } from './history';
 
 const glue = new GlueClient(CLIENT_CONFIG);
 /**
@@ -65,8 +68,9 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
       );
     logger.info('Started label export task run', { ...keys, taskRunId, outputS3Path: task.outputS3Path });
   }
-  return {
-    ...state,
-    tracking: startTracking({ taskRunId }, Boolean(existing), Date.now(), state.run.polling, state.capacity),
-  };
+  const jobStartedMs = existing?.StartedOn?.getTime() ?? Date.now();
+  const history = await lookUpGlueHistory(task, state.run.polling, taskRunId);
+  const now = Date.now();
+  const tracking = startTracking({ taskRunId }, Boolean(existing), now, state.run.polling, state.capacity);
+  return { ...state, tracking: withHistory(tracking, history, now, state.run.polling, jobStartedMs) };
 });

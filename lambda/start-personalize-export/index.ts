@@ -2,7 +2,8 @@
  * Starts a Personalize dataset export (CreateDatasetExportJob) under a job name derived from the execution
  * and export names. It describes that job first and adopts it when it exists for the same dataset and
  * output path, so a retried or redriven start never creates a second job; a job of that name for anything
- * else is a conflict, never silently reused.
+ * else is a conflict, never silently reused. Then it looks up the export's recent jobs (./history.ts), from
+ * which the checks are timed.
  */
 import {
   CreateDatasetExportJobCommand,
@@ -17,11 +18,27 @@ import { ExportConflictError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import { datasetExportJobArn } from '../shared/naming';
 import { startTracking } from '../shared/polling';
+import { withHistory } from '../shared/schedule';
 import { requireExport, type PersonalizeTask } from '../shared/task-state';
 import { resolveState } from '../shared/catalog';
-import type { ExportState, ItemState } from '../shared/types';
+import type { ExportState, ItemState, PersonalizeJobRef } from '../shared/types';
+import { lookUpPersonalizeHistory } from './history';
 
 const personalize = new PersonalizeClient(CLIENT_CONFIG);
+
+/** The tracking of a job just created or adopted, with the export's history when it has one. */
+async function track(
+  state: ExportState,
+  task: PersonalizeTask,
+  job: PersonalizeJobRef,
+  adopted: boolean,
+  jobStartedMs: number,
+): Promise<ExportState> {
+  const history = await lookUpPersonalizeHistory(task, state.run.polling);
+  const now = Date.now();
+  const tracking = startTracking(job, adopted, now, state.run.polling, state.capacity);
+  return { ...state, tracking: withHistory(tracking, history, now, state.run.polling, jobStartedMs) };
+}
 
 /** The job of this name, or undefined when Personalize has none (ResourceNotFoundException). */
 async function describeJob(arn: string): Promise<DatasetExportJob | undefined> {
@@ -72,16 +89,13 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
         datasetExportJobArn: created.datasetExportJobArn,
         outputS3Path: task.outputS3Path,
       });
-      return {
-        ...state,
-        tracking: startTracking(
-          { datasetExportJobArn: created.datasetExportJobArn ?? arn, jobName: task.jobName },
-          false,
-          Date.now(),
-          state.run.polling,
-          state.capacity,
-        ),
-      };
+      return await track(
+        state,
+        task,
+        { datasetExportJobArn: created.datasetExportJobArn ?? arn, jobName: task.jobName },
+        false,
+        Date.now(),
+      );
     } catch (err) {
       if (isCapacityRefusal(err)) return waitForCapacity(state, err, keys);
       if (awsErrorName(err) !== 'ResourceAlreadyExistsException') {
@@ -99,14 +113,11 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
     datasetExportJobArn: arn,
     status: existing.status,
   });
-  return {
-    ...state,
-    tracking: startTracking(
-      { datasetExportJobArn: arn, jobName: task.jobName },
-      true,
-      Date.now(),
-      state.run.polling,
-      state.capacity,
-    ),
-  };
+  return track(
+    state,
+    task,
+    { datasetExportJobArn: arn, jobName: task.jobName },
+    true,
+    existing.creationDateTime?.getTime() ?? Date.now(),
+  );
 });

@@ -283,7 +283,13 @@ describe('the example configuration', () => {
   it('passes the polling settings and limits to the Prepare Run task, and no exports', () => {
     expect((states['Prepare Run'].Parameters as { Payload: Record<string, unknown> }).Payload).toEqual({
       'input.$': '$$.Execution.Input',
-      polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 43_200 },
+      polling: {
+        initialWaitSeconds: 30,
+        backoffRate: 2,
+        maxWaitSeconds: 360,
+        maxExportSeconds: 43_200,
+        strategy: 'history',
+      },
       execution: {
         'name.$': '$$.Execution.Name',
         'arn.$': '$$.Execution.Id',
@@ -388,7 +394,7 @@ describe('the example configuration', () => {
     const jobArns = 'arn:aws:personalize:us-east-1:111122223333:dataset-export-job/mlx-*';
     const logs = expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
 
-    it('lets the Glue start task start and list task runs of the configured transform only', () => {
+    it('lets the Glue start task start and list task runs (adoption, history) of the configured transform only', () => {
       expect(statementsOf('StartGlueExportRole')).toEqual([
         logs,
         { Action: ['glue:StartExportLabelsTaskRun', 'glue:GetMLTaskRuns'], Resource: transformArn },
@@ -431,7 +437,22 @@ describe('the example configuration', () => {
           Resource: ROLE_ARN,
           Condition: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } },
         },
+        // History-aware polling: the action has no resource type.
+        { Action: 'personalize:ListDatasetExportJobs', Resource: '*' },
       ]);
+    });
+
+    it('acknowledges the "*" of ListDatasetExportJobs with its reason on the Personalize start task only', () => {
+      const reasons = (fn: 'startPersonalize' | 'getPersonalize') =>
+        stack.workflow.functions[fn]
+          .role!.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+          .map((m) => Object.values(m.data as Record<string, string>)[0]);
+      expect(reasons('startPersonalize')).toContainEqual(
+        expect.stringMatching(
+          /^personalize:ListDatasetExportJobs \(read-only job metadata, for history-aware polling\) has no resource type/,
+        ),
+      );
+      expect(reasons('getPersonalize').join()).not.toMatch(/ListDatasetExportJobs/);
     });
 
     it('lets the Personalize status task describe its own jobs only', () => {
@@ -496,7 +517,7 @@ describe('the example configuration', () => {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('uses "*" only for actions without resource-level permissions (X-Ray, log delivery)', () => {
+    it('uses "*" only for actions without resource-level permissions (X-Ray, log delivery, listing export jobs)', () => {
       for (const policy of Object.values(policies)) {
         for (const st of policy.Properties.PolicyDocument.Statement as {
           Action: string | string[];
@@ -505,7 +526,7 @@ describe('the example configuration', () => {
           if (st.Resource === '*') {
             for (const action of [st.Action].flat())
               expect(action).toMatch(
-                /^(xray:|logs:(Create|Get|Update|Delete|List)LogDeliver|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/,
+                /^(xray:|personalize:ListDatasetExportJobs$|logs:(Create|Get|Update|Delete|List)LogDeliver|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/,
               );
           }
         }
@@ -647,6 +668,13 @@ describe('configuration variants', () => {
     const { schedule, ...rest } = example;
     expect(schedule).toBeDefined();
     synth(rest).template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  it('with polling.strategy "backoff", passes it to the run and grants no ListDatasetExportJobs', () => {
+    const { stack, template } = synth({ ...example, polling: { strategy: 'backoff' } });
+    expect(stack.workflow.polling.strategy).toBe('backoff');
+    expect(JSON.stringify(template.toJSON())).toMatch(/personalize:CreateDatasetExportJob/);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/ListDatasetExportJobs/);
   });
 
   it('needs no Personalize permissions for a Glue-only configuration', () => {
@@ -1006,6 +1034,10 @@ describe('invalid configurations fail the synth with one message naming each pro
     [{ ...example, maxConcurrency: 0 }, 'maxConcurrency: got 0; expected a whole number from 1 to 10000'],
     [{ ...example, logRetentionDays: 31 }, 'config.logRetentionDays: got 31; expected one of 1, 3, 5, 7'],
     [
+      { ...example, polling: { strategy: 'guess' } },
+      'polling.strategy: got "guess"; expected "history" (time the checks from the export\'s past runs) or "backoff" (the backoff only)',
+    ],
+    [
       { ...example, polling: { initialWaitSeconds: 600, maxWaitSeconds: 60 } },
       'polling.maxWaitSeconds: got 60; expected at least initialWaitSeconds (600)',
     ],
@@ -1053,7 +1085,7 @@ describe('invalid configurations fail the synth with one message naming each pro
         polling: { initialWaitSeconds: 1, backoffRate: 1, maxWaitSeconds: 1, maxExportSeconds: 86_400 },
       }),
     ).toContain(
-      'polling: got {"initialWaitSeconds":1,"backoffRate":1,"maxWaitSeconds":1,"maxExportSeconds":86400}; expected settings whose longest export (86402 start attempts and status checks, ~3888240 history events) stays under 20000 events',
+      'polling: got {"initialWaitSeconds":1,"backoffRate":1,"maxWaitSeconds":1,"maxExportSeconds":86400,"strategy":"history"}; expected settings whose longest export (86402 start attempts and status checks, ~3888240 history events) stays under 20000 events',
     );
   });
 

@@ -104,7 +104,7 @@ describe.each(COMPLETING)('scenario %s', (name) => {
 });
 
 describe('what a user sees', () => {
-  it('happy: both exports succeed after several checks with growing waits, and land in dated, per-run folders', () => {
+  it('happy (no history): both exports succeed after several checks with growing waits, and land in dated, per-run folders', () => {
     const r = run('happy');
     expect(r.status).toBe('SUCCEEDED');
     expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1, retries: 0 });
@@ -153,6 +153,32 @@ describe('what a user sees', () => {
     };
     expect(header('glue-labels')).toBe('labeling_set_id,label,id,name,email,city');
     expect(header('personalize')).toBe('USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE');
+  });
+
+  it('stable-history: with 5 past runs within 2 %, each job is checked 3 times (not 5 and 7) and seen within 30 s', () => {
+    const r = run('stable-history');
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1 });
+    // Glue 600 s: first check at 584 s (p10 590 less half a 12 s step), then 596 and 608 s.
+    expect(outcomeOf(r, 'customer-matches')!.detail).toMatchObject({ outcome: 'SUCCEEDED', pollCount: 3 });
+    // Personalize 1,500 s (+5 s queued): 1,461, 1,491 and 1,521 s.
+    expect(outcomeOf(r, 'interactions')!.detail).toMatchObject({ outcome: 'SUCCEEDED', pollCount: 3 });
+    expect(r.simulatedSeconds).toBe(1521);
+    expect(r.counts.stateTransitions).toBe(6 + 2 * 5 + 3 * (3 + 3));
+    // Both look-ups were made, once each, and nothing else listed jobs.
+    const calls = (op: string) => r.calls.filter((c) => c.operation === op).length;
+    expect(calls('ListDatasetExportJobs')).toBe(1);
+    expect(calls('GetMLTaskRuns')).toBe(2); // the adoption look-up, then the history
+  });
+
+  it('slower-than-history: a job 3x its history still succeeds, within 2 checks of the backoff (5 and 7)', () => {
+    const r = run('slower-than-history');
+    expect(r.status).toBe('SUCCEEDED');
+    const glue = Number(outcomeOf(r, 'customer-matches')!.detail.pollCount);
+    const personalize = Number(outcomeOf(r, 'interactions')!.detail.pollCount);
+    expect([glue, personalize]).toEqual([5, 8]);
+    expect(glue).toBeLessThanOrEqual(5 + 2);
+    expect(personalize).toBeLessThanOrEqual(7 + 2);
   });
 
   it('job-fails: the failed export carries the service error text and the other one still succeeds', () => {

@@ -1,0 +1,52 @@
+/**
+ * The transform's recent label exports, for history-aware polling: one page of its SUCCEEDED EXPORT_LABELS
+ * task runs, newest first (GetMLTaskRuns), summarized into a few numbers. A failed look-up never fails the
+ * export: it logs a warning and the export is polled with the backoff.
+ * @see https://docs.aws.amazon.com/glue/latest/webapi/API_GetMLTaskRuns.html
+ */
+import { GetMLTaskRunsCommand, GlueClient, type TaskRun } from '@aws-sdk/client-glue';
+import { awsErrorName } from '../shared/aws-errors';
+import { logger } from '../shared/logger';
+import { HISTORY_SIZE, summarizeDurations } from '../shared/schedule';
+import type { GlueTask } from '../shared/task-state';
+import type { HistorySummary, PollingSettings } from '../shared/types';
+
+// A look-up that fails twice is not worth delaying the export for.
+const glue = new GlueClient({ maxAttempts: 2 });
+
+/** Seconds from the task run's start to its end (StartedOn to CompletedOn, else ExecutionTime). */
+export function taskRunSeconds(run: TaskRun): number | undefined {
+  if (run.StartedOn && run.CompletedOn) return (run.CompletedOn.getTime() - run.StartedOn.getTime()) / 1000;
+  return run.ExecutionTime && run.ExecutionTime > 0 ? run.ExecutionTime : undefined;
+}
+
+export async function lookUpGlueHistory(
+  task: GlueTask,
+  polling: PollingSettings,
+  currentTaskRunId: string,
+): Promise<HistorySummary | undefined> {
+  if (polling.strategy === 'backoff') return undefined;
+  try {
+    const response = await glue.send(
+      new GetMLTaskRunsCommand({
+        TransformId: task.transformId,
+        MaxResults: HISTORY_SIZE,
+        Filter: { TaskRunType: 'EXPORT_LABELS', Status: 'SUCCEEDED' },
+        Sort: { Column: 'STARTED', SortDirection: 'DESCENDING' },
+      }),
+    );
+    const durations = (response?.TaskRuns ?? [])
+      .filter((run) => run.Status === 'SUCCEEDED' && run.TaskRunId !== currentTaskRunId)
+      .filter((run) => (run.Properties?.TaskType ?? 'EXPORT_LABELS') === 'EXPORT_LABELS')
+      .map(taskRunSeconds)
+      .filter((seconds): seconds is number => seconds !== undefined);
+    return summarizeDurations(durations);
+  } catch (err) {
+    logger.warn('Could not look up the export history; polling with the backoff', {
+      exportName: task.name,
+      transformId: task.transformId,
+      error: `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`,
+    });
+    return undefined;
+  }
+}
