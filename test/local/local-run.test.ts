@@ -38,7 +38,8 @@ const results = new Map<string, RunResult>();
 const EXPORTS = ['customer-matches', 'interactions'];
 
 beforeAll(async () => {
-  fs.rmSync(WORK, { recursive: true, force: true });
+  // Only this file's own folders: the other local-run test files write beside them.
+  fs.rmSync(ASSEMBLY, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   synthesize(ASSEMBLY);
   // Two at a time: the machine has two cores.
@@ -80,10 +81,11 @@ describe.each(COMPLETING)('scenario %s', (name) => {
       expect(e.event).toMatchObject({ source: 'ml-exports', version: '0', region: 'us-east-1' });
   });
 
-  it('succeeds exactly when every export succeeded, and says so in the run event', () => {
+  it('succeeds exactly when every export succeeded, says so in the run event and in its exit status', () => {
     const r = run(name);
     const allSucceeded = exportEvents(r).every((e) => e.event.detail.outcome === 'SUCCEEDED');
     expect(r.status).toBe(allSucceeded ? 'SUCCEEDED' : 'FAILED');
+    expect(r.exitCode).toBe(allSucceeded ? 0 : 1);
     expect(runEvents(r)[0].event.detail).toMatchObject({
       status: allSucceeded ? 'SUCCEEDED' : 'FAILED',
       exportCount: 2,
@@ -149,7 +151,7 @@ describe('what a user sees', () => {
     });
     const header = (part: string) => {
       const file = r.filesWritten.find((f) => f.includes(part))!;
-      return fs.readFileSync(path.join(WORK, 'sim-happy', file), 'utf8').split('\n')[0];
+      return fs.readFileSync(path.join(r.runDir, file), 'utf8').split('\n')[0];
     };
     expect(header('glue-labels')).toBe('labeling_set_id,label,id,name,email,city');
     expect(header('personalize')).toBe('USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE');
@@ -376,6 +378,40 @@ describe('redrive', () => {
   });
 });
 
+/**
+ * Progress lines printed out of the order they happened in: for each export (and the run), a task's line
+ * must come after the line of the state that ran it, and the simulated time never goes back.
+ */
+function outOfOrder(lines: string[]): string[] {
+  const stateOf = (text: string) =>
+    /^check \d+:/.test(text)
+      ? /^> Get .* Status$/
+      : /^(job started|adopted the job)/.test(text)
+        ? /^> Start .* Export$/
+        : /^event "ML Export Run/.test(text)
+          ? /^> Emit Run Event$/
+          : /^event "/.test(text)
+            ? /^> Emit Export Event$/
+            : /^run prepared/.test(text)
+              ? /^> Prepare Run$/
+              : undefined;
+  const last = new Map<string, { text: string; seconds: number }>();
+  const wrong: string[] = [];
+  for (const line of lines) {
+    const m = /^\[\+\s*(\d+)m (\d+)s\] (\S+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const [, min, sec, who, text] = m;
+    const seconds = Number(min) * 60 + Number(sec);
+    const before = last.get(who);
+    const expected = stateOf(text);
+    if (before && seconds < before.seconds) wrong.push(`${line} (time went back)`);
+    if (expected && !(before && (expected.test(before.text) || before.text === text)))
+      wrong.push(`${line} (after "${before?.text}")`);
+    last.set(who, { text, seconds });
+  }
+  return wrong;
+}
+
 describe('what the local run prints for a person', () => {
   it('shows each state entered, each check with its next wait, every event, and a summary', async () => {
     const out = path.join(WORK, 'sim-text');
@@ -399,6 +435,7 @@ describe('what the local run prints for a person', () => {
     expect(
       lines.some((l) => /^interactions\s+personalize\s+SUCCEEDED\s+7\s+25m 00s\s+1\s+s3:\/\//.test(l)),
     ).toBe(true);
+    expect(outOfOrder(lines)).toEqual([]);
   });
 });
 
@@ -435,5 +472,28 @@ describe('console input', () => {
       // 60 s job: checks at 30 and 90 s.
       pollCount: 2,
     });
+  });
+});
+
+describe('the README', () => {
+  /** The scenario table of "Local run": scenario name and the execution status its outcome starts with. */
+  function documentedOutcomes(): Record<string, string> {
+    const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
+    const header = lines.findIndex((l) => /^\|\s*scenario\s*\|/.test(l));
+    const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
+    const rows = lines.slice(header + 2, end);
+    return Object.fromEntries(
+      rows.map((row) => {
+        const cells = row.split('|').map((c) => c.trim());
+        return [cells[1].replace(/`/g, ''), /^(SUCCEEDED|FAILED)\b/.exec(cells[3])?.[1] ?? cells[3]];
+      }),
+    );
+  }
+
+  it('documents every scenario with the execution status its run ends in (example configuration)', () => {
+    const documented = documentedOutcomes();
+    expect(Object.keys(documented).sort()).toEqual([...SCENARIO_NAMES].sort());
+    const actual = Object.fromEntries(SCENARIO_NAMES.map((name) => [name, run(name).status]));
+    expect(documented).toEqual(actual);
   });
 });
