@@ -27,7 +27,7 @@ Options:
   --start-time ISO            simulated start of the execution (default: now)
   --glue-job-seconds N        how long a Glue export task run takes (default: 600)
   --personalize-job-seconds N how long a Personalize export job takes (default: 1500)
-  --config FILE               synthesize this configuration file and run it (into .sim-out/cdk.out-<file
+  --config FILE               synthesize this configuration file and run it (into <out>/cdk.out-<file
                               name>, or into --assembly DIR)
   --assembly DIR              run this existing cloud assembly, without synthesizing (with --config: where
                               to synthesize it)
