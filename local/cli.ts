@@ -1,7 +1,7 @@
 /**
  * `npm run simulate [-- options]`: synthesizes the app (or takes a cloud assembly), runs the synthesized
  * workflow offline (see local/run.ts) and shows what happened: each step as it goes, every event as
- * EventBridge would receive it, and a summary. Exit status: 0 SUCCEEDED, 1 FAILED, 2 usage error.
+ * EventBridge would receive it, and a summary. Exit status: 0 SUCCEEDED, 1 FAILED, 2 usage error, 3 broken.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,7 +41,7 @@ Options:
   --help                      this text
 
 Exit status: 0 when the execution SUCCEEDED, 1 when it FAILED, 2 for a usage error (a bad option, file,
-name or configuration).
+name or configuration), 3 if the local run itself broke.
 
 Scenarios:
 ${describeScenarios()}

@@ -1,6 +1,7 @@
 /**
  * End-to-end: the synthesized cloud assembly (state machine definition and bundled Lambda code, built by
- * the CDK CLI exactly as `cdk deploy` would) run by the local simulator, for every named scenario.
+ * the CDK CLI exactly as `cdk deploy` would, here through the local run's own `--config`) run by the local
+ * simulator, for every named scenario; and the CLI as a user meets it (cli-cases.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,10 +9,21 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
 import { SCENARIO_NAMES } from '../../local/scenarios';
-import { ROOT, simulate as runSimulator, simulateText, synthesize, type SimulationResult } from './simulator';
+import { cliCases } from './cli-cases';
+import { documentedOutcomes, outOfOrder } from './printed';
+import {
+  cli,
+  ROOT,
+  simulate as runSimulator,
+  simulateText,
+  type CliRun,
+  type SimulationResult,
+} from './simulator';
 
 const WORK = path.join(ROOT, '.test-out');
-const ASSEMBLY = path.join(WORK, 'cdk.out');
+const CLI_WORK = path.join(WORK, 'cli');
+/** Where `--config config/example.json --out <CLI_WORK>` synthesizes the example. */
+const ASSEMBLY = path.join(CLI_WORK, 'cdk.out-example');
 const START = '2026-11-22T03:00:00.000Z';
 
 type RunResult = SimulationResult;
@@ -35,13 +47,24 @@ function simulate(name: string, extra: string[] = [], scenario = name): Promise<
 }
 
 const results = new Map<string, RunResult>();
+let configRun: CliRun;
 const EXPORTS = ['customer-matches', 'interactions'];
 
 beforeAll(async () => {
   // Only this file's own folders: the other local-run test files write beside them.
-  fs.rmSync(ASSEMBLY, { recursive: true, force: true });
-  fs.mkdirSync(WORK, { recursive: true });
-  synthesize(ASSEMBLY);
+  fs.rmSync(CLI_WORK, { recursive: true, force: true });
+  fs.mkdirSync(CLI_WORK, { recursive: true });
+  configRun = await cli([
+    '--config',
+    'config/example.json',
+    '--out',
+    CLI_WORK,
+    '--json',
+    '--name',
+    'from-config',
+  ]);
+  if (configRun.code !== 0)
+    throw new Error(`simulate --config failed (${configRun.code}): ${configRun.stderr}`);
   // Two at a time: the machine has two cores.
   const queue = [...SCENARIO_NAMES];
   await Promise.all(
@@ -378,40 +401,6 @@ describe('redrive', () => {
   });
 });
 
-/**
- * Progress lines printed out of the order they happened in: for each export (and the run), a task's line
- * must come after the line of the state that ran it, and the simulated time never goes back.
- */
-function outOfOrder(lines: string[]): string[] {
-  const stateOf = (text: string) =>
-    /^check \d+:/.test(text)
-      ? /^> Get .* Status$/
-      : /^(job started|adopted the job)/.test(text)
-        ? /^> Start .* Export$/
-        : /^event "ML Export Run/.test(text)
-          ? /^> Emit Run Event$/
-          : /^event "/.test(text)
-            ? /^> Emit Export Event$/
-            : /^run prepared/.test(text)
-              ? /^> Prepare Run$/
-              : undefined;
-  const last = new Map<string, { text: string; seconds: number }>();
-  const wrong: string[] = [];
-  for (const line of lines) {
-    const m = /^\[\+\s*(\d+)m (\d+)s\] (\S+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const [, min, sec, who, text] = m;
-    const seconds = Number(min) * 60 + Number(sec);
-    const before = last.get(who);
-    const expected = stateOf(text);
-    if (before && seconds < before.seconds) wrong.push(`${line} (time went back)`);
-    if (expected && !(before && (expected.test(before.text) || before.text === text)))
-      wrong.push(`${line} (after "${before?.text}")`);
-    last.set(who, { text, seconds });
-  }
-  return wrong;
-}
-
 describe('what the local run prints for a person', () => {
   it('shows each state entered, each check with its next wait, every event, and a summary', async () => {
     const out = path.join(WORK, 'sim-text');
@@ -476,20 +465,6 @@ describe('console input', () => {
 });
 
 describe('the README', () => {
-  /** The scenario table of "Local run": scenario name and the execution status its outcome starts with. */
-  function documentedOutcomes(): Record<string, string> {
-    const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
-    const header = lines.findIndex((l) => /^\|\s*scenario\s*\|/.test(l));
-    const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
-    const rows = lines.slice(header + 2, end);
-    return Object.fromEntries(
-      rows.map((row) => {
-        const cells = row.split('|').map((c) => c.trim());
-        return [cells[1].replace(/`/g, ''), /^(SUCCEEDED|FAILED)\b/.exec(cells[3])?.[1] ?? cells[3]];
-      }),
-    );
-  }
-
   it('documents every scenario with the execution status its run ends in (example configuration)', () => {
     const documented = documentedOutcomes();
     expect(Object.keys(documented).sort()).toEqual([...SCENARIO_NAMES].sort());
@@ -497,3 +472,5 @@ describe('the README', () => {
     expect(documented).toEqual(actual);
   });
 });
+
+cliCases({ work: CLI_WORK, assembly: ASSEMBLY, configRun: () => configRun });
