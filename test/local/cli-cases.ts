@@ -208,6 +208,20 @@ export function cliCases(setup: CliSetup): void {
       });
     });
 
+    it('fails a state whose output is over 262,144 bytes (an input of 255 KB plus the error its Catch adds)', async () => {
+      const input = path.join(WORK, 'large-output.json');
+      const names = Array.from({ length: 50 }, (_, i) => `${i}-${'x'.repeat(5_090)}`);
+      fs.writeFileSync(input, JSON.stringify({ exportNames: names }));
+      const r = parsed(await simulate(['--json', '--name', 'large-output', '--input', input]));
+      expect(r).toMatchObject({
+        status: 'FAILED',
+        failedState: 'Prepare Run',
+        error: { error: 'States.DataLimitExceeded', cause: expect.stringMatching(/'Prepare Run' output is/) },
+      });
+      // The execution stopped there: no rejection event was sent.
+      expect(r.events).toEqual([]);
+    });
+
     it('bounds what the handlers echo: a 200 KB unknown field name gives a small rejection, no 400 KB state', async () => {
       const input = path.join(WORK, 'long-key.json');
       fs.writeFileSync(input, JSON.stringify({ [`k${'e'.repeat(200_000)}y`]: 1 }));
