@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { isInside } from './limits';
 
 /** What exists in the simulated account. */
 export interface World {
@@ -392,6 +393,7 @@ export class AwsStandIn {
     if (!/^s3:\/\/[^/]+\/?/.test(outputS3Path))
       throw new ServiceError('InvalidInputException', `OutputS3Path ${outputS3Path} is not an S3 path`);
     this.requireTransform(transformId);
+    this.localFile(outputS3Path);
     const now = Date.now();
     const unfinished = this.glueRuns.filter((r) => ['STARTING', 'RUNNING'].includes(this.glueStatus(r, now)));
     const account = unfinished.length + this.otherJobs('glue');
@@ -616,6 +618,7 @@ export class AwsStandIn {
         'InvalidInputException',
         `ingestionMode ${ingestionMode} must be BULK, PUT or ALL`,
       );
+    this.localFile(outPath);
     if (!this.options.world.datasets.includes(datasetArn))
       throw new ServiceError('ResourceNotFoundException', `Dataset ${datasetArn} does not exist.`);
     if (/\/(ACTIONS|ACTION_INTERACTIONS)$/.test(datasetArn))
@@ -734,10 +737,27 @@ export class AwsStandIn {
     return job.fate.kind === 'succeed' ? 'ACTIVE' : 'CREATE FAILED';
   }
 
-  private writeS3(uri: string, content: string): void {
+  /**
+   * Where an S3 object is kept locally: `<outDir>/s3/<bucket>/<key>`. A key whose `..` segments would
+   * lead outside the output folder is refused, never written.
+   */
+  private localFile(uri: string): string | undefined {
     const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-    if (!match) return;
-    const file = path.join(this.options.outDir, 's3', match[1], ...match[2].split('/'));
+    if (!match) return undefined;
+    const root = path.join(this.options.outDir, 's3');
+    const file = path.join(root, match[1], ...match[2].split('/'));
+    if (!isInside(root, file) || path.relative(root, file).split(path.sep)[0] !== match[1])
+      throw new ServiceError(
+        'InvalidInputException',
+        `The local stand-in refuses to write ${uri}: it would land at ${file}, outside its output folder ` +
+          `${root}${path.sep}${match[1]}`,
+      );
+    return file;
+  }
+
+  private writeS3(uri: string, content: string): void {
+    const file = this.localFile(uri);
+    if (!file) return;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
     this.filesWritten.push(file);

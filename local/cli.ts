@@ -1,40 +1,55 @@
 /**
- * `npm run simulate [-- options]`: runs the synthesized workflow offline (see local/run.ts) and shows what
- * happened: each step as it goes, every event as EventBridge would receive it, and a summary.
+ * `npm run simulate [-- options]`: synthesizes the app (or takes a cloud assembly), runs the synthesized
+ * workflow offline (see local/run.ts) and shows what happened: each step as it goes, every event as
+ * EventBridge would receive it, and a summary. Exit status: 0 SUCCEEDED, 1 FAILED, 2 usage error, 3 broken.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { configuredExports, configuredQuotas, loadAssembly } from './assembly';
-import { runLocal, type LocalRunResult } from './run';
-import { buildScenario, describeScenarios } from './scenarios';
+import { executionNameProblem, LocalRunRefused, MAX_PAYLOAD_BYTES, payloadBytes } from './limits';
+import { runLocal } from './run';
+import { buildScenario, describeScenarios, SCENARIO_NAMES } from './scenarios';
+import { duration, printSummary } from './summary';
+import { synthesize } from './synth';
 
 const USAGE = `Usage: npm run simulate -- [options]
+       npm run --silent simulate -- --json [options]   (--silent keeps npm's banner off stdout)
 
-Runs the state machine and Lambda bundles from the cloud assembly (cdk.out) offline, against local
-stand-ins for Glue and Personalize, on a simulated clock.
+Synthesizes the app with the CDK CLI (config/example.json into cdk.out, unless told otherwise), then runs
+the state machine and Lambda bundles of that cloud assembly offline, against local stand-ins for Glue and
+Personalize, on a simulated clock.
 
 Options:
   --scenario NAME             what the services do (default: happy); see the list below
   --input FILE                execution input, as pasted in the Step Functions console (default: {})
-  --name NAME                 execution name (default: local-<timestamp>)
+  --name NAME                 execution name, as Step Functions accepts it (default: local-<timestamp>)
   --start-time ISO            simulated start of the execution (default: now)
   --glue-job-seconds N        how long a Glue export task run takes (default: 600)
   --personalize-job-seconds N how long a Personalize export job takes (default: 1500)
-  --assembly DIR              cloud assembly to run (default: cdk.out)
-  --out DIR                   where exported files are written (default: .sim-out)
-  --json                      print one JSON document with the whole result instead
+  --config FILE               synthesize this configuration file and run it (into <out>/cdk.out-<file
+                              name>, or into --assembly DIR)
+  --assembly DIR              run this existing cloud assembly, without synthesizing (with --config: where
+                              to synthesize it)
+  --out DIR                   where each run writes its files, under DIR/<execution name> (default: .sim-out)
+  --json                      print one JSON document with the whole result on stdout, all else on stderr
+  --output FILE               also write that JSON document to FILE
   --redrive                   if the execution fails in its export map, redrive it once, as from the console
   --logs                      show the handlers' own log lines
   --no-states                 do not show each state entered, only tasks, checks and events
+  --verbose                   show the CDK CLI's and the bundler's output while synthesizing
   --help                      this text
+
+Exit status: 0 when the execution SUCCEEDED, 1 when it FAILED, 2 for a usage error (a bad option, file,
+name or configuration), 3 if the local run itself broke.
 
 Scenarios:
 ${describeScenarios()}
 `;
 
+/** A usage error: one line on stderr, exit status 2. */
 function fail(message: string): never {
-  console.error(`simulate: ${message}\n\n${USAGE}`);
+  process.stderr.write(`simulate: ${message}\n`);
   process.exit(2);
 }
 
@@ -46,94 +61,9 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
   return n;
 }
 
-function duration(seconds: number | undefined): string {
-  if (seconds === undefined) return '-';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : `${m}m ${String(s).padStart(2, '0')}s`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-function printSummary(result: LocalRunResult, outDir: string): void {
-  console.log(`\nEvents sent to EventBridge (${result.events.length}):`);
-  for (const { event, eventBusName } of result.events) {
-    console.log(`--- ${event['detail-type']} (bus: ${eventBusName})`);
-    console.log(JSON.stringify(event, null, 2));
-  }
-  if (result.firstAttempt) {
-    const { failedState, error } = result.firstAttempt;
-    console.log(
-      `\nFirst attempt: FAILED in state "${failedState}" (${error.error}: ${error.cause}); redriven`,
-    );
-  }
-  console.log(
-    `\nExecution ${result.executionName}: ${result.status}` +
-      (result.error
-        ? ` in state "${result.failedState}" (${result.error.error}: ${result.error.cause})`
-        : ''),
-  );
-  console.log(
-    `Simulated time ${duration(result.simulatedSeconds)}; ${result.counts.stateTransitions} state transitions, ` +
-      `${result.counts.lambdaInvocations} Lambda invocations, ${result.counts.retries} retries; ` +
-      `jobs started: ${result.counts.glueTaskRunsStarted} Glue, ${result.counts.personalizeJobsCreated} Personalize`,
-  );
-  console.log(
-    `History (estimated, limit 25,000 per execution): run ${result.counts.runHistoryEvents} events, ` +
-      `largest export ${result.counts.largestExportHistoryEvents}; ` +
-      `largest state input ${result.counts.largestStateInputBytes} bytes (limit 262,144)`,
-  );
-  if (result.exports.length > 0 && result.exports.length <= 50) {
-    console.log('');
-    console.log(
-      table([
-        ['EXPORT', 'TYPE', 'OUTCOME', 'CHECKS', 'JOB TIME', 'EVENTS', 'OUTPUT / ERROR'],
-        ...result.exports.map((e) => [
-          e.name,
-          e.type,
-          e.outcome ?? '-',
-          String(e.polls),
-          duration(e.simulatedSeconds),
-          String(e.events),
-          e.outcome === 'SUCCEEDED' ? (e.outputS3Path ?? '') : (e.error ?? ''),
-        ]),
-      ]),
-    );
-  }
-  const counts = result.exports.map((e) => e.events);
-  if (result.exports.length > 0) {
-    const once = counts.every((n) => n === 1);
-    console.log(
-      `\nTerminal events: ${result.exports.length} export(s), ` +
-        (once
-          ? 'each with exactly one'
-          : `NOT one each: ${result.exports
-              .filter((e) => e.events !== 1)
-              .map((e) => `${e.name} (${e.events})`)
-              .join(', ')}`),
-    );
-  }
-  console.log(`\nFiles written under ${outDir} (${result.filesWritten.length}):`);
-  for (const f of result.filesWritten.slice(0, 20)) console.log(`  ${f}`);
-  if (result.filesWritten.length > 20)
-    console.log(`  ... and ${result.filesWritten.length - 20} more (--json lists them all)`);
-}
-
-async function main(): Promise<void> {
-  let args;
+function parse() {
   try {
-    args = parseArgs({
+    return parseArgs({
       options: {
         scenario: { type: 'string', default: 'happy' },
         input: { type: 'string' },
@@ -141,25 +71,103 @@ async function main(): Promise<void> {
         'start-time': { type: 'string' },
         'glue-job-seconds': { type: 'string' },
         'personalize-job-seconds': { type: 'string' },
-        assembly: { type: 'string', default: 'cdk.out' },
+        config: { type: 'string' },
+        assembly: { type: 'string' },
         out: { type: 'string', default: '.sim-out' },
         json: { type: 'boolean', default: false },
+        output: { type: 'string' },
         logs: { type: 'boolean', default: false },
         redrive: { type: 'boolean', default: false },
         'no-states': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;
   } catch (err) {
-    fail((err as Error).message);
+    fail(`${(err as Error).message} (--help lists the options)`);
   }
+}
+
+/** Synthesizes what the options ask for and returns the cloud assembly to run. */
+function prepareAssembly(args: ReturnType<typeof parse>, outDir: string): string {
+  if (args.assembly && !args.config) {
+    const dir = path.resolve(args.assembly);
+    if (!fs.existsSync(path.join(dir, 'manifest.json')))
+      fail(
+        `--assembly ${args.assembly}: no cloud assembly there (no manifest.json); --config FILE synthesizes one`,
+      );
+    return dir;
+  }
+  let configFile: string | undefined;
+  let dir = path.resolve('cdk.out');
+  if (args.config) {
+    configFile = path.resolve(args.config);
+    if (!fs.statSync(configFile, { throwIfNoEntry: false })?.isFile())
+      fail(`--config ${args.config}: no such file`);
+    dir = args.assembly
+      ? path.resolve(args.assembly)
+      : path.join(outDir, `cdk.out-${path.basename(configFile).replace(/\.json$/i, '')}`);
+  }
+  const started = Date.now();
+  try {
+    synthesize(dir, configFile, { verbose: args.verbose });
+  } catch (err) {
+    const output = String((err as { output?: string }).output ?? '')
+      .split('\n')
+      .filter((l) => l.trim() && !/^npm warn /.test(l))
+      .join('\n');
+    process.stderr.write(`${output}\n`);
+    fail(`cdk synth of ${args.config ?? 'the default configuration'} failed (its output is above)`);
+  }
+  console.log(
+    `Synthesized ${configFile ? path.relative(process.cwd(), configFile) : 'the app'} into ` +
+      `${path.relative(process.cwd(), dir) || '.'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  return dir;
+}
+
+async function main(): Promise<number> {
+  const args = parse();
   if (args.help) {
     console.log(USAGE);
-    return;
+    return 0;
   }
-  const assemblyDir = path.resolve(args.assembly!);
-  if (!fs.existsSync(path.join(assemblyDir, 'manifest.json')))
-    fail(`no cloud assembly in ${assemblyDir}: run "npx cdk synth" first`);
+  // With --json, stdout carries the one JSON document: everything else, handler logs included, goes to stderr.
+  const writeStdout = process.stdout.write.bind(process.stdout);
+  if (args.json)
+    process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
+  if (!SCENARIO_NAMES.includes(args.scenario!))
+    fail(`--scenario: unknown scenario "${args.scenario}"; expected one of ${SCENARIO_NAMES.join(', ')}`);
+  if (args.name !== undefined) {
+    const problem = executionNameProblem(args.name);
+    if (problem) fail(`--name: ${problem}`);
+  }
+  const startTime = args['start-time'] ? new Date(args['start-time']) : new Date();
+  if (Number.isNaN(startTime.getTime()))
+    fail(`--start-time must be an ISO date such as 2026-01-31T03:00:00Z; got "${args['start-time']}"`);
+  const glueJobSeconds = positiveInt(args['glue-job-seconds'], '--glue-job-seconds', 600);
+  const personalizeJobSeconds = positiveInt(
+    args['personalize-job-seconds'],
+    '--personalize-job-seconds',
+    1500,
+  );
+  let input: unknown;
+  if (args.input) {
+    try {
+      input = JSON.parse(fs.readFileSync(args.input, 'utf8'));
+    } catch (err) {
+      fail(`cannot read --input ${args.input}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const bytes = payloadBytes(input);
+    if (bytes > MAX_PAYLOAD_BYTES)
+      fail(
+        `--input ${args.input} is ${bytes.toLocaleString('en-US')} bytes; Step Functions accepts execution ` +
+          `input of at most ${MAX_PAYLOAD_BYTES.toLocaleString('en-US')} bytes`,
+      );
+  }
+  const outDir = path.resolve(args.out!);
+  const assemblyDir = prepareAssembly(args, outDir);
   const region = 'us-east-1';
   const assembly = loadAssembly(assemblyDir, region);
   const configured = configuredExports(assembly);
@@ -168,29 +176,20 @@ async function main(): Promise<void> {
   try {
     scenario = buildScenario(args.scenario!, {
       configured,
-      glueJobSeconds: positiveInt(args['glue-job-seconds'], '--glue-job-seconds', 600),
-      personalizeJobSeconds: positiveInt(args['personalize-job-seconds'], '--personalize-job-seconds', 1500),
+      glueJobSeconds,
+      personalizeJobSeconds,
       quotas: configuredQuotas(assembly),
     });
   } catch (err) {
     fail((err as Error).message);
   }
-  let input: unknown = scenario.input ?? {};
-  if (args.input) {
-    try {
-      input = JSON.parse(fs.readFileSync(args.input, 'utf8'));
-    } catch (err) {
-      fail(`cannot read --input ${args.input}: ${(err as Error).message}`);
-    }
-  }
-  const startTime = args['start-time'] ? new Date(args['start-time']) : new Date();
-  if (Number.isNaN(startTime.getTime()))
-    fail(`--start-time must be an ISO date such as 2026-01-31T03:00:00Z; got "${args['start-time']}"`);
-  const outDir = path.resolve(args.out!);
-  if (!args.json) {
-    console.log(`Scenario "${args.scenario}": ${scenario.description}`);
-    console.log(`Input: ${JSON.stringify(input)}\n`);
-  }
+  input ??= scenario.input ?? {};
+  console.log(`Scenario "${args.scenario}": ${scenario.description}`);
+  const inputText = JSON.stringify(input);
+  console.log(
+    `Input: ${inputText.length > 200 ? `${inputText.slice(0, 197)}... (${payloadBytes(input).toLocaleString('en-US')} bytes)` : inputText}\n`,
+  );
+  const showStates = !args['no-states'];
   const result = await runLocal({
     assemblyDir,
     input,
@@ -204,19 +203,25 @@ async function main(): Promise<void> {
     redrive: args.redrive,
     outDir,
     handlerLogLevel: args.logs ? 'INFO' : 'SILENT',
-    onProgress: args.json
-      ? undefined
-      : (p) =>
-          console.log(
-            `[+${duration(p.simSeconds).padStart(7)}] ${(p.exportName ?? 'run').padEnd(18)} ${p.text}`,
-          ),
+    onProgress: (p) => {
+      if (args.json || (p.kind === 'state' && !showStates)) return;
+      console.log(`[+${duration(p.simSeconds).padStart(7)}] ${(p.exportName ?? 'run').padEnd(18)} ${p.text}`);
+    },
   });
-  if (args.json) console.log(JSON.stringify({ scenario: args.scenario, input, ...result }, null, 2));
-  else printSummary(result, path.relative(process.cwd(), outDir) || '.');
-  // Exit 0 whatever the execution's status: a failed export in a fault scenario is the run working.
+  const document = `${JSON.stringify({ scenario: args.scenario, input, ...result }, null, 2)}\n`;
+  if (args.output) fs.writeFileSync(args.output, document);
+  if (args.json) writeStdout(document);
+  else printSummary(result, path.relative(process.cwd(), result.runDir) || '.');
+  return result.status === 'SUCCEEDED' ? 0 : 1;
 }
 
-main().catch((err: unknown) => {
-  console.error(`simulate: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
-});
+main().then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (err: unknown) => {
+    if (err instanceof LocalRunRefused) fail(err.message);
+    process.stderr.write(`simulate: the local run broke: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 3;
+  },
+);

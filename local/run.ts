@@ -4,112 +4,25 @@
  * and Wait states on a simulated clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { loadAssembly, LOCAL_ACCOUNT, type LocalFunction } from './assembly';
-import { AwsStandIn, type CallRecord, type FaultRule, type JobFate, type World } from './aws-stand-in';
-import { withResultWriterSteps, writeMapResults } from './result-writer';
-import { listSome } from '../lambda/shared/validation';
+import { loadAssembly, LOCAL_ACCOUNT } from './assembly';
+import { AwsStandIn } from './aws-stand-in';
+import {
+  DataLimitExceeded,
+  executionNameProblem,
+  LocalRunRefused,
+  MAX_PAYLOAD_BYTES,
+  payloadBytes,
+  RUN_FOLDER_MARKER,
+} from './limits';
+import { ProgressOrder } from './progress-order';
+import { withResultWriterSteps } from './result-writer';
+import type { CapturedEvent, ExportReport, LocalRunOptions, LocalRunResult } from './run-types';
 import { SimClock } from './sim-clock';
+import { acceptEvents, buildTaskHandlers } from './task-handlers';
 
-export interface LocalRunOptions {
-  /** The cloud assembly (`cdk.out`) to run. */
-  readonly assemblyDir: string;
-  /** The execution input, as an operator would paste it in the console. */
-  readonly input: unknown;
-  readonly executionName?: string;
-  /** Simulated start of the execution. @default now */
-  readonly startTime?: Date;
-  readonly region?: string;
-  readonly world: World;
-  readonly fates?: Readonly<Record<string, JobFate>>;
-  readonly faults?: readonly FaultRule[];
-  /** putEvents calls that fail before EventBridge accepts events again. */
-  readonly eventBusFailures?: number;
-  /** Folder for the exported files (`s3/<bucket>/<key>`). */
-  readonly outDir: string;
-  /** Called for each step worth showing a person. */
-  readonly onProgress?: (line: ProgressLine) => void;
-  /** When the execution fails in its Map state, redrive it once, as from the console. @default false */
-  readonly redrive?: boolean;
-  /** Powertools log level for the handlers. @default 'SILENT' */
-  readonly handlerLogLevel?: string;
-}
-
-export interface ProgressLine {
-  readonly simSeconds: number;
-  readonly exportName?: string;
-  readonly text: string;
-  /** 'state' for a state entered; otherwise what a task, check or event did. */
-  readonly kind?: 'state';
-}
-
-/** An event as it would reach EventBridge (the envelope rules match on), and where it went. */
-export interface CapturedEvent {
-  readonly simSeconds: number;
-  readonly eventBusName: string;
-  readonly event: {
-    readonly version: '0';
-    readonly id: string;
-    readonly 'detail-type': string;
-    readonly source: string;
-    readonly account: string;
-    readonly time: string;
-    readonly region: string;
-    readonly resources: string[];
-    readonly detail: Record<string, unknown>;
-  };
-}
-
-export interface ExportReport {
-  readonly name: string;
-  readonly type: string;
-  readonly outcome?: string;
-  readonly polls: number;
-  readonly simulatedSeconds?: number;
-  readonly outputS3Path?: string;
-  readonly error?: string;
-  readonly events: number;
-}
-
-export interface LocalRunResult {
-  readonly executionName: string;
-  readonly executionArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
-  readonly error?: { readonly error: string; readonly cause: string };
-  /** The top-level state the execution failed in: where a redrive would resume. */
-  readonly failedState?: string;
-  /** With `redrive`: how the first attempt ended, before the redrive. */
-  readonly firstAttempt?: {
-    readonly failedState: string;
-    readonly error: { readonly error: string; readonly cause: string };
-    readonly simulatedSeconds: number;
-  };
-  readonly output?: unknown;
-  readonly simulatedSeconds: number;
-  readonly events: CapturedEvent[];
-  readonly exports: ExportReport[];
-  readonly counts: {
-    readonly stateTransitions: number;
-    readonly lambdaInvocations: number;
-    readonly retries: number;
-    /** Estimated Step Functions history events, all executions together (see HISTORY_EVENTS_BY_STATE). */
-    readonly historyEvents: number;
-    /** The largest input any state received, in bytes (Step Functions' limit is 256 KiB). */
-    readonly largestStateInputBytes: number;
-    /** Estimated history events of the run's own execution, and of the largest export's child execution. */
-    readonly runHistoryEvents: number;
-    readonly largestExportHistoryEvents: number;
-    readonly glueTaskRunsStarted: number;
-    readonly personalizeJobsCreated: number;
-  };
-  readonly calls: CallRecord[];
-  /** Each Glue task run and where it ends up (a cancelled one STOPPED). */
-  readonly glueTaskRuns: { transformId: string; taskRunId: string; status: string }[];
-  readonly filesWritten: string[];
-}
+export type { CapturedEvent, ExportReport, LocalRunOptions, LocalRunResult, ProgressLine } from './run-types';
 
 function describeFailure(err: unknown): { error: string; cause: string } {
   const cause = (err as { cause?: StatesError & Error }).cause;
@@ -140,39 +53,6 @@ export const HISTORY_EVENTS_BY_STATE: Record<string, number> = {
 const HISTORY_EVENTS_PER_RETRY = 3;
 const HISTORY_EVENTS_PER_EXECUTION = 2;
 
-const PUT_EVENTS = /:states:::events:putEvents/;
-const LAMBDA_INVOKE = /:states:::lambda:invoke/;
-
-/** Every Task state, nested ones included, by name. */
-function taskStates(definition: Record<string, unknown>): Map<string, Record<string, unknown>> {
-  const found = new Map<string, Record<string, unknown>>();
-  const visit = (states: Record<string, Record<string, unknown>>) => {
-    for (const [name, state] of Object.entries(states)) {
-      if (state.Type === 'Task') found.set(name, state);
-      const nested = (state.ItemProcessor ?? state.Iterator) as
-        { States?: Record<string, Record<string, unknown>> } | undefined;
-      if (nested?.States) visit(nested.States);
-      for (const branch of (state.Branches as
-        { States: Record<string, Record<string, unknown>> }[] | undefined) ?? [])
-        visit(branch.States);
-    }
-  };
-  visit(definition.States as Record<string, Record<string, unknown>>);
-  return found;
-}
-
-/** Loads a bundled handler afresh, so each run gets cold clients that read this run's endpoints. */
-function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => Promise<unknown> {
-  const req = createRequire(fn.codeFile);
-  for (const key of Object.keys(req.cache))
-    if (key.startsWith(path.dirname(fn.codeFile))) delete req.cache[key];
-  const mod = req(fn.codeFile) as Record<string, unknown>;
-  const handler = mod[fn.handlerExport];
-  if (typeof handler !== 'function')
-    throw new Error(`${fn.codeFile} exports no function ${fn.handlerExport}`);
-  return handler as (event: unknown, context: unknown) => Promise<unknown>;
-}
-
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
   const region = options.region ?? 'us-east-1';
   const assembly = loadAssembly(options.assemblyDir, region);
@@ -182,64 +62,36 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const executionName =
     options.executionName ??
     `local-${new Date(clock.startMs).toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+  const nameProblem = executionNameProblem(executionName);
+  if (nameProblem) throw new LocalRunRefused(nameProblem);
+  const inputBytes = payloadBytes(options.input);
+  if (inputBytes > MAX_PAYLOAD_BYTES)
+    throw new LocalRunRefused(
+      `execution input is ${inputBytes.toLocaleString('en-US')} bytes; Step Functions accepts at most ` +
+        `${MAX_PAYLOAD_BYTES.toLocaleString('en-US')}`,
+    );
   const executionArn =
     assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
-  fs.mkdirSync(options.outDir, { recursive: true });
+  // Each execution writes under its own folder, emptied first: what is there is this run's.
+  const runDir = path.join(path.resolve(options.outDir), executionName);
+  const existing = fs.existsSync(runDir) ? fs.readdirSync(runDir) : [];
+  if (existing.length > 0 && !existing.includes(RUN_FOLDER_MARKER))
+    throw new LocalRunRefused(
+      `${runDir} holds files no local run wrote (it has no ${RUN_FOLDER_MARKER} file): not emptying it; ` +
+        'choose another --name or --out',
+    );
+  fs.rmSync(runDir, { recursive: true, force: true });
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.writeFileSync(path.join(runDir, RUN_FOLDER_MARKER), `${executionName}\n`);
 
-  /**
-   * EventBridge: takes the entries of a putEvents state or of a PutEvents call (whose Detail is JSON
-   * text), or refuses them all while an outage lasts or when one breaks EventBridge's rules. Returns why
-   * it refused, or undefined when it took them.
-   */
-  const deliverEvents = (entries: Record<string, unknown>[]): string | undefined => {
-    if (eventBusFailuresLeft > 0) {
-      eventBusFailuresLeft--;
-      return 'InternalFailure';
-    }
-    const parsed = entries.map((entry) => ({
-      entry,
-      detail: (typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail) as Record<
-        string,
-        unknown
-      >,
-    }));
-    for (const { entry, detail } of parsed) {
-      const detailType = String(entry.DetailType);
-      if (
-        detailType.length > 128 ||
-        String(entry.Source).startsWith('aws.') ||
-        Buffer.byteLength(JSON.stringify(detail)) > 256 * 1024
-      )
-        return `InvalidArgument: the entry ${detailType} breaks EventBridge's rules`;
-    }
-    for (const { entry, detail } of parsed) {
-      const detailType = String(entry.DetailType);
-      events.push({
-        simSeconds: clock.elapsedSeconds,
-        eventBusName: String(entry.EventBusName ?? 'default'),
-        event: {
-          version: '0',
-          id: randomUUID(),
-          'detail-type': detailType,
-          source: String(entry.Source),
-          account: LOCAL_ACCOUNT,
-          time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          region,
-          resources: [],
-          detail,
-        },
-      });
-      progress(
-        `event "${detailType}"${detail.outcome ? ` (${detail.outcome})` : detail.status ? ` (${detail.status})` : ''}`,
-        detail.exportName as string | undefined,
-      );
-    }
-    return undefined;
-  };
-
+  const events: CapturedEvent[] = [];
+  const eventBus = { failuresLeft: options.eventBusFailures ?? 0 };
   const standIn = new AwsStandIn({
+    // Summarize Run delivering the events EventBridge refused during the run (its own SDK client).
     onPutEvents: (entries) => {
-      const refusal = deliverEvents(entries);
+      const refusal = acceptEvents(entries, { events, eventBus, clock, region }, (text, exportName) =>
+        order.line({ simSeconds: clock.elapsedSeconds, exportName, text }),
+      );
       return {
         FailedEntryCount: refusal ? entries.length : 0,
         Entries: entries.map((_, i) =>
@@ -258,15 +110,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     world: options.world,
     fates: options.fates,
     faults: options.faults,
-    outDir: options.outDir,
+    outDir: runDir,
     onActivity: (n) => clock.requestsChanged(n),
   });
   const endpoint = await standIn.start();
   const savedEnv = { ...process.env };
-  const events: CapturedEvent[] = [];
-  let eventBusFailuresLeft = options.eventBusFailures ?? 0;
-  const progress = (text: string, exportName?: string) =>
-    options.onProgress?.({ simSeconds: clock.elapsedSeconds, exportName, text });
+  const order = new ProgressOrder((line) => options.onProgress?.(line));
+  const progress = (text: string) => order.line({ simSeconds: clock.elapsedSeconds, text });
   const counts = {
     stateTransitions: 0,
     lambdaInvocations: 0,
@@ -283,8 +133,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   };
   let failedState: string | undefined;
   const polls = new Map<string, number>();
-  /** Export names by Map item index, to label the child executions' states. */
-  const itemNames: string[] = [];
+  /** The run's exports by Map item index, to label the child executions' states. */
+  const items: { name: string; type: string }[] = [];
 
   try {
     Object.assign(process.env, {
@@ -299,8 +149,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       AWS_ENDPOINT_URL_S3: endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
       // No shared config files: nothing on this machine may change how the handlers behave.
-      AWS_CONFIG_FILE: path.join(options.outDir, '.no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(options.outDir, '.no-aws-credentials'),
+      AWS_CONFIG_FILE: path.join(runDir, '.no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(runDir, '.no-aws-credentials'),
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
       POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
       POWERTOOLS_DEV: 'true',
@@ -308,110 +158,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
 
-    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const [stateName, state] of taskStates(runnable)) {
-      const resource = String(state.Resource);
-      const writer = resultWriterSteps.get(stateName);
-      if (writer) {
-        handlers[stateName] = async (input) =>
-          writeMapResults(writer, input as Record<string, unknown>, {
-            stateMachineArn: assembly.stateMachineArn,
-            executionName,
-            startedAt: new Date(clock.startMs).toISOString(),
-            stoppedAt: new Date().toISOString(),
-            putObject: (bucket, key, content) => standIn.putObject(bucket, key, content),
-          });
-      } else if (PUT_EVENTS.test(resource)) {
-        handlers[stateName] = async (input) => {
-          const entries = (input as { Entries: Record<string, unknown>[] }).Entries;
-          const refusal = deliverEvents(entries);
-          if (refusal) {
-            progress(`${stateName}: EventBridge.FailedEntry (${refusal})`);
-            throw Object.assign(new Error(`EventBridge refused the entries: ${refusal}`), {
-              name: 'EventBridge.FailedEntry',
-            });
-          }
-          return {
-            Entries: entries.map((_, i) => ({ EventId: `local-${events.length}-${i}` })),
-            FailedEntryCount: 0,
-          };
-        };
-      } else if (LAMBDA_INVOKE.test(resource)) {
-        const params = state.Parameters as { FunctionName: string };
-        const fn = [...assembly.functions.values()].find((f) => f.arn === params.FunctionName);
-        if (!fn)
-          throw new Error(
-            `State ${stateName} invokes ${params.FunctionName}, which is not a function of the stack`,
-          );
-        Object.assign(process.env, fn.environment);
-        const handler = loadHandler(fn);
-        handlers[stateName] = async (input) => {
-          const request = input as { Payload: unknown };
-          // Lambda passes JSON, never object references.
-          const payload = JSON.parse(JSON.stringify(request.Payload ?? {})) as { export?: { name?: string } };
-          const exportName = payload.export?.name;
-          counts.lambdaInvocations++;
-          clock.taskStarted();
-          try {
-            const result = await handler(payload, {
-              functionName: fn.logicalId,
-              functionVersion: '$LATEST',
-              invokedFunctionArn: fn.arn,
-              memoryLimitInMB: '256',
-              awsRequestId: `local-${counts.lambdaInvocations}`,
-              getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000,
-            });
-            reportTask(stateName, result, exportName);
-            return {
-              StatusCode: 200,
-              ExecutedVersion: '$LATEST',
-              Payload: JSON.parse(JSON.stringify(result ?? null)),
-            };
-          } catch (err) {
-            const e = err as Error;
-            progress(`${stateName}: ${e.name}: ${e.message}`, exportName);
-            // As in AWS: the error name is the errorType, the cause is Lambda's error JSON.
-            throw Object.assign(
-              new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] })),
-              { name: e.name },
-            );
-          } finally {
-            clock.taskEnded();
-          }
-        };
-      } else {
-        throw new Error(`State ${stateName} uses ${resource}, which the local run does not support`);
-      }
-    }
-
-    function reportTask(stateName: string, result: unknown, exportName?: string) {
-      const r = result as {
-        tracking?: {
-          polls: number;
-          serviceStatus?: string;
-          waitSeconds: number;
-          outcome: string;
-          adopted?: boolean;
-        };
-        exports?: { name: string }[];
-      };
-      if (stateName.startsWith('Get ') && r.tracking) {
-        polls.set(exportName ?? '', r.tracking.polls);
-        const next =
-          r.tracking.outcome === 'RUNNING'
-            ? `, next check in ${r.tracking.waitSeconds} s`
-            : ` -> ${r.tracking.outcome}`;
-        progress(`check ${r.tracking.polls}: ${r.tracking.serviceStatus}${next}`, exportName);
-      } else if (stateName.startsWith('Start ') && r.tracking) {
-        progress(
-          `${r.tracking.adopted ? 'adopted the job started earlier' : 'job started'}, first check in ${r.tracking.waitSeconds} s`,
-          exportName,
-        );
-      } else if (stateName === 'Prepare Run' && r.exports) {
-        itemNames.splice(0, itemNames.length, ...r.exports.map((e) => e.name));
-        progress(`run prepared: ${r.exports.length} export(s): ${listSome(r.exports.map((e) => e.name))}`);
-      }
-    }
+    const handlers = buildTaskHandlers(runnable, {
+      assembly,
+      region,
+      executionName,
+      clock,
+      standIn,
+      resultWriterSteps,
+      order,
+      events,
+      eventBus,
+      counts,
+      polls,
+      items,
+    });
 
     clock.install();
     const context = {
@@ -428,6 +188,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     /** The input each state of the run itself last entered with (where a redrive resumes). */
     const runStateInputs = new Map<string, unknown>();
     let mapInput: unknown;
+    let mapState: string | undefined;
 
     /** Runs a definition (or a part of it, from `startAt`) to its end, tracking what it does. */
     const execute = async (
@@ -447,6 +208,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         overrides: { taskResourceLocalHandlers: handlers as never },
         context,
       });
+      /** A state whose input is over 256 KiB: AWS fails the execution there (the library does not). */
+      let overLimit: { error: DataLimitExceeded; state: string } | undefined;
+      /** The last state entered per execution (the run: -1, a child: its index). */
+      const previous = new Map<number, string>();
       const drained = (async () => {
         for await (const ev of execution.eventLogs) {
           const index =
@@ -458,21 +223,34 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
               : undefined;
           if (ev.type === 'StateEntered' && resultWriterSteps.has(ev.state.name)) continue;
           if (ev.type === 'StateEntered') {
+            const bytes = payloadBytes(ev.state.input);
             counts.stateTransitions++;
-            counts.largestStateInputBytes = Math.max(
-              counts.largestStateInputBytes,
-              Buffer.byteLength(JSON.stringify(ev.state.input) ?? ''),
-            );
+            counts.largestStateInputBytes = Math.max(counts.largestStateInputBytes, bytes);
             addHistory(index, HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2);
             if (index !== undefined) lastState.set(index, { name: ev.state.name, input: ev.state.input });
             else runStateInputs.set(ev.state.name, ev.state.input);
-            if (ev.state.type === 'Map' && index === undefined) mapInput = ev.state.input;
-            options.onProgress?.({
+            if (ev.state.type === 'Map' && index === undefined) {
+              mapInput = ev.state.input;
+              mapState = ev.state.name;
+            }
+            order.stateEntered(ev.state.name, {
               simSeconds: Math.round((ev.timestamp - clock.startMs) / 1000),
-              exportName: index === undefined ? undefined : itemNames[index],
+              exportName: index === undefined ? undefined : items[index]?.name,
               text: `> ${ev.state.name}`,
               kind: 'state',
             });
+            // The state before it produced that output, and fails there (a first state's input is the
+            // execution's, which the run refused before starting).
+            const before = previous.get(index ?? -1) ?? ev.state.name;
+            previous.set(index ?? -1, ev.state.name);
+            if (bytes > MAX_PAYLOAD_BYTES && !overLimit) {
+              overLimit = {
+                error: new DataLimitExceeded(before, 'output', bytes),
+                // A child execution failing fails its Map, where the run stops.
+                state: index === undefined || item !== undefined ? before : (mapState ?? before),
+              };
+              execution.abort();
+            }
           }
           if (ev.type === 'StateRetried') {
             counts.retries++;
@@ -493,6 +271,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       if (drive) await clock.drive(settled);
       await settled;
       await drained.catch(() => undefined);
+      if (overLimit) {
+        if (item === undefined) failedState = overLimit.state;
+        return { ok: false as const, err: overLimit.error as unknown };
+      }
       return settled;
     };
 
@@ -503,9 +285,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
      */
     const redriveMap = async (map: Record<string, unknown>) => {
       const processor = map.ItemProcessor as Record<string, unknown>;
-      const items = (mapInput as Record<string, unknown[]>)[String(map.ItemsPath).replace(/^\$\./, '')];
+      const mapItems = (mapInput as Record<string, unknown[]>)[String(map.ItemsPath).replace(/^\$\./, '')];
+      order.redriveStarted();
       const children = Promise.all(
-        items.map(async (_item, i) => {
+        mapItems.map(async (_item, i) => {
           if (itemOutput.has(i)) return itemOutput.get(i);
           const resume = lastState.get(i);
           if (!resume) throw new Error(`cannot redrive item ${i}: it never started`);
@@ -528,50 +311,48 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     progress(`execution ${executionName} started`);
     let outcome = await execute(runnable, options.input);
     let firstAttempt: LocalRunResult['firstAttempt'];
+    let redriveSkipped: string | undefined;
     const definitionStates = runnable.States as Record<string, Record<string, unknown>>;
     const failedMap =
       failedState && definitionStates[failedState]?.Type === 'Map'
         ? definitionStates[failedState]
         : undefined;
-    if (!outcome.ok && options.redrive && failedState) {
+    // A redrive resumes the execution where it failed: in its export map, the child executions that did
+    // not succeed; at any other state of the run (Summarize Run delivering held events, an event step),
+    // that state with the input it failed with. A run that reached Run Failed has nothing to resume.
+    const redrivable = !outcome.ok && failedState !== undefined && failedState !== 'Run Failed';
+    if (options.redrive && redrivable && !outcome.ok) {
       firstAttempt = {
-        failedState,
+        failedState: failedState!,
         error: describeFailure(outcome.err),
         simulatedSeconds: clock.elapsedSeconds,
       };
+      order.flush();
       if (failedMap) {
         progress(
           `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
         );
         outcome = await redriveMap(failedMap);
       } else {
-        // Any other state of the run: it runs again with the input it failed with, then the run goes on.
         progress(`redrive from "${failedState}": it runs again with the input it failed with`);
-        outcome = await execute({ ...runnable, StartAt: failedState }, runStateInputs.get(failedState));
+        outcome = await execute({ ...runnable, StartAt: failedState! }, runStateInputs.get(failedState!));
       }
+    } else if (options.redrive) {
+      redriveSkipped = outcome.ok
+        ? 'the execution SUCCEEDED: there is nothing to redrive'
+        : failedState === 'Run Failed'
+          ? 'the execution FAILED after every export event was sent (Run Failed): a redrive has nothing to ' +
+            'resume; start a new execution to export those again'
+          : 'the execution failed before any state of the run could be resumed';
     }
     const simulatedSeconds = clock.elapsedSeconds;
     clock.uninstall();
 
     const error = outcome.ok ? undefined : describeFailure(outcome.err);
+    order.flush();
     progress(`execution ${outcome.ok ? 'SUCCEEDED' : `FAILED (${error?.error}: ${error?.cause})`}`);
+    if (redriveSkipped) progress(`no redrive: ${redriveSkipped}`);
 
-    const exportEvents = events.map((e) => e.event.detail).filter((d) => typeof d.exportName === 'string');
-    const names = [...new Set(exportEvents.map((d) => d.exportName as string))];
-    const reports: ExportReport[] = names.map((name) => {
-      const mine = exportEvents.filter((d) => d.exportName === name);
-      const last = mine[mine.length - 1];
-      return {
-        name,
-        type: String(last.exportType),
-        outcome: last.outcome as string | undefined,
-        polls: Number(last.pollCount ?? polls.get(name) ?? 0),
-        simulatedSeconds: last.durationSeconds as number | undefined,
-        outputS3Path: last.outputS3Path as string | undefined,
-        error: (last.error as { message?: string } | undefined)?.message,
-        events: mine.length,
-      };
-    });
     await standIn.stop();
     return {
       executionName,
@@ -579,10 +360,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       status: outcome.ok ? 'SUCCEEDED' : 'FAILED',
       ...(error ? { error, failedState } : {}),
       ...(firstAttempt ? { firstAttempt } : {}),
+      ...(redriveSkipped ? { redriveSkipped } : {}),
       ...(outcome.ok ? { output: outcome.output } : {}),
       simulatedSeconds,
+      runDir,
       events,
-      exports: reports,
+      exports: exportReports(items, events, polls, lastState),
       counts: {
         ...counts,
         runHistoryEvents: historyByExecution.get(-1) ?? 0,
@@ -595,7 +378,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       },
       calls: standIn.calls,
       glueTaskRuns: standIn.glueRunsSettled(),
-      filesWritten: standIn.filesWritten.map((f) => path.relative(options.outDir, f)),
+      filesWritten: standIn.filesWritten.map((f) => path.relative(runDir, f)),
     };
   } finally {
     clock.uninstall();
@@ -603,4 +386,48 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
     Object.assign(process.env, savedEnv);
   }
+}
+
+/**
+ * One line per export of the run, from its last event; an export that got no event (EventBridge refused
+ * it) still shows, with its checks and the last state its child execution entered.
+ */
+function exportReports(
+  items: readonly { name: string; type: string }[],
+  events: readonly CapturedEvent[],
+  polls: ReadonlyMap<string, number>,
+  lastState: ReadonlyMap<number, { name: string }>,
+): ExportReport[] {
+  const exportEvents = events.map((e) => e.event.detail).filter((d) => typeof d.exportName === 'string');
+  const byName = new Map<string, Record<string, unknown>[]>();
+  for (const d of exportEvents)
+    byName.set(d.exportName as string, [...(byName.get(d.exportName as string) ?? []), d]);
+  const known = items.map((item, i) => ({ ...item, index: i }));
+  for (const name of byName.keys())
+    if (!items.some((i) => i.name === name)) known.push({ name, type: '', index: -1 });
+  return known.map(({ name, type, index }) => {
+    const mine = byName.get(name) ?? [];
+    const last = mine[mine.length - 1];
+    const stoppedIn = lastState.get(index)?.name;
+    if (!last)
+      return {
+        name,
+        type,
+        polls: polls.get(name) ?? 0,
+        ...(stoppedIn ? { lastState: stoppedIn } : {}),
+        error: `no event; last state "${stoppedIn ?? '-'}"`,
+        events: 0,
+      };
+    return {
+      name,
+      type: String(last.exportType),
+      outcome: last.outcome as string | undefined,
+      ...(stoppedIn ? { lastState: stoppedIn } : {}),
+      polls: Number(last.pollCount ?? polls.get(name) ?? 0),
+      simulatedSeconds: last.durationSeconds as number | undefined,
+      outputS3Path: last.outputS3Path as string | undefined,
+      error: (last.error as { message?: string } | undefined)?.message,
+      events: mine.length,
+    };
+  });
 }

@@ -71,7 +71,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reports each key of `obj` that is not in `allowed`. */
+/** Longest part of an unknown key a message shows: the key is echoed in events and states. */
+export const MAX_KEY_SHOWN = 60;
+
+/** Reports each key of `obj` that is not in `allowed`, showing at most {@link MAX_KEY_SHOWN} characters of it. */
 export function rejectUnknownFields(
   obj: Record<string, unknown>,
   allowed: readonly string[],
@@ -80,8 +83,9 @@ export function rejectUnknownFields(
 ): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
+      const shown = key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN - 3)}...` : key;
       problems.push({
-        field: /^[A-Za-z_$][\w$]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`,
+        field: /^[A-Za-z_$][\w$]*$/.test(shown) ? `${field}.${shown}` : `${field}[${JSON.stringify(shown)}]`,
         value: obj[key],
         expected: `no such field (allowed: ${allowed.join(', ')})`,
       });

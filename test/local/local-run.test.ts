@@ -1,6 +1,7 @@
 /**
  * End-to-end: the synthesized cloud assembly (state machine definition and bundled Lambda code, built by
- * the CDK CLI exactly as `cdk deploy` would) run by the local simulator, for every named scenario.
+ * the CDK CLI exactly as `cdk deploy` would, here through the local run's own `--config`) run by the local
+ * simulator, for every named scenario; and the CLI as a user meets it (cli-cases.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,10 +9,21 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
 import { SCENARIO_NAMES } from '../../local/scenarios';
-import { ROOT, simulate as runSimulator, simulateText, synthesize, type SimulationResult } from './simulator';
+import { cliCases } from './cli-cases';
+import { documentedOutcomes, outOfOrder } from './printed';
+import {
+  cli,
+  ROOT,
+  simulate as runSimulator,
+  simulateText,
+  type CliRun,
+  type SimulationResult,
+} from './simulator';
 
 const WORK = path.join(ROOT, '.test-out');
-const ASSEMBLY = path.join(WORK, 'cdk.out');
+const CLI_WORK = path.join(WORK, 'cli');
+/** Where `--config config/example.json --out <CLI_WORK>` synthesizes the example. */
+const ASSEMBLY = path.join(CLI_WORK, 'cdk.out-example');
 const START = '2026-11-22T03:00:00.000Z';
 
 type RunResult = SimulationResult;
@@ -35,12 +47,24 @@ function simulate(name: string, extra: string[] = [], scenario = name): Promise<
 }
 
 const results = new Map<string, RunResult>();
+let configRun: CliRun;
 const EXPORTS = ['customer-matches', 'interactions'];
 
 beforeAll(async () => {
-  fs.rmSync(WORK, { recursive: true, force: true });
-  fs.mkdirSync(WORK, { recursive: true });
-  synthesize(ASSEMBLY);
+  // Only this file's own folders: the other local-run test files write beside them.
+  fs.rmSync(CLI_WORK, { recursive: true, force: true });
+  fs.mkdirSync(CLI_WORK, { recursive: true });
+  configRun = await cli([
+    '--config',
+    'config/example.json',
+    '--out',
+    CLI_WORK,
+    '--json',
+    '--name',
+    'from-config',
+  ]);
+  if (configRun.code !== 0)
+    throw new Error(`simulate --config failed (${configRun.code}): ${configRun.stderr}`);
   // Two at a time: the machine has two cores.
   const queue = [...SCENARIO_NAMES];
   await Promise.all(
@@ -80,10 +104,11 @@ describe.each(COMPLETING)('scenario %s', (name) => {
       expect(e.event).toMatchObject({ source: 'ml-exports', version: '0', region: 'us-east-1' });
   });
 
-  it('succeeds exactly when every export succeeded, and says so in the run event', () => {
+  it('succeeds exactly when every export succeeded, says so in the run event and in its exit status', () => {
     const r = run(name);
     const allSucceeded = exportEvents(r).every((e) => e.event.detail.outcome === 'SUCCEEDED');
     expect(r.status).toBe(allSucceeded ? 'SUCCEEDED' : 'FAILED');
+    expect(r.exitCode).toBe(allSucceeded ? 0 : 1);
     expect(runEvents(r)[0].event.detail).toMatchObject({
       status: allSucceeded ? 'SUCCEEDED' : 'FAILED',
       exportCount: 2,
@@ -149,7 +174,7 @@ describe('what a user sees', () => {
     });
     const header = (part: string) => {
       const file = r.filesWritten.find((f) => f.includes(part))!;
-      return fs.readFileSync(path.join(WORK, 'sim-happy', file), 'utf8').split('\n')[0];
+      return fs.readFileSync(path.join(r.runDir, file), 'utf8').split('\n')[0];
     };
     expect(header('glue-labels')).toBe('labeling_set_id,label,id,name,email,city');
     expect(header('personalize')).toBe('USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE');
@@ -533,6 +558,7 @@ describe('what the local run prints for a person', () => {
     expect(
       lines.some((l) => /^interactions\s+personalize\s+SUCCEEDED\s+7\s+25m 00s\s+1\s+s3:\/\//.test(l)),
     ).toBe(true);
+    expect(outOfOrder(lines)).toEqual([]);
   });
 });
 
@@ -615,3 +641,14 @@ describe('console input', () => {
     });
   });
 });
+
+describe('the README', () => {
+  it('documents every scenario with the execution status its run ends in (example configuration)', () => {
+    const documented = documentedOutcomes();
+    expect(Object.keys(documented).sort()).toEqual([...SCENARIO_NAMES].sort());
+    const actual = Object.fromEntries(SCENARIO_NAMES.map((name) => [name, run(name).status]));
+    expect(documented).toEqual(actual);
+  });
+});
+
+cliCases({ work: CLI_WORK, assembly: ASSEMBLY, configRun: () => configRun });
