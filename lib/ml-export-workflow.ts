@@ -764,7 +764,11 @@ export class MlExportWorkflow extends Construct {
     // child executions that did not finish (their starts adopt the jobs they created), or an event step.
     // The error replaces the state (no ResultPath, i.e. "$"): the input may be any JSON, even 42, where
     // $.error could not be set.
-    prepare.addCatch(describeRejection, { errors: ['InvalidExecutionInput', 'RunSkipped'] });
+    // States.DataLimitExceeded (an execution input so close to 256 KiB that the task's payload passes it)
+    // is named: States.ALL does not catch it.
+    prepare.addCatch(describeRejection, {
+      errors: ['InvalidExecutionInput', 'RunSkipped', 'States.DataLimitExceeded'],
+    });
 
     const emitRun = emit(
       'Emit Run Event',

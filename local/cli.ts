@@ -183,7 +183,8 @@ async function main(): Promise<number> {
   } catch (err) {
     fail((err as Error).message);
   }
-  input ??= scenario.input ?? {};
+  // An --input file may hold null, which is input too (and rejected as such).
+  if (!args.input) input = scenario.input ?? {};
   console.log(`Scenario "${args.scenario}": ${scenario.description}`);
   const inputText = JSON.stringify(input);
   console.log(

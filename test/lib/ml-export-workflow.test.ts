@@ -234,7 +234,10 @@ describe('the example configuration', () => {
     // No ResultPath: the error replaces the state, so any JSON input, even 42 or [], can be rejected
     // with an event ($.error could not be set on 42).
     expect(states['Prepare Run'].Catch).toEqual([
-      { ErrorEquals: ['InvalidExecutionInput', 'RunSkipped'], Next: 'Describe Rejected Run' },
+      {
+        ErrorEquals: ['InvalidExecutionInput', 'RunSkipped', 'States.DataLimitExceeded'],
+        Next: 'Describe Rejected Run',
+      },
     ]);
     expect(states['Describe Rejected Run'].Parameters).toMatchObject({
       Payload: { 'error.$': '$' },

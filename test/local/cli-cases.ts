@@ -137,7 +137,7 @@ export function cliCases(setup: CliSetup): void {
   });
 
   describe('the output folder', () => {
-    it('refuses to write an S3 key whose .. segments lead outside it', async () => {
+    it('refuses an S3 prefix whose .. segments would lead outside it, before any job, and writes nothing there', async () => {
       const input = path.join(WORK, 'escape.json');
       fs.writeFileSync(
         input,
@@ -153,9 +153,11 @@ export function cliCases(setup: CliSetup): void {
         }),
       );
       const r = parsed(await simulate(['--json', '--name', 'escape', '--input', input]));
-      expect(r.exports).toMatchObject([
-        { name: 'escape', outcome: 'FAILED', error: expect.stringContaining('refuses to write') },
-      ]);
+      // Prepare Run refuses it first (input confinement); the stand-in would refuse the write too.
+      expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
+      expect(String((r.events[0].event.detail.error as { message: string }).message)).toContain(
+        'input.exports[0].outputS3Prefix: got "s3://example-ml-exports/../../../../escaped/"; expected an S3 prefix without empty, "." or ".." segments',
+      );
       expect(r.counts.glueTaskRunsStarted).toBe(0);
       for (const f of r.filesWritten) expect(f).toMatch(/^s3\/[a-z0-9.-]+\//);
       expect(fs.existsSync(path.join(OUT, 'escaped'))).toBe(false);
@@ -193,33 +195,20 @@ export function cliCases(setup: CliSetup): void {
   });
 
   describe('the 256 KiB limit', () => {
-    it('fails a task whose input is over 262,144 bytes with States.DataLimitExceeded, as AWS does', async () => {
-      const input = path.join(WORK, 'large.json');
-      fs.writeFileSync(input, JSON.stringify({ exportNames: ['x'.repeat(MAX_PAYLOAD_BYTES - 400)] }));
-      const r = await simulate(['--json', '--name', 'large', '--input', input]);
-      expect(r.code).toBe(1);
-      expect(parsed(r)).toMatchObject({
-        status: 'FAILED',
-        failedState: 'Prepare Run',
-        error: {
-          error: 'States.DataLimitExceeded',
-          cause: expect.stringMatching(/Prepare Run.* 262,144 bytes/),
-        },
+    it('fails a task whose input passes 262,144 bytes with States.DataLimitExceeded, which Prepare Run rejects with an event', async () => {
+      // Input StartExecution accepts (under 256 KiB) that Prepare Run's payload, with the run's settings
+      // added, takes over the limit: as in AWS, the task fails with States.DataLimitExceeded, which the
+      // definition catches by name (States.ALL would not) into a Run Rejected event.
+      const input = path.join(WORK, 'near-limit.json');
+      fs.writeFileSync(input, JSON.stringify({ exportNames: ['x'.repeat(MAX_PAYLOAD_BYTES - 200)] }));
+      const r = parsed(await simulate(['--json', '--name', 'near-limit', '--input', input]));
+      expect(r).toMatchObject({ status: 'FAILED', error: { error: 'States.DataLimitExceeded' } });
+      expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
+      expect(r.events[0].event.detail.error).toMatchObject({
+        type: 'States.DataLimitExceeded',
+        message: expect.stringMatching(/'Prepare Run' input is/),
       });
-    });
-
-    it('fails a state whose output is over 262,144 bytes (an input of 255 KB plus the error its Catch adds)', async () => {
-      const input = path.join(WORK, 'large-output.json');
-      const names = Array.from({ length: 50 }, (_, i) => `${i}-${'x'.repeat(5_090)}`);
-      fs.writeFileSync(input, JSON.stringify({ exportNames: names }));
-      const r = parsed(await simulate(['--json', '--name', 'large-output', '--input', input]));
-      expect(r).toMatchObject({
-        status: 'FAILED',
-        failedState: 'Prepare Run',
-        error: { error: 'States.DataLimitExceeded', cause: expect.stringMatching(/'Prepare Run' output is/) },
-      });
-      // The execution stopped there: no rejection event was sent.
-      expect(r.events).toEqual([]);
+      expect(r.calls).toEqual([]);
     });
 
     it('bounds what the handlers echo: a 200 KB unknown field name gives a small rejection, no 400 KB state', async () => {
@@ -248,7 +237,7 @@ export function cliCases(setup: CliSetup): void {
 
   describe('what a person reads', () => {
     it('lists exports that never got an event (EventBridge outage) with what is known', async () => {
-      // Jobs of their usual lengths, so that EventBridge is still refusing when each export sends its event.
+      // EventBridge refuses both export events and Summarize Run's deliveries: the run fails there.
       const r = await cli([
         '--assembly',
         ASSEMBLY,
@@ -257,7 +246,7 @@ export function cliCases(setup: CliSetup): void {
         '--start-time',
         START,
         '--scenario',
-        'eventbridge-outage',
+        'eventbridge-long-outage',
         '--name',
         'outage',
       ]);
@@ -265,7 +254,7 @@ export function cliCases(setup: CliSetup): void {
       const rows = r.stdout.split('\n');
       expect(rows).toContainEqual(
         expect.stringMatching(
-          /^customer-matches\s+glue\s+-\s+\d+\s+-\s+0\s+no event; last state "Emit Export Event"$/,
+          /^customer-matches\s+glue\s+-\s+\d+\s+-\s+0\s+no event; last state "Hold Export Event"$/,
         ),
       );
       expect(rows).toContainEqual(
