@@ -27,6 +27,10 @@ Options:
   --start-time ISO            simulated start of the execution (default: now)
   --glue-job-seconds N        how long a Glue export task run takes (default: 600)
   --personalize-job-seconds N how long a Personalize export job takes (default: 1500)
+  --glue-quota N              Glue ML task runs the account may run at once (default: the configured
+                              maxConcurrentGlueExports); more are refused, and the export waits for capacity
+  --personalize-quota N       unfinished Personalize export jobs the account allows (default: the configured
+                              maxConcurrentPersonalizeExports); busy-account and over-quota set their own
   --config FILE               synthesize this configuration file and run it (into <out>/cdk.out-<file
                               name>, or into --assembly DIR)
   --assembly DIR              run this existing cloud assembly, without synthesizing (with --config: where
@@ -34,7 +38,7 @@ Options:
   --out DIR                   where each run writes its files, under DIR/<execution name> (default: .sim-out)
   --json                      print one JSON document with the whole result on stdout, all else on stderr
   --output FILE               also write that JSON document to FILE
-  --redrive                   if the execution fails in its export map, redrive it once, as from the console
+  --redrive                   if the execution fails, redrive it once where it failed, as from the console
   --logs                      show the handlers' own log lines
   --no-states                 do not show each state entered, only tasks, checks and events
   --verbose                   show the CDK CLI's and the bundler's output while synthesizing
@@ -51,6 +55,12 @@ ${describeScenarios()}
 function fail(message: string): never {
   process.stderr.write(`simulate: ${message}\n`);
   process.exit(2);
+}
+
+function count(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`${flag} must be a whole number of at least 1; got "${value}"`);
+  return n;
 }
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
@@ -71,6 +81,8 @@ function parse() {
         'start-time': { type: 'string' },
         'glue-job-seconds': { type: 'string' },
         'personalize-job-seconds': { type: 'string' },
+        'glue-quota': { type: 'string' },
+        'personalize-quota': { type: 'string' },
         config: { type: 'string' },
         assembly: { type: 'string' },
         out: { type: 'string', default: '.sim-out' },
@@ -178,7 +190,15 @@ async function main(): Promise<number> {
       configured,
       glueJobSeconds,
       personalizeJobSeconds,
-      quotas: configuredQuotas(assembly),
+      quotas: {
+        ...configuredQuotas(assembly),
+        ...(args['glue-quota'] !== undefined
+          ? { glueTaskRunsPerAccount: count(args['glue-quota'], '--glue-quota') }
+          : {}),
+        ...(args['personalize-quota'] !== undefined
+          ? { personalizeExportJobs: count(args['personalize-quota'], '--personalize-quota') }
+          : {}),
+      },
     });
   } catch (err) {
     fail((err as Error).message);

@@ -23,6 +23,11 @@ export const MIN_SAMPLES = 3;
 export const MAX_SPREAD = 0.5;
 /** The step between checks around the expected end, as a share of the expected duration: the lag target. */
 export const LAG_FRACTION = 0.02;
+/**
+ * Seconds a check itself takes (the Wait state's end, the task's invocation and its API call) come on top
+ * of the step: the step leaves this much of the lag target for them.
+ */
+export const CHECK_LATENCY_ALLOWANCE_SECONDS = 2;
 /** The window of dense checks is covered in at most this many steps (wider history, wider steps). */
 export const MAX_DENSE_STEPS = 3;
 export const MIN_STEP_SECONDS = 10;
@@ -66,7 +71,10 @@ export function planChecks(
   const { samples, lowSeconds: low, expectedSeconds: expected, highSeconds: high } = history;
   const consistent = low > 0 && low <= expected && expected <= high && high - low <= MAX_SPREAD * expected;
   if (!(samples >= MIN_SAMPLES) || !consistent) return undefined;
-  const wanted = Math.max(expected * LAG_FRACTION, (high - low) / MAX_DENSE_STEPS);
+  const wanted = Math.max(
+    expected * LAG_FRACTION - CHECK_LATENCY_ALLOWANCE_SECONDS,
+    (high - low) / MAX_DENSE_STEPS,
+  );
   const step = Math.round(Math.min(polling.maxWaitSeconds, Math.max(MIN_STEP_SECONDS, wanted)));
   const firstCheck = Math.max(1, Math.round(low - step / 2));
   // As far past p90 as the first check is before p10: a job a little slower than its history is still

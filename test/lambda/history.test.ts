@@ -80,7 +80,7 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
       Filter: { TaskRunType: 'EXPORT_LABELS', Status: 'SUCCEEDED' },
       Sort: { Column: 'STARTED', SortDirection: 'DESCENDING' },
     });
-    expect(out.tracking).toMatchObject({ history: hourSummary, waitSeconds: 3515, polls: 0 });
+    expect(out.tracking).toMatchObject({ history: hourSummary, waitSeconds: 3516, polls: 0 });
   });
 
   it('uses ExecutionTime when a run has no times, and skips the current run and other task types', async () => {
@@ -148,7 +148,7 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
 
   it('times the checks after the first from the history too, from the job start the service reports', async () => {
     glue.on(GetMLTaskRunCommand).resolves({ Status: 'RUNNING', StartedOn: new Date('2026-11-22T03:00:00Z') });
-    const now = Date.parse('2026-11-22T03:58:35Z'); // 3515 s after the job started
+    const now = Date.parse('2026-11-22T03:58:36Z'); // 3516 s after the job started: the first planned check
     jest.useFakeTimers({ now, doNotFake: ['nextTick', 'setImmediate', 'setTimeout'] });
     try {
       const out = await getGlueStatus({
@@ -160,12 +160,13 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
           trackingStartedAt: '2026-11-22T03:00:00.000Z',
           deadline: '2026-11-22T15:00:00.000Z',
           polls: 0,
-          waitSeconds: 3515,
+          waitSeconds: 3516,
           outcome: 'RUNNING',
           history: hourSummary,
         },
       });
-      expect(out.tracking).toMatchObject({ polls: 1, waitSeconds: 72, history: hourSummary });
+      // The next check a step (2 % of the hour less 2 s for the check itself) later.
+      expect(out.tracking).toMatchObject({ polls: 1, waitSeconds: 70, history: hourSummary });
     } finally {
       jest.useRealTimers();
     }
@@ -209,7 +210,7 @@ describe('Personalize: the dataset export history (ListDatasetExportJobs)', () =
       datasetArn: DATASET_ARN,
       maxResults: 100,
     });
-    expect(out.tracking).toMatchObject({ history: hourSummary, waitSeconds: 3515 });
+    expect(out.tracking).toMatchObject({ history: hourSummary, waitSeconds: 3516 });
   });
 
   it('counts an adopted job from its creation, and takes only the newest ten', async () => {
