@@ -29,8 +29,11 @@ export const PRICES = {
   invocationGbSeconds: 0.25 * 0.1,
 };
 
-/** A child execution per export: Export Type?, Start, Finalize, Emit Export Event, Export Done, 3 a check. */
-export const transitionsPerExport = (checks: number) => 5 + 3 * checks;
+/**
+ * A child execution per export: Export Type?, Start, Export Started?, Finalize, Emit Export Event, Export
+ * Done, and 3 a check (Wait, status task, Done?). The happy local run checks this model (test/local).
+ */
+export const transitionsPerExport = (checks: number) => 6 + 3 * checks;
 /** Start, Finalize, and one status task per check. */
 export const invocationsPerExport = (checks: number) => 2 + checks;
 export function dollarsPerExport(checks: number): number {

@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     'Cost per export at list prices (US East): Standard workflow state transitions $0.025 per 1,000',
     '(https://aws.amazon.com/step-functions/pricing/), Lambda $0.20 per million requests and',
     '$0.0000133334 per GB-second on Arm (https://aws.amazon.com/lambda/pricing/), each invocation taken',
-    'as 100 ms at 256 MB. An export costs 5 + 3 x checks transitions (its child execution) and',
+    'as 100 ms at 256 MB. An export costs 6 + 3 x checks transitions (its child execution) and',
     '2 + checks invocations; the Glue and Personalize calls are free.',
     '',
     drawTable,

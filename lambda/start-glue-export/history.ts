@@ -5,7 +5,7 @@
  * @see https://docs.aws.amazon.com/glue/latest/webapi/API_GetMLTaskRuns.html
  */
 import { GetMLTaskRunsCommand, GlueClient, type TaskRun } from '@aws-sdk/client-glue';
-import { awsErrorName } from '../shared/aws-errors';
+import { describeAwsError } from '../shared/aws-errors';
 import { logger } from '../shared/logger';
 import { HISTORY_SIZE, summarizeDurations } from '../shared/schedule';
 import type { GlueTask } from '../shared/task-state';
@@ -45,7 +45,7 @@ export async function lookUpGlueHistory(
     logger.warn('Could not look up the export history; polling with the backoff', {
       exportName: task.name,
       transformId: task.transformId,
-      error: `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`,
+      error: describeAwsError(err),
     });
     return undefined;
   }

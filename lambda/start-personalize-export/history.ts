@@ -11,7 +11,7 @@ import {
   PersonalizeClient,
   type DatasetExportJobSummary,
 } from '@aws-sdk/client-personalize';
-import { awsErrorName } from '../shared/aws-errors';
+import { describeAwsError } from '../shared/aws-errors';
 import { logger } from '../shared/logger';
 import { JOB_NAME_PREFIX } from '../shared/naming';
 import { HISTORY_SIZE, summarizeDurations } from '../shared/schedule';
@@ -51,7 +51,7 @@ export async function lookUpPersonalizeHistory(
     logger.warn('Could not look up the export history; polling with the backoff', {
       exportName: task.name,
       datasetArn: task.datasetArn,
-      error: `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`,
+      error: describeAwsError(err),
     });
     return undefined;
   }

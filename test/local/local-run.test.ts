@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
+import { transitionsPerExport } from '../../local/bench-schedule';
 import { SCENARIO_NAMES } from '../../local/scenarios';
 import { cliCases } from './cli-cases';
 import { documentedOutcomes, outOfOrder } from './printed';
@@ -165,6 +166,8 @@ describe('what a user sees', () => {
     expect(r.simulatedSeconds).toBe(1530);
     // 6 run states, 6 per export, and 3 per status check (5 + 7): the cost model npm run bench reports.
     expect(r.counts.stateTransitions).toBe(6 + 2 * 6 + 3 * (5 + 7));
+    // The cost model npm run bench prices exports with.
+    expect(r.counts.stateTransitions).toBe(6 + transitionsPerExport(5) + transitionsPerExport(7));
     expect(runEvents(r)[0].event.detail).toMatchObject({
       status: 'SUCCEEDED',
       succeeded: 2,
