@@ -187,11 +187,11 @@ describe('what a user sees', () => {
     const r = run('stable-history');
     expect(r.status).toBe('SUCCEEDED');
     expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1 });
-    // Glue 600 s: first check at 584 s (p10 590 less half a 12 s step), then 596 and 608 s.
+    // Glue 600 s: first check at 585 s (p10 590 less half a 10 s step), then 595 and 605 s.
     expect(outcomeOf(r, 'customer-matches')!.detail).toMatchObject({ outcome: 'SUCCEEDED', pollCount: 3 });
-    // Personalize 1,500 s (+5 s queued): 1,461, 1,491 and 1,521 s.
+    // Personalize 1,500 s (+5 s queued): steps of 28 s (2 % less 2 s): 1,462, 1,490 and 1,518 s.
     expect(outcomeOf(r, 'interactions')!.detail).toMatchObject({ outcome: 'SUCCEEDED', pollCount: 3 });
-    expect(r.simulatedSeconds).toBe(1521);
+    expect(r.simulatedSeconds).toBe(1518);
     expect(r.counts.stateTransitions).toBe(6 + 2 * 6 + 3 * (3 + 3));
     // Both look-ups were made, once each, and nothing else listed jobs.
     const calls = (op: string) => r.calls.filter((c) => c.operation === op).length;
