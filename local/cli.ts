@@ -51,6 +51,21 @@ Scenarios:
 ${describeScenarios()}
 `;
 
+const MAX_LOCAL_NESTING = 1_000;
+
+/** How deeply arrays and objects nest in a JSON value (iteratively: the value may be very deep). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(v as object)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** A usage error: one line on stderr, exit status 2. */
 function fail(message: string): never {
   process.stderr.write(`simulate: ${message}\n`);
@@ -171,6 +186,13 @@ async function main(): Promise<number> {
     } catch (err) {
       fail(`cannot read --input ${args.input}: ${(err as Error).message.split('\n')[0]}`);
     }
+    // aws-local-stepfunctions never starts an execution whose input is nested a few thousand levels deep
+    // (it recurses through it): refuse it here rather than hang.
+    if (nestingDepth(input) > MAX_LOCAL_NESTING)
+      fail(
+        `--input ${args.input} is nested more than ${MAX_LOCAL_NESTING} levels deep, more than the local ` +
+          'run can execute (AWS decides for itself what it accepts)',
+      );
     const bytes = payloadBytes(input);
     if (bytes > MAX_PAYLOAD_BYTES)
       fail(

@@ -346,6 +346,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
           : 'the execution failed before any state of the run could be resumed';
     }
     const simulatedSeconds = clock.elapsedSeconds;
+    // Where each task run ends up, on the simulated clock (after uninstall, Date.now() is real time).
+    const glueTaskRuns = standIn.glueRunsSettled();
     clock.uninstall();
 
     const error = outcome.ok ? undefined : describeFailure(outcome.err);
@@ -377,7 +379,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
         personalizeJobsCreated: standIn.personalizeJobs.length,
       },
       calls: standIn.calls,
-      glueTaskRuns: standIn.glueRunsSettled(),
+      glueTaskRuns,
       filesWritten: standIn.filesWritten.map((f) => path.relative(runDir, f)),
     };
   } finally {

@@ -10,7 +10,7 @@
  * @see https://docs.aws.amazon.com/glue/latest/webapi/API_CancelMLTaskRun.html
  */
 import { CancelMLTaskRunCommand, GlueClient, type TaskRun } from '@aws-sdk/client-glue';
-import { selectExports } from '../prepare-run';
+import { createdResources, selectExports } from '../prepare-run';
 import { classifyAwsError } from '../shared/aws-errors';
 import { CLIENT_CONFIG } from '../shared/client-config';
 import { configuredCatalog } from '../shared/catalog';
@@ -83,7 +83,7 @@ export function glueExportsOf(
   startTime: string,
 ) {
   const { exports: configured, allowedOutputS3Prefixes } = configuredCatalog();
-  return selectExports(input, configured, allowedOutputS3Prefixes)
+  return selectExports(input, configured, allowedOutputS3Prefixes, createdResources(process.env))
     .map((spec) => toExportTask(spec, { startTime, executionName: detail.name }))
     .filter((task): task is Extract<ExportTask, { type: 'glue' }> => task.type === 'glue');
 }

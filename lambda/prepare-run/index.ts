@@ -11,7 +11,7 @@
  */
 import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { configuredCatalog, toItem } from '../shared/catalog';
+import { CATALOG_PLACEHOLDERS, configuredCatalog, toItem } from '../shared/catalog';
 import type { ExportItem, ExportSpec, PollingSettings, RunContext } from '../shared/types';
 import {
   formatProblems,
@@ -59,6 +59,7 @@ export function selectExports(
   input: unknown,
   configured: readonly ExportSpec[],
   allowedOutputS3Prefixes: readonly string[] = configured.map((e) => e.outputS3Prefix),
+  created: CreatedResources = {},
 ): ExportSpec[] {
   const problems: Problem[] = [];
   if (!isPlainObject(input)) {
@@ -79,7 +80,7 @@ export function selectExports(
   } else if (input.exportNames !== undefined) {
     selected = selectByName(input.exportNames, configured, problems);
   } else if (input.exports !== undefined) {
-    selected = validateExportList(input.exports, 'input.exports', problems);
+    selected = validateExportList(withCreated(input.exports, created), 'input.exports', problems);
     checkAllowedResources(selected, configured, allowedOutputS3Prefixes, problems);
   }
   if (problems.length === 0 && selected.length === 0) {
@@ -201,6 +202,40 @@ export function interleaveByQuota<T extends { type: string }>(
   return out;
 }
 
+/** The output bucket and Personalize role the stack created, when it did (the functions' environment). */
+export interface CreatedResources {
+  readonly bucket?: string;
+  readonly roleArn?: string;
+}
+
+export function createdResources(env: Readonly<Record<string, string | undefined>>): CreatedResources {
+  return {
+    bucket: env[CATALOG_PLACEHOLDERS.outputBucket.env] || undefined,
+    roleArn: env[CATALOG_PLACEHOLDERS.personalizeRoleArn.env] || undefined,
+  };
+}
+
+/**
+ * Explicit exports in the configuration's shape: with a created bucket, a key prefix ("adhoc/") is a
+ * place in it; with a created role, a Personalize export without roleArn uses it, as in the file.
+ */
+function withCreated(exports: unknown, created: CreatedResources): unknown {
+  if (!Array.isArray(exports)) return exports;
+  return exports.map((e: unknown) => {
+    if (!isPlainObject(e)) return e;
+    const prefix = e.outputS3Prefix;
+    return {
+      ...e,
+      ...(created.bucket && typeof prefix === 'string' && !prefix.startsWith('s3://')
+        ? { outputS3Prefix: `s3://${created.bucket}/${prefix.replace(/^\/+/, '')}` }
+        : {}),
+      ...(created.roleArn && e.type === 'personalize' && e.roleArn === undefined
+        ? { roleArn: created.roleArn }
+        : {}),
+    };
+  });
+}
+
 /** arn:<p>:states:<region>:<account>:execution:<state machine>:<name> -> the state machine's ARN. */
 export function stateMachineArnOf(executionArn: string | undefined): string | undefined {
   const m = /^arn:([^:]+):states:([^:]+):(\d+):execution:([^:]+):[^:]+$/.exec(executionArn ?? '');
@@ -256,7 +291,21 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
     startTime: execution.startTime,
     polling: event.polling,
   };
-  const selected = selectExports(event.input, configured, allowedOutputS3Prefixes);
+  const created = createdResources(process.env);
+  if (execution.name === '.' || execution.name === '..') {
+    // Step Functions accepts these names, but a run's folder <prefix><date>/<name>/ would then be a
+    // relative segment: a key that looks like it leads elsewhere.
+    throw new InvalidExecutionInputError(
+      formatProblems([
+        {
+          field: 'execution name',
+          value: execution.name,
+          expected: 'a name other than "." or "..": it names the run\'s output folder',
+        },
+      ]),
+    );
+  }
+  const selected = selectExports(event.input, configured, allowedOutputS3Prefixes, created);
   checkRunFits(selected.length, event);
   const byName = new Map(configured.map((e) => [e.name, e]));
   const prepared: PreparedRun = {
@@ -273,7 +322,7 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
   }
   const overlap = await findOverlap(stateMachineArn, execution, selected, (input) => {
     try {
-      return selectExports(input, configured, allowedOutputS3Prefixes);
+      return selectExports(input, configured, allowedOutputS3Prefixes, created);
     } catch {
       return undefined;
     }

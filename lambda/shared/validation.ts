@@ -33,7 +33,13 @@ export function formatProblems(problems: readonly Problem[]): string {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // Nested too deeply for JSON.stringify (a hostile input thousands of levels deep): say what it is.
+    text = Array.isArray(value) ? '[...] (nested too deeply to show)' : '{...} (nested too deeply to show)';
+  }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -41,7 +47,13 @@ export const INGESTION_MODES: readonly IngestionMode[] = ['BULK', 'PUT', 'ALL'];
 
 /** Export names become part of job names and event details. */
 export const EXPORT_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/;
-const S3_URI_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
+/**
+ * No whitespace, control characters (a NUL would only fail later, at the service) or bidirectional
+ * overrides (which can disguise a folder name in a console) in a key.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern excludes
+const S3_URI_PATTERN =
+  /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]*)?$/;
 const DATASET_ARN_PATTERN =
   /^arn:(aws[a-z-]*):personalize:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):dataset\/[a-zA-Z0-9][a-zA-Z0-9_-]*\/[A-Z_]+$/;
 const ROLE_ARN_PATTERN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
@@ -218,7 +230,8 @@ export function validateExportSpec(raw: unknown, field: string, problems: Proble
       'an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
       problems,
     );
-    const mode = raw.ingestionMode ?? 'PUT';
+    // Only a missing mode defaults to the service's PUT; null is a value, and not a valid one.
+    const mode = raw.ingestionMode === undefined ? 'PUT' : raw.ingestionMode;
     if (!INGESTION_MODES.includes(mode as IngestionMode)) {
       problems.push({
         field: `${field}.ingestionMode`,

@@ -87,7 +87,18 @@ export function summarizeRun(
   };
   if (error) {
     // The run never got to its exports: its input was refused, or an earlier run is exporting the same data.
-    const detail = describeCaughtError(error);
+    const caught = describeCaughtError(error);
+    // The input fit StartExecution's limit but not Prepare Run's payload (the input plus the run's settings).
+    const detail =
+      error.Error === 'States.DataLimitExceeded'
+        ? {
+            ...caught,
+            message:
+              "input: too large for Prepare Run's task payload, which holds the execution input plus about " +
+              "400 bytes of the run's settings within Step Functions' 256 KiB (262,144 bytes); send a smaller " +
+              `input, e.g. configured exports named with "exportNames" (${caught.message})`,
+          }
+        : caught;
     const skipped = error.Error === 'RunSkipped';
     return {
       event: {

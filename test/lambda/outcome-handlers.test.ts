@@ -429,6 +429,26 @@ describe('summarizeRun', () => {
     expect(detail.failedExports).toHaveLength(100);
   });
 
+  it("says what to do when the input left no room for the run's settings (States.DataLimitExceeded)", () => {
+    const summary = summarizeRun(
+      {
+        execution,
+        error: {
+          Error: 'States.DataLimitExceeded',
+          Cause: "The state/task 'Prepare Run' input is 262,518 bytes",
+        },
+      },
+      NOW,
+    );
+    expect(summary.event.detailType).toBe('ML Export Run Rejected');
+    expect(summary.event.detail.error).toEqual({
+      type: 'States.DataLimitExceeded',
+      message: expect.stringMatching(
+        /^input: too large for Prepare Run's task payload.*"exportNames".*'Prepare Run' input is 262,518 bytes\)$/,
+      ),
+    });
+  });
+
   it('refuses input without results or error', () => {
     expect(() => summarizeRun({ execution } as never, NOW)).toThrow(
       expect.objectContaining({ name: 'InvalidTaskState' }),

@@ -287,6 +287,20 @@ describe('overlapping runs', () => {
     });
   });
 
+  it('refuses the execution names "." and "..", which would make a relative segment of the output folder', async () => {
+    for (const name of ['.', '..']) {
+      await expect(
+        handler({
+          ...event({}),
+          execution: { ...event({}).execution, name, arn: `arn:aws:states:us-east-1:1:execution:sm:${name}` },
+        }),
+      ).rejects.toMatchObject({
+        name: 'InvalidExecutionInput',
+        message: expect.stringContaining(`execution name: got "${name}"`),
+      });
+    }
+  });
+
   it('validates the input before looking at other runs', async () => {
     await expect(handler(event({ nope: 1 }))).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
     expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
@@ -376,6 +390,66 @@ describe('selectExports rejects bad input with one error naming every field', ()
     expect(
       rejectedWith({ exports: [{ ...glue, outputS3Prefix: 's3://adhoc/x/' }] }, withKey, ['s3://adhoc/']),
     ).toBe('');
+  });
+
+  it('refuses control characters and bidirectional overrides in a prefix, which would only fail later or disguise it', () => {
+    for (const outputS3Prefix of [
+      's3://bucket/labels/\u0000x/',
+      's3://bucket/labels/\u0001\u007f/',
+      's3://bucket/labels/\u202egnp.exe/',
+    ])
+      expect(rejected({ exports: [{ ...glue, outputS3Prefix }] })).toContain(
+        'input.exports[0].outputS3Prefix: got',
+      );
+  });
+
+  it('names a value nested too deeply to print instead of failing with a RangeError', () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    expect(rejected({ ...deep })).toBe(
+      'input.a: got {...} (nested too deeply to show); expected no such field (allowed: exports, exportNames)',
+    );
+  });
+
+  it('refuses an ingestionMode of null rather than taking it for the default', () => {
+    expect(rejected({ exports: [{ ...personalize, ingestionMode: null }] })).toContain(
+      'input.exports[0].ingestionMode: got null; expected one of BULK, PUT, ALL',
+    );
+  });
+
+  it('takes explicit exports in the configuration shape when the stack created the bucket and the role', () => {
+    const bucket = 'workflowoutputbucket1234';
+    const createdConfigured: ExportSpec[] = [
+      { ...glue, outputS3Prefix: `s3://${bucket}/labels/` },
+      {
+        ...personalize,
+        roleArn: 'arn:aws:iam::111122223333:role/Created',
+        outputS3Prefix: `s3://${bucket}/p/`,
+      },
+    ];
+    const [g, p] = selectExports(
+      {
+        exports: [
+          { ...glue, name: 'adhoc', outputS3Prefix: 'labels/2027/' },
+          {
+            type: 'personalize',
+            name: 'records',
+            datasetArn: personalize.datasetArn,
+            outputS3Prefix: '/p/x/',
+          },
+        ],
+      },
+      createdConfigured,
+      undefined,
+      { bucket, roleArn: 'arn:aws:iam::111122223333:role/Created' },
+    );
+    expect(g.outputS3Prefix).toBe(`s3://${bucket}/labels/2027/`);
+    expect(p).toMatchObject({
+      outputS3Prefix: `s3://${bucket}/p/x/`,
+      roleArn: 'arn:aws:iam::111122223333:role/Created',
+    });
+    // Without a created bucket, a key prefix is still not an S3 URI.
+    expect(rejected({ exports: [{ ...glue, outputS3Prefix: 'labels/' }] })).toContain('expected an S3 URI');
   });
 
   it('refuses relative and empty key segments, which only look nested', () => {
