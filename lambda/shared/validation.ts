@@ -51,8 +51,8 @@ export const EXPORT_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/;
  * No whitespace, control characters (a NUL would only fail later, at the service) or bidirectional
  * overrides (which can disguise a folder name in a console) in a key.
  */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern excludes
 const S3_URI_PATTERN =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern excludes
   /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]*)?$/;
 const DATASET_ARN_PATTERN =
   /^arn:(aws[a-z-]*):personalize:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):dataset\/[a-zA-Z0-9][a-zA-Z0-9_-]*\/[A-Z_]+$/;
