@@ -99,14 +99,14 @@ export class GlueStandIn {
     this.files.fileFor(outputS3Path);
     const now = Date.now();
     const unfinished = this.runs.filter((r) => ['STARTING', 'RUNNING'].includes(this.status(r, now)));
-    const account = unfinished.length + this.account.otherJobs('glue');
+    const inAccount = unfinished.length + this.account.otherJobs('glue');
     const perTransform = unfinished.filter((r) => r.transformId === transformId).length;
     const accountQuota = this.account.quota('glueTaskRunsPerAccount');
     const transformQuota = this.account.quota('glueTaskRunsPerTransform');
-    if (account >= accountQuota)
+    if (inAccount >= accountQuota)
       throw new ServiceError(
         'ConcurrentRunsExceededException',
-        `Concurrent ML task runs exceeded for this account: ${account} running, limit ${accountQuota}`,
+        `Concurrent ML task runs exceeded for this account: ${inAccount} running, limit ${accountQuota}`,
       );
     if (perTransform >= transformQuota)
       throw new ServiceError(
