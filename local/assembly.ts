@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CATALOG_FILE, parseCatalog } from '../lambda/shared/catalog';
-import type { Quotas } from './aws-stand-in';
+import type { Quotas } from './stand-in/world';
 
 export const LOCAL_ACCOUNT = '123456789012';
 

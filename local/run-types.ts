@@ -1,5 +1,5 @@
 /** The options and the result of a local run (local/run.ts). */
-import type { CallRecord, FaultRule, JobFate, World } from './aws-stand-in';
+import type { CallRecord, FaultRule, JobFate, World } from './stand-in/aws-stand-in';
 
 export interface LocalRunOptions {
   /** The cloud assembly (`cdk.out`) to run. */

@@ -7,7 +7,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadAssembly, LOCAL_ACCOUNT } from './assembly';
-import { AwsStandIn } from './aws-stand-in';
+import { AwsStandIn } from './stand-in/aws-stand-in';
 import {
   DataLimitExceeded,
   executionNameProblem,

@@ -2,7 +2,7 @@
  * Named situations for the local run, built from the exports the assembly was synthesized with: the first
  * configured Glue export and the first configured Personalize export are the ones that misbehave.
  */
-import type { FaultRule, JobFate, PastRuns, Quotas, World } from './aws-stand-in';
+import type { FaultRule, JobFate, PastRuns, Quotas, World } from './stand-in/aws-stand-in';
 
 export interface ScenarioPlan {
   readonly description: string;

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { LOCAL_ACCOUNT, type LoadedAssembly, type LocalFunction } from './assembly';
-import type { AwsStandIn } from './aws-stand-in';
+import type { AwsStandIn } from './stand-in/aws-stand-in';
 import { DataLimitExceeded, MAX_PAYLOAD_BYTES, payloadBytes } from './limits';
 import type { ProgressOrder } from './progress-order';
 import { writeMapResults, type EmulatedResultWriter } from './result-writer';

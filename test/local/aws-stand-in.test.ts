@@ -9,7 +9,7 @@ import FakeTimers from '@sinonjs/fake-timers';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AwsStandIn } from '../../local/aws-stand-in';
+import { AwsStandIn } from '../../local/stand-in/aws-stand-in';
 
 const TRANSFORM = 'tfm-0123456789abcdef0123456789abcdef';
 type InstalledClock = ReturnType<typeof FakeTimers.install>;

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadAssembly } from '../../local/assembly';
-import { AwsStandIn } from '../../local/aws-stand-in';
+import { AwsStandIn } from '../../local/stand-in/aws-stand-in';
 import { synthesize } from './simulator';
 
 const TRANSFORM = 'tfm-0123456789abcdef0123456789abcdef';
