@@ -1,11 +1,10 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { type CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import {
   Choice,
@@ -36,26 +35,24 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
 import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
-import { maxChecks, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../lambda/shared/polling';
 import type {
   ExportSpec,
   GlueExportSpec,
   PersonalizeExportSpec,
   PollingSettings,
-  PollingStrategy,
 } from '../lambda/shared/types';
-import {
-  arnAccount,
-  arnPartition,
-  arnRegion,
-  checkOutputPrefix,
-  formatProblems,
-  normalizePrefix,
-  validateExportList,
-  validatePolling,
-  type Problem,
-} from '../lambda/shared/validation';
+import { arnAccount, arnPartition, arnRegion } from '../lambda/shared/validation';
 import { EventSchemas } from './event-schemas';
+import {
+  checkWorkflowProps,
+  ConfigurationError,
+  CREATED_BUCKET,
+  MAX_LISTED_RESOURCES,
+  workflowSettings,
+  withCreated,
+  usesCreatedRole,
+  type MlExportWorkflowProps,
+} from './workflow-props';
 import { ExportFunction } from './export-function';
 import { ExportOperations } from './export-operations';
 import { acknowledgeWildcardResources, acknowledgeWildcards } from './nag';
@@ -64,122 +61,19 @@ import { PersonalizeExportRole } from './personalize-export-role';
 import { RunResultsBucket } from './run-results-bucket';
 import { StoppedRunCleanup } from './stopped-run-cleanup';
 
-/** A Glue ML transform whose labels each run exports. */
-export interface GlueExportProps {
-  /** Unique name of the export: used in events, job names and `exportNames` input. */
-  readonly name: string;
-  /** @see https://docs.aws.amazon.com/glue/latest/webapi/API_StartExportLabelsTaskRun.html */
-  readonly transformId: string;
-  /** S3 prefix; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/` using the transform's role. */
-  readonly outputS3Prefix: string;
-}
-
-/** A Personalize dataset each run exports. */
-export interface PersonalizeExportProps {
-  readonly name: string;
-  /** @see https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetExportJob.html */
-  readonly datasetArn: string;
-  /**
-   * The role Personalize assumes to write the export; it must allow s3:PutObject on the prefix.
-   * @default - the role this construct creates, when `createPersonalizeRole` is set (required otherwise)
-   */
-  readonly roleArn?: string;
-  readonly outputS3Prefix: string;
-  /** @default 'PUT' - the service's default */
-  readonly ingestionMode?: 'BULK' | 'PUT' | 'ALL';
-  /** @default - the bucket's own encryption */
-  readonly kmsKeyArn?: string;
-}
-
-export interface MlExportWorkflowProps {
-  /** @default - none */
-  readonly glueExports?: GlueExportProps[];
-  /** @default - none */
-  readonly personalizeExports?: PersonalizeExportProps[];
-  /**
-   * Bus the export and run events go to.
-   * @default - the account's default event bus
-   */
-  readonly eventBus?: IEventBus;
-  /**
-   * `source` of every event. Must not start with "aws.".
-   * @default 'ml-exports'
-   */
-  readonly eventSource?: string;
-  /** @default - no schedule: runs start by hand or from your own triggers */
-  readonly schedule?: ScheduleExpression;
-  /** @default Duration.seconds(30) */
-  readonly initialPollWait?: Duration;
-  /**
-   * Factor the wait between status checks grows by after each check.
-   * @default 2
-   */
-  readonly pollBackoffRate?: number;
-  /** @default Duration.minutes(6) */
-  readonly maxPollWait?: Duration;
-  /**
-   * "history": before the first wait, the start task looks up the export's recent successful runs and
-   * times the checks from them (sleep until shortly before the expected end, check densely around it,
-   * then the backoff); with too little or too noisy history it polls as "backoff" does. "backoff": the
-   * capped exponential backoff only.
-   * @default 'history'
-   */
-  readonly pollingStrategy?: PollingStrategy;
-  /**
-   * How long an export may run before it ends as TIMED_OUT.
-   * @default Duration.hours(12)
-   */
-  readonly maxExportDuration?: Duration;
-  /**
-   * Exports of one run that go at the same time (child executions of the Distributed Map).
-   * @default 10
-   */
-  readonly maxConcurrency?: number;
-  /**
-   * Glue ML task runs this workflow may have running at once: the account's quota "Max concurrent ML task
-   * runs per account" (adjustable; https://docs.aws.amazon.com/general/latest/gr/glue.html), less what
-   * other applications use. With `maxConcurrentPersonalizeExports` it paces a run: the Map runs at most
-   * their sum at once, Glue and Personalize exports interleaved in their ratio, and a start the quota
-   * still refuses waits for capacity.
-   * @default 30
-   */
-  readonly maxConcurrentGlueExports?: number;
-  /**
-   * Personalize dataset export jobs this workflow may have unfinished at once (Personalize refuses more
-   * than 5 resources of a kind with PENDING or IN_PROGRESS status;
-   * https://docs.aws.amazon.com/personalize/latest/dg/limits.html).
-   * @default 5
-   */
-  readonly maxConcurrentPersonalizeExports?: number;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: RetentionDays;
-  /** @default - CloudWatch Logs' service key */
-  readonly logEncryptionKey?: IKey;
-  /**
-   * Create the output bucket (see {@link OutputBucket}). Exports may then give `outputS3Prefix` as a key
-   * prefix ("personalize/interactions/") that is placed in this bucket.
-   * @default false - exports name their own buckets
-   */
-  readonly createOutputBucket?: boolean;
-  /**
-   * Create the role Personalize assumes (see {@link PersonalizeExportRole}), for Personalize exports that
-   * give no `roleArn`.
-   * @default false - every Personalize export names its role
-   */
-  readonly createPersonalizeRole?: boolean;
-  /**
-   * S3 prefixes that exports given in full in an execution's input may write under, besides the
-   * configured exports' own prefixes (key prefixes in the created bucket when `createOutputBucket` is
-   * set). Anything else is rejected before a job starts.
-   * @default - only the configured exports' prefixes
-   */
-  readonly allowedOutputS3Prefixes?: readonly string[];
-  /**
-   * E-mail address for alarm notifications (through an encrypted SNS topic).
-   * @default - alarms without notifications
-   */
-  readonly alarmEmail?: string;
-}
+export {
+  ConfigurationError,
+  HISTORY_EVENT_BUDGET,
+  HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
+  HISTORY_EVENTS_PER_POLL,
+  MAX_LISTED_RESOURCES,
+  RUN_PAYLOAD_BUDGET_BYTES,
+  runPayloadBytes,
+  worstCaseExportHistoryEvents,
+  type GlueExportProps,
+  type MlExportWorkflowProps,
+  type PersonalizeExportProps,
+} from './workflow-props';
 
 /** The workflow's handlers, one per task. */
 export interface WorkflowFunctions {
@@ -190,59 +84,6 @@ export interface WorkflowFunctions {
   readonly getPersonalize: ExportFunction;
   readonly finalizeExport: ExportFunction;
   readonly summarizeRun: ExportFunction;
-}
-
-/** Stand-ins used to validate exports whose bucket or role this construct creates. */
-// As long as the longest bucket name (63), so that path lengths are checked against the worst case.
-const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
-const CREATED_ROLE = 'created-personalize-export-role';
-
-/**
- * Most history events one status check (or start attempt) can cost: Wait (2), Task (5) and Choice (2),
- * plus 3 for each of the task's 12 possible retries (6 for Lambda errors, 6 for TransientServiceError).
- */
-export const HISTORY_EVENTS_PER_POLL = 9 + 3 * 12;
-/** Most history events of one export outside its checks: start, finalize and emit with all their retries. */
-export const HISTORY_EVENTS_PER_EXPORT_OVERHEAD = 150;
-export { RUN_PAYLOAD_BUDGET_BYTES };
-
-/**
- * Bytes of Prepare Run's output for a run of every configured export: each goes in the run's list by type
- * and name only; the run context is counted with the longest execution name (80 characters).
- */
-export function runPayloadBytes(specs: readonly ExportSpec[], polling?: PollingSettings): number {
-  return Buffer.byteLength(
-    JSON.stringify({
-      run: {
-        executionName: 'x'.repeat(80),
-        executionArn: 'a'.repeat(200),
-        startTime: '2026-01-01T00:00:00.000Z',
-        polling,
-      },
-      exports: specs.map((s) => ({ type: s.type, name: s.name })),
-    }),
-  );
-}
-
-/**
- * Above this many distinct ARNs, a service permission is granted on a wildcard scoped as narrowly as the
- * ARNs allow (this account's ML transforms, a dataset group's datasets), so that the roles' policies stay
- * within IAM's size limits however many exports are configured.
- */
-export const MAX_LISTED_RESOURCES = 40;
-
-const ONE_YEAR_SECONDS = 365 * 86_400;
-
-/** Step Functions' hard limit is 25,000; configurations are kept well below it. */
-export const HISTORY_EVENT_BUDGET = 20_000;
-
-/**
- * The worst-case history events of one export's child execution under these polling settings: every
- * start attempt (waiting for capacity) and status check it can make, each with all its retries. The
- * history-aware schedule keeps within the same bound (lambda/shared/schedule.ts).
- */
-export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
-  return maxChecks(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
 }
 
 /**
@@ -283,32 +124,19 @@ export class MlExportWorkflow extends Construct {
     super(scope, id);
     // Render the Distributed Map's ResultWriterV2 (off by default in CDK v2 for compatibility).
     this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
-    this.eventSource = props.eventSource ?? 'ml-exports';
-    this.polling = {
-      initialWaitSeconds: (props.initialPollWait ?? Duration.seconds(30)).toSeconds(),
-      backoffRate: props.pollBackoffRate ?? 2,
-      maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds(),
-      maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
-      strategy: props.pollingStrategy ?? 'history',
-    };
-    const glueLimit = props.maxConcurrentGlueExports ?? 30;
-    const personalizeLimit = props.maxConcurrentPersonalizeExports ?? 5;
-    // More exports in flight than the quotas admit would only wait for capacity.
-    const maxConcurrency = Math.min(props.maxConcurrency ?? 10, glueLimit + personalizeLimit);
-    const configuredCount = (props.glueExports?.length ?? 0) + (props.personalizeExports?.length ?? 0);
-    this.runTimeoutSeconds = runSecondsNeeded(
-      Math.max(configuredCount, maxConcurrency),
-      maxConcurrency,
-      this.polling.maxExportSeconds,
-    );
-    const { specs: validated, allowedOutputS3Prefixes } = validateProps(
-      { ...props, maxConcurrentGlueExports: glueLimit, maxConcurrentPersonalizeExports: personalizeLimit },
-      this.eventSource,
-      this.polling,
-      props.maxConcurrency ?? 10,
-      this.runTimeoutSeconds,
-      Stack.of(this).region,
-    );
+    const settings = workflowSettings(props);
+    this.eventSource = settings.eventSource;
+    this.polling = settings.polling;
+    this.runTimeoutSeconds = settings.runTimeoutSeconds;
+    const glueLimit = settings.maxConcurrentGlueExports;
+    const personalizeLimit = settings.maxConcurrentPersonalizeExports;
+    const maxConcurrency = settings.effectiveConcurrency;
+    const {
+      specs: validated,
+      allowedOutputS3Prefixes,
+      problems,
+    } = checkWorkflowProps(props, Stack.of(this).region);
+    if (problems.length > 0) throw ConfigurationError.of(undefined, problems);
 
     // Put the created bucket and role in place of the stand-ins the exports were validated with.
     if (props.createOutputBucket) this.outputBucket = new OutputBucket(this, 'OutputBucket');
@@ -842,133 +670,6 @@ function invoke(
       maxDelay: Duration.seconds(120),
       jitterStrategy: JitterType.FULL,
     });
-}
-
-function validateProps(
-  props: MlExportWorkflowProps,
-  eventSource: string,
-  polling: PollingSettings,
-  maxConcurrency: number,
-  runTimeoutSeconds: number,
-  region: string,
-): { specs: ExportSpec[]; allowedOutputS3Prefixes: string[] } {
-  const problems: Problem[] = [];
-  // A key prefix stands for a place in the created bucket, a missing role for the created role.
-  const prefix = (p: unknown) =>
-    props.createOutputBucket && typeof p === 'string' && !p.startsWith('s3://')
-      ? `s3://${CREATED_BUCKET}/${p.replace(/^\//, '')}`
-      : p;
-  const role = (e: PersonalizeExportProps) =>
-    props.createPersonalizeRole && e.roleArn === undefined
-      ? `arn:${arnPartition(String(e.datasetArn)) ?? 'aws'}:iam::000000000000:role/${CREATED_ROLE}`
-      : e.roleArn;
-  const raw = [
-    ...(props.glueExports ?? []).map((e) => ({
-      type: 'glue',
-      ...e,
-      outputS3Prefix: prefix(e.outputS3Prefix),
-    })),
-    ...(props.personalizeExports ?? []).map((e) => ({
-      type: 'personalize',
-      ...e,
-      outputS3Prefix: prefix(e.outputS3Prefix),
-      roleArn: role(e),
-    })),
-  ];
-  const specs = validateExportList(raw, 'exports', problems);
-  const allowedOutputS3Prefixes: string[] = [];
-  (props.allowedOutputS3Prefixes ?? []).forEach((p, i) => {
-    const uri = prefix(p);
-    if (checkOutputPrefix(uri, `allowedOutputS3Prefixes[${i}]`, problems))
-      allowedOutputS3Prefixes.push(normalizePrefix(uri));
-  });
-  if (raw.length === 0) {
-    problems.push({ field: 'exports', value: [], expected: 'at least one Glue or Personalize export' });
-  }
-  if (!Token.isUnresolved(region)) {
-    specs.forEach((e) => {
-      if (e.type === 'personalize' && arnRegion(e.datasetArn) !== region) {
-        problems.push({
-          field: `exports.${e.name}.datasetArn`,
-          value: e.datasetArn,
-          expected: `a dataset in the stack's region ${region}`,
-        });
-      }
-    });
-  }
-  if (
-    typeof eventSource !== 'string' ||
-    eventSource.length < 1 ||
-    eventSource.length > 256 ||
-    eventSource.startsWith('aws.')
-  ) {
-    problems.push({
-      field: 'eventSource',
-      value: eventSource,
-      expected: '1-256 characters, not starting with "aws."',
-    });
-  }
-  for (const key of ['maxConcurrentGlueExports', 'maxConcurrentPersonalizeExports'] as const) {
-    const value = props[key];
-    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 10_000)
-      problems.push({ field: key, value, expected: 'a whole number from 1 to 10000 (your account quota)' });
-  }
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
-    problems.push({
-      field: 'maxConcurrency',
-      value: maxConcurrency,
-      expected: 'a whole number from 1 to 10000',
-    });
-  }
-  const pollingProblems: Problem[] = [];
-  validatePolling(polling, 'polling', pollingProblems);
-  problems.push(...pollingProblems);
-  if (pollingProblems.length === 0) {
-    const events = worstCaseExportHistoryEvents(polling);
-    if (events > HISTORY_EVENT_BUDGET) {
-      problems.push({
-        field: 'polling',
-        value: polling,
-        expected: `settings whose longest export (${maxChecks(polling)} start attempts and status checks, ~${events} history events) stays under ${HISTORY_EVENT_BUDGET} events: raise maxWaitSeconds or lower maxExportSeconds`,
-      });
-    }
-  }
-  if (Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && runTimeoutSeconds > ONE_YEAR_SECONDS) {
-    problems.push({
-      field: 'maxConcurrency',
-      value: maxConcurrency,
-      expected: `enough concurrency for ${specs.length} exports of up to ${polling.maxExportSeconds} s to finish within Step Functions' one-year execution limit`,
-    });
-  }
-  const payload = runPayloadBytes(specs, polling);
-  if (payload > RUN_PAYLOAD_BUDGET_BYTES) {
-    problems.push({
-      field: 'exports',
-      value: `${specs.length} exports`,
-      expected: `at most about ${Math.floor((RUN_PAYLOAD_BUDGET_BYTES / payload) * specs.length)} exports (shorter names allow more): a run's list names each export (${payload} bytes for all of them) and must fit Step Functions' 256 KiB state payload; split them over several deployments`,
-    });
-  }
-  if (problems.length > 0) {
-    throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
-  }
-  return { specs, allowedOutputS3Prefixes };
-}
-
-function usesCreatedRole(spec: ExportSpec): boolean {
-  return spec.type === 'personalize' && spec.roleArn.endsWith(`:role/${CREATED_ROLE}`);
-}
-
-/**
- * The spec with the created bucket and role in place of the stand-ins it was validated with: their
- * deployed names (tokens) for the grants, or the catalog's placeholders for them.
- */
-function withCreated(spec: ExportSpec, created: { bucket?: string; roleArn?: string }): ExportSpec {
-  const outputS3Prefix = created.bucket
-    ? spec.outputS3Prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${created.bucket}/`)
-    : spec.outputS3Prefix;
-  return spec.type === 'personalize' && created.roleArn && usesCreatedRole(spec)
-    ? { ...spec, outputS3Prefix, roleArn: created.roleArn }
-    : { ...spec, outputS3Prefix };
 }
 
 /**

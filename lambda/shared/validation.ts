@@ -85,7 +85,9 @@ export function rejectUnknownFields(
     if (!allowed.includes(key)) {
       const shown = key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN - 3)}...` : key;
       problems.push({
-        field: /^[A-Za-z_$][\w$]*$/.test(shown) ? `${field}.${shown}` : `${field}[${JSON.stringify(shown)}]`,
+        field: /^[A-Za-z_$][\w$]*$/.test(shown)
+          ? `${field ? `${field}.` : ''}${shown}`
+          : `${field}[${JSON.stringify(shown)}]`,
         value: obj[key],
         expected: `no such field (allowed: ${allowed.join(', ')})`,
       });
@@ -120,6 +122,12 @@ export function checkOutputPrefix(prefix: unknown, field: string, problems: Prob
     problems.push({ field, value: prefix, expected });
     return false;
   }
+  const bucket = /^s3:\/\/([^/]+)/.exec(prefix)?.[1] ?? '';
+  const bucketProblem = bucketNameProblem(bucket);
+  if (bucketProblem) {
+    problems.push({ field, value: prefix, expected: `an S3 URI whose bucket name ${bucketProblem}` });
+    return false;
+  }
   const key = prefix.replace(/^s3:\/\/[^/]+\/?/, '');
   if (
     key
@@ -136,6 +144,21 @@ export function checkOutputPrefix(prefix: unknown, field: string, problems: Prob
     return false;
   }
   return true;
+}
+
+/**
+ * What is wrong with a bucket name by S3's naming rules, or undefined.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export function bucketNameProblem(name: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name))
+    return 'has 3-63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit';
+  if (name.includes('..')) return 'has no two adjacent periods';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'is not an IP address';
+  if (name.startsWith('xn--') || name.startsWith('sthree-')) return 'does not start with "xn--" or "sthree-"';
+  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3'))
+    return 'does not end with "-s3alias" or "--ol-s3"';
+  return undefined;
 }
 
 /** Adds the trailing slash S3 prefixes are documented with, so a run's folder sits below the prefix. */
