@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { type CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -34,14 +34,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
-import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
 import type {
   ExportSpec,
   GlueExportSpec,
   PersonalizeExportSpec,
   PollingSettings,
 } from '../lambda/shared/types';
-import { arnAccount, arnPartition, arnRegion } from '../lambda/shared/validation';
+import { ERROR_NAMES, JOB_NAME_PREFIX } from '../contract/names';
 import { EventSchemas } from './event-schemas';
 import {
   checkWorkflowProps,
@@ -360,12 +359,7 @@ export class MlExportWorkflow extends Construct {
       ],
     );
     // Job names are made per run (mlx-<export>-<execution>-<hash>), so the job ARNs end in a wildcard.
-    const exportJobArns = unique(
-      personalizeExports.map(
-        (e) =>
-          `arn:${arnPartition(e.datasetArn)}:personalize:${arnRegion(e.datasetArn)}:${arnAccount(e.datasetArn)}:dataset-export-job/${JOB_NAME_PREFIX}*`,
-      ),
-    );
+    const exportJobArns = unique(personalizeExports.map((e) => datasetExportJobsArn(this, e.datasetArn)));
     const roleArns = listedOrWildcard(
       personalizeExports.map((e) => e.roleArn),
       [(arn) => arn.replace(/(:role\/).*$/, '$1*')],
@@ -595,7 +589,7 @@ export class MlExportWorkflow extends Construct {
     // States.DataLimitExceeded (an execution input so close to 256 KiB that the task's payload passes it)
     // is named: States.ALL does not catch it.
     prepare.addCatch(describeRejection, {
-      errors: ['InvalidExecutionInput', 'RunSkipped', 'States.DataLimitExceeded'],
+      errors: [ERROR_NAMES.invalidExecutionInput, ERROR_NAMES.runSkipped, 'States.DataLimitExceeded'],
     });
 
     const emitRun = emit(
@@ -663,7 +657,7 @@ function invoke(
       jitterStrategy: JitterType.FULL,
     })
     .addRetry({
-      errors: ['TransientServiceError'],
+      errors: [ERROR_NAMES.transientService],
       interval: Duration.seconds(5),
       backoffRate: 2,
       maxAttempts: 6,
@@ -703,4 +697,18 @@ function unique(values: string[]): string[] {
 
 function toPascal(kebab: string): string {
   return kebab.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** The Personalize export jobs this workflow names, in the dataset's partition, region and account. */
+function datasetExportJobsArn(scope: Construct, datasetArn: string): string {
+  const arn = Arn.split(datasetArn, ArnFormat.SLASH_RESOURCE_NAME);
+  return Stack.of(scope).formatArn({
+    partition: arn.partition,
+    service: 'personalize',
+    region: arn.region,
+    account: arn.account,
+    resource: 'dataset-export-job',
+    resourceName: `${JOB_NAME_PREFIX}*`,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }

@@ -8,10 +8,26 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { maxChecks, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../lambda/shared/polling';
+import { arnPartition } from '../contract/arn';
+import {
+  HISTORY_EVENT_BUDGET,
+  maxChecks,
+  RUN_PAYLOAD_BUDGET_BYTES,
+  runPayloadBytes,
+  runSecondsNeeded,
+  worstCaseExportHistoryEvents,
+} from '../contract/limits';
+
+export {
+  HISTORY_EVENT_BUDGET,
+  HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
+  HISTORY_EVENTS_PER_POLL,
+  RUN_PAYLOAD_BUDGET_BYTES,
+  runPayloadBytes,
+  worstCaseExportHistoryEvents,
+} from '../contract/limits';
 import type { ExportSpec, PollingSettings, PollingStrategy } from '../lambda/shared/types';
 import {
-  arnPartition,
   checkOutputPrefix,
   formatProblems,
   normalizePrefix,
@@ -158,33 +174,6 @@ export const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
 export const CREATED_ROLE = 'created-personalize-export-role';
 
 /**
- * Most history events one status check (or start attempt) can cost: Wait (2), Task (5) and Choice (2),
- * plus 3 for each of the task's 12 possible retries (6 for Lambda errors, 6 for TransientServiceError).
- */
-export const HISTORY_EVENTS_PER_POLL = 9 + 3 * 12;
-/** Most history events of one export outside its checks: start, finalize and emit with all their retries. */
-export const HISTORY_EVENTS_PER_EXPORT_OVERHEAD = 150;
-export { RUN_PAYLOAD_BUDGET_BYTES };
-
-/**
- * Bytes of Prepare Run's output for a run of every configured export: each goes in the run's list by type
- * and name only; the run context is counted with the longest execution name (80 characters).
- */
-export function runPayloadBytes(specs: readonly ExportSpec[], polling?: PollingSettings): number {
-  return Buffer.byteLength(
-    JSON.stringify({
-      run: {
-        executionName: 'x'.repeat(80),
-        executionArn: 'a'.repeat(200),
-        startTime: '2026-01-01T00:00:00.000Z',
-        polling,
-      },
-      exports: specs.map((s) => ({ type: s.type, name: s.name })),
-    }),
-  );
-}
-
-/**
  * Above this many distinct ARNs, a service permission is granted on a wildcard scoped as narrowly as the
  * ARNs allow (this account's ML transforms, a dataset group's datasets), so that the roles' policies stay
  * within IAM's size limits however many exports are configured.
@@ -192,18 +181,6 @@ export function runPayloadBytes(specs: readonly ExportSpec[], polling?: PollingS
 export const MAX_LISTED_RESOURCES = 40;
 
 const ONE_YEAR_SECONDS = 365 * 86_400;
-
-/** Step Functions' hard limit is 25,000; configurations are kept well below it. */
-export const HISTORY_EVENT_BUDGET = 20_000;
-
-/**
- * The worst-case history events of one export's child execution under these polling settings: every
- * start attempt (waiting for capacity) and status check it can make, each with all its retries. The
- * history-aware schedule keeps within the same bound (lambda/shared/schedule.ts).
- */
-export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
-  return maxChecks(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
-}
 
 /** The props with their defaults filled in. */
 export interface WorkflowSettings {

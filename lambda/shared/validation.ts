@@ -10,8 +10,12 @@ import type {
   IngestionMode,
   PersonalizeExportSpec,
   PollingSettings,
-  PollingStrategy,
 } from './types';
+import { arnPartition } from '../../contract/arn';
+import { EXPORT_NAME_PATTERN, INGESTION_MODES, POLLING_STRATEGIES } from '../../contract/names';
+import { parseS3Uri } from '../../contract/s3-uri';
+
+export { arnAccount, arnPartition, arnRegion } from '../../contract/arn';
 
 export interface Problem {
   readonly field: string;
@@ -37,10 +41,9 @@ function describeValue(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-export const INGESTION_MODES: readonly IngestionMode[] = ['BULK', 'PUT', 'ALL'];
+export { INGESTION_MODES };
 
-/** Export names become part of job names and event details. */
-export const EXPORT_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/;
+export { EXPORT_NAME_PATTERN };
 const S3_URI_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
 const DATASET_ARN_PATTERN =
   /^arn:(aws[a-z-]*):personalize:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):dataset\/[a-zA-Z0-9][a-zA-Z0-9_-]*\/[A-Z_]+$/;
@@ -122,13 +125,12 @@ export function checkOutputPrefix(prefix: unknown, field: string, problems: Prob
     problems.push({ field, value: prefix, expected });
     return false;
   }
-  const bucket = /^s3:\/\/([^/]+)/.exec(prefix)?.[1] ?? '';
+  const { bucket, key } = parseS3Uri(prefix)!;
   const bucketProblem = bucketNameProblem(bucket);
   if (bucketProblem) {
     problems.push({ field, value: prefix, expected: `an S3 URI whose bucket name ${bucketProblem}` });
     return false;
   }
-  const key = prefix.replace(/^s3:\/\/[^/]+\/?/, '');
   if (
     key
       .split('/')
@@ -164,21 +166,6 @@ export function bucketNameProblem(name: string): string | undefined {
 /** Adds the trailing slash S3 prefixes are documented with, so a run's folder sits below the prefix. */
 export function normalizePrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-
-/** Partition of an ARN (`aws`, `aws-cn`, ...), or undefined for anything that is not an ARN. */
-export function arnPartition(arn: string): string | undefined {
-  return /^arn:([^:]+):/.exec(arn)?.[1];
-}
-
-/** Region of an ARN with a region field, or undefined. */
-export function arnRegion(arn: string): string | undefined {
-  return /^arn:[^:]+:[^:]+:([^:]*):/.exec(arn)?.[1] || undefined;
-}
-
-/** Account of an ARN, or undefined. */
-export function arnAccount(arn: string): string | undefined {
-  return /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
 }
 
 /**
@@ -340,7 +327,7 @@ export const POLLING_LIMITS = {
   maxExportSeconds: { min: 60, max: 7 * 86_400 },
 } as const;
 
-export const POLLING_STRATEGIES: readonly PollingStrategy[] = ['history', 'backoff'];
+export { POLLING_STRATEGIES };
 
 export function validatePolling(raw: PollingSettings, field: string, problems: Problem[]): void {
   for (const [key, { min, max }] of Object.entries(POLLING_LIMITS)) {
