@@ -103,18 +103,20 @@ export class MlExportWorkflow extends Construct {
     if (problems.length > 0) throw ConfigurationError.of(undefined, problems);
 
     // Put the created bucket and role in place of the stand-ins the exports were validated with.
-    if (props.createOutputBucket) this.outputBucket = new OutputBucket(this, 'OutputBucket');
-    const bucketName = this.outputBucket?.bucket.bucketName;
+    // An existing bucket or role given as an object takes the place of the one the construct would create.
+    if (props.createOutputBucket && !props.outputBucket)
+      this.outputBucket = new OutputBucket(this, 'OutputBucket');
+    const bucketName = (props.outputBucket ?? this.outputBucket?.bucket)?.bucketName;
     const needRole = validated
       .map((e) => withCreated(e, { bucket: bucketName }))
       .filter((e): e is PersonalizeExportSpec => usesCreatedRole(e));
-    if (needRole.length > 0) {
+    if (needRole.length > 0 && !props.personalizeRole) {
       this.personalizeRole = new PersonalizeExportRole(this, 'PersonalizeExportRole', {
         outputS3Prefixes: needRole.map((e) => e.outputS3Prefix),
         kmsKeyArns: [...new Set(needRole.flatMap((e) => (e.kmsKeyArn ? [e.kmsKeyArn] : [])))],
       });
     }
-    const roleArn = this.personalizeRole?.role.roleArn;
+    const roleArn = (props.personalizeRole ?? this.personalizeRole?.role)?.roleArn;
     const specs = validated.map((e) => withCreated(e, { bucket: bucketName, roleArn }));
     const glueExports = specs.filter((e): e is GlueExportSpec => e.type === 'glue');
     const personalizeExports = specs.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');

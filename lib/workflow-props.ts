@@ -5,8 +5,10 @@
  */
 import { Arn, ArnFormat, Duration, Token } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { arnPartition } from '../contract/arn';
 import {
@@ -80,9 +82,9 @@ export interface PersonalizeExportProps {
 
 export interface MlExportWorkflowProps {
   /** @default - none */
-  readonly glueExports?: GlueExportProps[];
+  readonly glueExports?: readonly GlueExportProps[];
   /** @default - none */
-  readonly personalizeExports?: PersonalizeExportProps[];
+  readonly personalizeExports?: readonly PersonalizeExportProps[];
   /**
    * Bus the export and run events go to.
    * @default - the account's default event bus
@@ -154,6 +156,19 @@ export interface MlExportWorkflowProps {
    * @default false - every Personalize export names its role
    */
   readonly createPersonalizeRole?: boolean;
+  /**
+   * An existing bucket for exports that give `outputS3Prefix` as a key prefix; its policy must let
+   * Personalize write (see `OutputBucket`). Takes the place of `createOutputBucket`.
+   * @default - the created bucket with `createOutputBucket`, otherwise none: every prefix is an s3:// URI
+   */
+  readonly outputBucket?: IBucket;
+  /**
+   * An existing role Personalize assumes, for Personalize exports that give no `roleArn`; it must trust
+   * personalize.amazonaws.com and may write under their prefixes. Takes the place of
+   * `createPersonalizeRole`.
+   * @default - the created role with `createPersonalizeRole`, otherwise none: every export names its role
+   */
+  readonly personalizeRole?: IRole;
   /**
    * S3 prefixes that exports given in full in an execution's input may write under, besides the
    * configured exports' own prefixes (key prefixes in the created bucket when `createOutputBucket` is
@@ -240,11 +255,11 @@ export function checkWorkflowProps(props: MlExportWorkflowProps, region: string)
   const problems: Problem[] = [];
   // A key prefix stands for a place in the created bucket, a missing role for the created role.
   const prefix = (p: unknown) =>
-    props.createOutputBucket && typeof p === 'string' && !p.startsWith('s3://')
+    (props.createOutputBucket || props.outputBucket) && typeof p === 'string' && !p.startsWith('s3://')
       ? `s3://${CREATED_BUCKET}/${p.replace(/^\//, '')}`
       : p;
   const role = (e: PersonalizeExportProps) =>
-    props.createPersonalizeRole && e.roleArn === undefined
+    (props.createPersonalizeRole || props.personalizeRole) && e.roleArn === undefined
       ? `arn:${arnPartition(String(e.datasetArn)) ?? 'aws'}:iam::000000000000:role/${CREATED_ROLE}`
       : e.roleArn;
   const raw: { field: string; value: unknown }[] = [

@@ -1,4 +1,7 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Role } from 'aws-cdk-lib/aws-iam';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { MlExportWorkflow } from '../../lib/ml-export-workflow';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MlExportsStack } from '../../lib/ml-exports-stack';
@@ -284,6 +287,41 @@ describe('optional resources (off by default)', () => {
     ],
   };
   const { stack, template } = synth(created);
+
+  it('uses an existing bucket and role given as objects instead of creating them', () => {
+    const stack = new Stack(newApp(), 'Existing', { env: { region: 'us-east-1', account: '111122223333' } });
+    const workflow = new MlExportWorkflow(stack, 'Workflow', {
+      outputBucket: Bucket.fromBucketName(stack, 'Bucket', 'existing-exports'),
+      personalizeRole: Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111122223333:role/ExistingExportRole'),
+      glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
+      personalizeExports: [{ name: 'interactions', datasetArn: DATASET_ARN, outputS3Prefix: 'personalize/' }],
+    });
+    const template = Template.fromStack(stack);
+    expect(workflow.outputBucket).toBeUndefined();
+    expect(workflow.personalizeRole).toBeUndefined();
+    expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual([
+      expect.stringMatching(/^WorkflowRunResults/),
+    ]);
+    expect(workflow.exportCatalog.map((e) => e.outputS3Prefix)).toEqual([
+      's3://{{ml-exports:output-bucket}}/glue/labels/',
+      's3://{{ml-exports:output-bucket}}/personalize/',
+    ]);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'iam:PassRole',
+            Resource: 'arn:aws:iam::111122223333:role/ExistingExportRole',
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ ML_EXPORTS_OUTPUT_BUCKET: 'existing-exports' }),
+      },
+    });
+  });
 
   it('creates no output bucket (only the results bucket) and no Personalize role for the example configuration', () => {
     const plain = synth(example).template;
