@@ -5,17 +5,19 @@
  */
 
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Aws, Duration, TimeZone, Token } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as fs from 'node:fs';
-import {
-  formatProblems,
-  isPlainObject,
-  rejectUnknownFields,
-  type Problem,
-} from '../lambda/shared/validation';
+import { isPlainObject, rejectUnknownFields, type Problem } from '../lambda/shared/validation';
 import type { PollingStrategy } from '../lambda/shared/types';
-import type { GlueExportProps, MlExportWorkflowProps, PersonalizeExportProps } from './ml-export-workflow';
+import { checkScheduleExpression, checkTimeZone } from './schedule-rules';
+import {
+  checkWorkflowProps,
+  ConfigurationError,
+  type GlueExportProps,
+  type MlExportWorkflowProps,
+  type PersonalizeExportProps,
+} from './workflow-props';
 
 export interface MlExportsConfig {
   /** `source` of the events. Default "ml-exports". */
@@ -82,10 +84,7 @@ const POLLING_FIELDS = [
   'maxExportSeconds',
   'strategy',
 ];
-const SCHEDULE_PATTERN =
-  /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\)|at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\))$/;
 const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
-const TIME_ZONE_PATTERN = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
 const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/;
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
@@ -97,14 +96,17 @@ export function readConfigFile(file: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`Cannot read the ml-exports configuration file ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConfigurationError(
+      `Cannot read the ml-exports configuration file ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(
+    throw new ConfigurationError(
       `The ml-exports configuration file ${file} is not valid JSON: ${(err as Error).message}`,
       {
         cause: err,
@@ -113,43 +115,39 @@ export function readConfigFile(file: string): unknown {
   }
 }
 
-/** Checks the file's shape and maps it to construct props (Durations, a schedule expression). */
+/**
+ * Checks the file and maps it to construct props (Durations, a schedule expression), then checks those
+ * props as the construct would: every problem of the file is reported in one message, with its field path
+ * as written in the file. `region` is the stack's, when known.
+ */
 export function configToProps(
   raw: unknown,
   source: string,
+  region = Token.asString(Aws.REGION),
 ): Omit<MlExportWorkflowProps, 'eventBus' | 'logEncryptionKey'> & {
   eventBusName?: string;
   logKmsKeyArn?: string;
 } {
   const problems: Problem[] = [];
   if (!isPlainObject(raw)) {
-    throw new Error(
-      `Invalid ml-exports configuration in ${source}:\n${formatProblems([{ field: '(file)', value: raw, expected: 'a JSON object' }])}`,
-    );
+    throw ConfigurationError.of(source, [{ field: '(file)', value: raw, expected: 'a JSON object' }]);
   }
-  rejectUnknownFields(raw, TOP_LEVEL_FIELDS, 'config', problems);
+  rejectUnknownFields(raw, TOP_LEVEL_FIELDS, '', problems);
   const config = raw as MlExportsConfig;
   const polling = config.polling ?? {};
-  if (!isPlainObject(polling))
-    problems.push({ field: 'config.polling', value: polling, expected: 'an object' });
-  else rejectUnknownFields(polling, POLLING_FIELDS, 'config.polling', problems);
-  for (const key of ['glueExports', 'personalizeExports', 'allowedOutputS3Prefixes'] as const) {
-    if (config[key] !== undefined && !Array.isArray(config[key])) {
-      problems.push({ field: `config.${key}`, value: config[key], expected: 'an array' });
-    }
-  }
+  if (!isPlainObject(polling)) problems.push({ field: 'polling', value: polling, expected: 'an object' });
+  else rejectUnknownFields(polling, POLLING_FIELDS, 'polling', problems);
   const optionalString = (key: keyof MlExportsConfig, pattern: RegExp, expected: string) => {
     const value = config[key];
     if (value !== undefined && (typeof value !== 'string' || !pattern.test(value))) {
-      problems.push({ field: `config.${key}`, value, expected });
+      problems.push({ field: key, value, expected });
     }
   };
-  optionalString(
-    'schedule',
-    SCHEDULE_PATTERN,
-    'an EventBridge Scheduler expression: "rate(1 day)", "cron(0 3 * * ? *)" or "at(2026-01-01T00:00:00)"',
-  );
-  optionalString('scheduleTimeZone', TIME_ZONE_PATTERN, 'an IANA time zone such as "UTC" or "Europe/Berlin"');
+  const scheduleOk =
+    config.schedule === undefined || checkScheduleExpression(config.schedule, 'schedule', problems);
+  const timeZoneOk =
+    config.scheduleTimeZone === undefined ||
+    checkTimeZone(config.scheduleTimeZone, 'scheduleTimeZone', problems);
   optionalString(
     'eventBusName',
     BUS_NAME_PATTERN,
@@ -163,21 +161,22 @@ export function configToProps(
   optionalString('alarmEmail', EMAIL_PATTERN, 'an e-mail address');
   if (config.logRetentionDays !== undefined && !RETENTION_DAYS.includes(config.logRetentionDays)) {
     problems.push({
-      field: 'config.logRetentionDays',
+      field: 'logRetentionDays',
       value: config.logRetentionDays,
       expected: `one of ${RETENTION_DAYS.join(', ')}`,
     });
   }
   for (const key of ['createOutputBucket', 'createPersonalizeRole'] as const) {
     if (config[key] !== undefined && typeof config[key] !== 'boolean') {
-      problems.push({ field: `config.${key}`, value: config[key], expected: 'true or false' });
+      problems.push({ field: key, value: config[key], expected: 'true or false' });
     }
   }
+  // A bad value is reported here and left out, so that the props check below does not report it again.
   const seconds = (field: Exclude<keyof typeof polling, 'strategy'>) => {
     const value = isPlainObject(polling) ? polling[field] : undefined;
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      problems.push({ field: `config.polling.${field}`, value, expected: 'a whole number of seconds' });
+      problems.push({ field: `polling.${field}`, value, expected: 'a whole number of seconds' });
       return undefined;
     }
     return Duration.seconds(value);
@@ -186,7 +185,7 @@ export function configToProps(
     eventSource: config.eventSource,
     eventBusName: config.eventBusName,
     schedule:
-      config.schedule !== undefined
+      config.schedule !== undefined && scheduleOk && timeZoneOk
         ? ScheduleExpression.expression(config.schedule, TimeZone.of(config.scheduleTimeZone ?? 'UTC'))
         : undefined,
     initialPollWait: seconds('initialWaitSeconds'),
@@ -199,14 +198,14 @@ export function configToProps(
     maxConcurrentPersonalizeExports: config.maxConcurrentPersonalizeExports,
     logRetention: config.logRetentionDays as RetentionDays | undefined,
     logKmsKeyArn: config.logKmsKeyArn,
-    createOutputBucket: config.createOutputBucket,
-    createPersonalizeRole: config.createPersonalizeRole,
+    createOutputBucket: config.createOutputBucket === true,
+    createPersonalizeRole: config.createPersonalizeRole === true,
     alarmEmail: config.alarmEmail,
     allowedOutputS3Prefixes: config.allowedOutputS3Prefixes,
     glueExports: config.glueExports,
     personalizeExports: config.personalizeExports,
   };
-  if (problems.length > 0)
-    throw new Error(`Invalid ml-exports configuration in ${source}:\n${formatProblems(problems)}`);
+  problems.push(...checkWorkflowProps(props, region).problems);
+  if (problems.length > 0) throw ConfigurationError.of(source, problems);
   return props;
 }

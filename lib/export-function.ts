@@ -1,10 +1,12 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export interface ExportFunctionProps {
@@ -49,10 +51,14 @@ export class ExportFunction extends NodejsFunction {
       description: `Runs the ${props.handlerDir} handler of ml-exports`,
     });
     logGroup.grantWrite(role);
+    const code = prebundledCode(props.handlerDir, props.bundledFiles);
     super(scope, id, {
       role,
       entry: path.join(__dirname, '..', 'lambda', props.handlerDir, 'index.ts'),
-      handler: 'handler',
+      // The built package ships each handler bundled (scripts/bundle-lambdas.mjs): an app using it needs
+      // no esbuild. From the sources (this repository), NodejsFunction bundles with the settings below.
+      code,
+      handler: code ? 'index.handler' : 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -89,6 +95,28 @@ export class ExportFunction extends NodejsFunction {
         'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions',
     });
   }
+}
+
+/**
+ * The handler's bundle from the built package (dist/lambda/<handler>/, next to dist/lib/), with the files
+ * to bundle copied in beside it; undefined when running from the sources.
+ * @see https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda_nodejs.NodejsFunctionProps.html#code
+ */
+function prebundledCode(
+  handlerDir: string,
+  bundledFiles: Readonly<Record<string, string>> = {},
+): Code | undefined {
+  const bundle = path.join(__dirname, '..', 'lambda', handlerDir);
+  if (!fs.existsSync(path.join(bundle, 'index.js')) || fs.existsSync(path.join(bundle, 'index.ts'))) {
+    return undefined;
+  }
+  const staged = fs.mkdtempSync(path.join(os.tmpdir(), `ml-exports-${handlerDir}-`));
+  for (const file of ['index.js', 'index.js.map']) {
+    if (fs.existsSync(path.join(bundle, file)))
+      fs.copyFileSync(path.join(bundle, file), path.join(staged, file));
+  }
+  for (const [name, source] of Object.entries(bundledFiles)) fs.copyFileSync(source, path.join(staged, name));
+  return Code.fromAsset(staged);
 }
 
 function shellQuote(text: string): string {

@@ -1,62 +1,33 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
-import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { type CfnPolicy, Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { type CfnPolicy, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
-import {
-  Choice,
-  Condition,
-  DefinitionBody,
-  DistributedMap,
-  Fail,
-  JitterType,
-  JsonPath,
-  LogLevel,
-  Pass,
-  ResultWriterV2,
-  StateMachine,
-  StateMachineType,
-  Succeed,
-  TaskInput,
-  Timeout,
-  Wait,
-  WaitTime,
-  type IChainable,
-  type INextable,
-  type TaskStateBase,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
-import { JOB_NAME_PREFIX } from '../lambda/shared/naming';
-import { maxChecks, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../lambda/shared/polling';
+import { CATALOG_FILE } from '../lambda/shared/catalog';
 import type {
   ExportSpec,
   GlueExportSpec,
   PersonalizeExportSpec,
   PollingSettings,
-  PollingStrategy,
 } from '../lambda/shared/types';
-import {
-  arnAccount,
-  arnPartition,
-  arnRegion,
-  checkOutputPrefix,
-  formatProblems,
-  normalizePrefix,
-  validateExportList,
-  validatePolling,
-  type Problem,
-} from '../lambda/shared/validation';
 import { EventSchemas } from './event-schemas';
-import { ExportFunction } from './export-function';
+import { writeExportCatalog } from './export-catalog';
+import { buildWorkflowDefinition } from './workflow-definition';
+import { createWorkflowFunctions, grantServiceAccess, type WorkflowFunctions } from './workflow-functions';
+import {
+  checkWorkflowProps,
+  ConfigurationError,
+  MAX_LISTED_RESOURCES,
+  workflowSettings,
+  withCreated,
+  usesCreatedRole,
+  type MlExportWorkflowProps,
+} from './workflow-props';
 import { ExportOperations } from './export-operations';
 import { acknowledgeWildcardResources, acknowledgeWildcards } from './nag';
 import { OutputBucket } from './output-bucket';
@@ -64,186 +35,20 @@ import { PersonalizeExportRole } from './personalize-export-role';
 import { RunResultsBucket } from './run-results-bucket';
 import { StoppedRunCleanup } from './stopped-run-cleanup';
 
-/** A Glue ML transform whose labels each run exports. */
-export interface GlueExportProps {
-  /** Unique name of the export: used in events, job names and `exportNames` input. */
-  readonly name: string;
-  /** @see https://docs.aws.amazon.com/glue/latest/webapi/API_StartExportLabelsTaskRun.html */
-  readonly transformId: string;
-  /** S3 prefix; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/` using the transform's role. */
-  readonly outputS3Prefix: string;
-}
-
-/** A Personalize dataset each run exports. */
-export interface PersonalizeExportProps {
-  readonly name: string;
-  /** @see https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetExportJob.html */
-  readonly datasetArn: string;
-  /**
-   * The role Personalize assumes to write the export; it must allow s3:PutObject on the prefix.
-   * @default - the role this construct creates, when `createPersonalizeRole` is set (required otherwise)
-   */
-  readonly roleArn?: string;
-  readonly outputS3Prefix: string;
-  /** @default 'PUT' - the service's default */
-  readonly ingestionMode?: 'BULK' | 'PUT' | 'ALL';
-  /** @default - the bucket's own encryption */
-  readonly kmsKeyArn?: string;
-}
-
-export interface MlExportWorkflowProps {
-  /** @default - none */
-  readonly glueExports?: GlueExportProps[];
-  /** @default - none */
-  readonly personalizeExports?: PersonalizeExportProps[];
-  /**
-   * Bus the export and run events go to.
-   * @default - the account's default event bus
-   */
-  readonly eventBus?: IEventBus;
-  /**
-   * `source` of every event. Must not start with "aws.".
-   * @default 'ml-exports'
-   */
-  readonly eventSource?: string;
-  /** @default - no schedule: runs start by hand or from your own triggers */
-  readonly schedule?: ScheduleExpression;
-  /** @default Duration.seconds(30) */
-  readonly initialPollWait?: Duration;
-  /**
-   * Factor the wait between status checks grows by after each check.
-   * @default 2
-   */
-  readonly pollBackoffRate?: number;
-  /** @default Duration.minutes(6) */
-  readonly maxPollWait?: Duration;
-  /**
-   * "history": before the first wait, the start task looks up the export's recent successful runs and
-   * times the checks from them (sleep until shortly before the expected end, check densely around it,
-   * then the backoff); with too little or too noisy history it polls as "backoff" does. "backoff": the
-   * capped exponential backoff only.
-   * @default 'history'
-   */
-  readonly pollingStrategy?: PollingStrategy;
-  /**
-   * How long an export may run before it ends as TIMED_OUT.
-   * @default Duration.hours(12)
-   */
-  readonly maxExportDuration?: Duration;
-  /**
-   * Exports of one run that go at the same time (child executions of the Distributed Map).
-   * @default 10
-   */
-  readonly maxConcurrency?: number;
-  /**
-   * Glue ML task runs this workflow may have running at once: the account's quota "Max concurrent ML task
-   * runs per account" (adjustable; https://docs.aws.amazon.com/general/latest/gr/glue.html), less what
-   * other applications use. With `maxConcurrentPersonalizeExports` it paces a run: the Map runs at most
-   * their sum at once, Glue and Personalize exports interleaved in their ratio, and a start the quota
-   * still refuses waits for capacity.
-   * @default 30
-   */
-  readonly maxConcurrentGlueExports?: number;
-  /**
-   * Personalize dataset export jobs this workflow may have unfinished at once (Personalize refuses more
-   * than 5 resources of a kind with PENDING or IN_PROGRESS status;
-   * https://docs.aws.amazon.com/personalize/latest/dg/limits.html).
-   * @default 5
-   */
-  readonly maxConcurrentPersonalizeExports?: number;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: RetentionDays;
-  /** @default - CloudWatch Logs' service key */
-  readonly logEncryptionKey?: IKey;
-  /**
-   * Create the output bucket (see {@link OutputBucket}). Exports may then give `outputS3Prefix` as a key
-   * prefix ("personalize/interactions/") that is placed in this bucket.
-   * @default false - exports name their own buckets
-   */
-  readonly createOutputBucket?: boolean;
-  /**
-   * Create the role Personalize assumes (see {@link PersonalizeExportRole}), for Personalize exports that
-   * give no `roleArn`.
-   * @default false - every Personalize export names its role
-   */
-  readonly createPersonalizeRole?: boolean;
-  /**
-   * S3 prefixes that exports given in full in an execution's input may write under, besides the
-   * configured exports' own prefixes (key prefixes in the created bucket when `createOutputBucket` is
-   * set). Anything else is rejected before a job starts.
-   * @default - only the configured exports' prefixes
-   */
-  readonly allowedOutputS3Prefixes?: readonly string[];
-  /**
-   * E-mail address for alarm notifications (through an encrypted SNS topic).
-   * @default - alarms without notifications
-   */
-  readonly alarmEmail?: string;
-}
-
-/** The workflow's handlers, one per task. */
-export interface WorkflowFunctions {
-  readonly prepareRun: ExportFunction;
-  readonly startGlue: ExportFunction;
-  readonly getGlue: ExportFunction;
-  readonly startPersonalize: ExportFunction;
-  readonly getPersonalize: ExportFunction;
-  readonly finalizeExport: ExportFunction;
-  readonly summarizeRun: ExportFunction;
-}
-
-/** Stand-ins used to validate exports whose bucket or role this construct creates. */
-// As long as the longest bucket name (63), so that path lengths are checked against the worst case.
-const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
-const CREATED_ROLE = 'created-personalize-export-role';
-
-/**
- * Most history events one status check (or start attempt) can cost: Wait (2), Task (5) and Choice (2),
- * plus 3 for each of the task's 12 possible retries (6 for Lambda errors, 6 for TransientServiceError).
- */
-export const HISTORY_EVENTS_PER_POLL = 9 + 3 * 12;
-/** Most history events of one export outside its checks: start, finalize and emit with all their retries. */
-export const HISTORY_EVENTS_PER_EXPORT_OVERHEAD = 150;
-export { RUN_PAYLOAD_BUDGET_BYTES };
-
-/**
- * Bytes of Prepare Run's output for a run of every configured export: each goes in the run's list by type
- * and name only; the run context is counted with the longest execution name (80 characters).
- */
-export function runPayloadBytes(specs: readonly ExportSpec[], polling?: PollingSettings): number {
-  return Buffer.byteLength(
-    JSON.stringify({
-      run: {
-        executionName: 'x'.repeat(80),
-        executionArn: 'a'.repeat(200),
-        startTime: '2026-01-01T00:00:00.000Z',
-        polling,
-      },
-      exports: specs.map((s) => ({ type: s.type, name: s.name })),
-    }),
-  );
-}
-
-/**
- * Above this many distinct ARNs, a service permission is granted on a wildcard scoped as narrowly as the
- * ARNs allow (this account's ML transforms, a dataset group's datasets), so that the roles' policies stay
- * within IAM's size limits however many exports are configured.
- */
-export const MAX_LISTED_RESOURCES = 40;
-
-const ONE_YEAR_SECONDS = 365 * 86_400;
-
-/** Step Functions' hard limit is 25,000; configurations are kept well below it. */
-export const HISTORY_EVENT_BUDGET = 20_000;
-
-/**
- * The worst-case history events of one export's child execution under these polling settings: every
- * start attempt (waiting for capacity) and status check it can make, each with all its retries. The
- * history-aware schedule keeps within the same bound (lambda/shared/schedule.ts).
- */
-export function worstCaseExportHistoryEvents(polling: PollingSettings): number {
-  return maxChecks(polling) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_PER_EXPORT_OVERHEAD;
-}
+export type { WorkflowFunctions } from './workflow-functions';
+export {
+  ConfigurationError,
+  HISTORY_EVENT_BUDGET,
+  HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
+  HISTORY_EVENTS_PER_POLL,
+  MAX_LISTED_RESOURCES,
+  RUN_PAYLOAD_BUDGET_BYTES,
+  runPayloadBytes,
+  worstCaseExportHistoryEvents,
+  type GlueExportProps,
+  type MlExportWorkflowProps,
+  type PersonalizeExportProps,
+} from './workflow-props';
 
 /**
  * A Step Functions workflow that exports Glue ML transform labels and Personalize datasets to S3, polls
@@ -283,46 +88,35 @@ export class MlExportWorkflow extends Construct {
     super(scope, id);
     // Render the Distributed Map's ResultWriterV2 (off by default in CDK v2 for compatibility).
     this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
-    this.eventSource = props.eventSource ?? 'ml-exports';
-    this.polling = {
-      initialWaitSeconds: (props.initialPollWait ?? Duration.seconds(30)).toSeconds(),
-      backoffRate: props.pollBackoffRate ?? 2,
-      maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds(),
-      maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
-      strategy: props.pollingStrategy ?? 'history',
-    };
-    const glueLimit = props.maxConcurrentGlueExports ?? 30;
-    const personalizeLimit = props.maxConcurrentPersonalizeExports ?? 5;
-    // More exports in flight than the quotas admit would only wait for capacity.
-    const maxConcurrency = Math.min(props.maxConcurrency ?? 10, glueLimit + personalizeLimit);
-    const configuredCount = (props.glueExports?.length ?? 0) + (props.personalizeExports?.length ?? 0);
-    this.runTimeoutSeconds = runSecondsNeeded(
-      Math.max(configuredCount, maxConcurrency),
-      maxConcurrency,
-      this.polling.maxExportSeconds,
-    );
-    const { specs: validated, allowedOutputS3Prefixes } = validateProps(
-      { ...props, maxConcurrentGlueExports: glueLimit, maxConcurrentPersonalizeExports: personalizeLimit },
-      this.eventSource,
-      this.polling,
-      props.maxConcurrency ?? 10,
-      this.runTimeoutSeconds,
-      Stack.of(this).region,
-    );
+    const settings = workflowSettings(props);
+    this.eventSource = settings.eventSource;
+    this.polling = settings.polling;
+    this.runTimeoutSeconds = settings.runTimeoutSeconds;
+    const glueLimit = settings.maxConcurrentGlueExports;
+    const personalizeLimit = settings.maxConcurrentPersonalizeExports;
+    const maxConcurrency = settings.effectiveConcurrency;
+    const {
+      specs: validated,
+      allowedOutputS3Prefixes,
+      problems,
+    } = checkWorkflowProps(props, Stack.of(this).region);
+    if (problems.length > 0) throw ConfigurationError.of(undefined, problems);
 
     // Put the created bucket and role in place of the stand-ins the exports were validated with.
-    if (props.createOutputBucket) this.outputBucket = new OutputBucket(this, 'OutputBucket');
-    const bucketName = this.outputBucket?.bucket.bucketName;
+    // An existing bucket or role given as an object takes the place of the one the construct would create.
+    if (props.createOutputBucket && !props.outputBucket)
+      this.outputBucket = new OutputBucket(this, 'OutputBucket');
+    const bucketName = (props.outputBucket ?? this.outputBucket?.bucket)?.bucketName;
     const needRole = validated
       .map((e) => withCreated(e, { bucket: bucketName }))
       .filter((e): e is PersonalizeExportSpec => usesCreatedRole(e));
-    if (needRole.length > 0) {
+    if (needRole.length > 0 && !props.personalizeRole) {
       this.personalizeRole = new PersonalizeExportRole(this, 'PersonalizeExportRole', {
         outputS3Prefixes: needRole.map((e) => e.outputS3Prefix),
-        kmsKeyArns: unique(needRole.flatMap((e) => (e.kmsKeyArn ? [e.kmsKeyArn] : []))),
+        kmsKeyArns: [...new Set(needRole.flatMap((e) => (e.kmsKeyArn ? [e.kmsKeyArn] : [])))],
       });
     }
-    const roleArn = this.personalizeRole?.role.roleArn;
+    const roleArn = (props.personalizeRole ?? this.personalizeRole?.role)?.roleArn;
     const specs = validated.map((e) => withCreated(e, { bucket: bucketName, roleArn }));
     const glueExports = specs.filter((e): e is GlueExportSpec => e.type === 'glue');
     const personalizeExports = specs.filter((e): e is PersonalizeExportSpec => e.type === 'personalize');
@@ -330,58 +124,15 @@ export class MlExportWorkflow extends Construct {
 
     // The export catalog, bundled with the handlers that look exports up: the definition and each run's
     // list of exports then stay small however many exports are configured.
-    this.exportCatalog = validated.map((e) =>
-      withCreated(e, {
-        bucket: CATALOG_PLACEHOLDERS.outputBucket.text,
-        roleArn: CATALOG_PLACEHOLDERS.personalizeRoleArn.text,
-      }),
-    );
-    const catalogText = JSON.stringify({
-      exports: this.exportCatalog,
-      allowedOutputS3Prefixes: allowedOutputS3Prefixes.map((p) =>
-        p.replace(`s3://${CREATED_BUCKET}/`, `s3://${CATALOG_PLACEHOLDERS.outputBucket.text}/`),
-      ),
+    const catalog = writeExportCatalog(this, validated, allowedOutputS3Prefixes, { bucketName, roleArn });
+    this.exportCatalog = catalog.exports;
+    const functions = createWorkflowFunctions(this, {
+      catalog,
+      logRetention: retention,
+      logEncryptionKey: props.logEncryptionKey,
     });
-    const catalogFile = writeCatalog(this, catalogText);
-    const catalogEnvironment: Record<string, string> = {};
-    if (bucketName && catalogText.includes(CATALOG_PLACEHOLDERS.outputBucket.text))
-      catalogEnvironment[CATALOG_PLACEHOLDERS.outputBucket.env] = bucketName;
-    if (roleArn && catalogText.includes(CATALOG_PLACEHOLDERS.personalizeRoleArn.text))
-      catalogEnvironment[CATALOG_PLACEHOLDERS.personalizeRoleArn.env] = roleArn;
-
-    const fn = (handlerDir: string, description: string, options: { catalog?: boolean } = {}) =>
-      new ExportFunction(this, toPascal(handlerDir), {
-        handlerDir,
-        description,
-        logRetention: retention,
-        logEncryptionKey: props.logEncryptionKey,
-        ...(options.catalog
-          ? { bundledFiles: { [CATALOG_FILE]: catalogFile }, environment: catalogEnvironment }
-          : {}),
-      });
-    const withCatalog = { catalog: true };
-    const functions: WorkflowFunctions = {
-      prepareRun: fn('prepare-run', 'Validates the run input and lists the exports of the run', withCatalog),
-      startGlue: fn(
-        'start-glue-export',
-        'Starts (or adopts) a Glue ML transform label export task run',
-        withCatalog,
-      ),
-      getGlue: fn('get-glue-export-status', 'Checks a Glue label export task run'),
-      startPersonalize: fn(
-        'start-personalize-export',
-        'Creates (or adopts) a Personalize dataset export job',
-        withCatalog,
-      ),
-      getPersonalize: fn('get-personalize-export-status', 'Checks a Personalize dataset export job'),
-      finalizeExport: fn('finalize-export', 'Turns an export outcome into its terminal event', withCatalog),
-      summarizeRun: fn(
-        'summarize-run',
-        'Reads the export results, delivers held export events, and turns them into the run event',
-      ),
-    };
     this.functions = functions;
-    const transformArns = this.grantServiceAccess(glueExports, personalizeExports, functions);
+    const transformArns = grantServiceAccess(this, this.polling, glueExports, personalizeExports, functions);
 
     this.runResults = new RunResultsBucket(this, 'RunResults');
     functions.summarizeRun.addToRolePolicy(
@@ -396,7 +147,14 @@ export class MlExportWorkflow extends Construct {
     (props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultEventBus', 'default')).grantPutEventsTo(
       functions.summarizeRun,
     );
-    const definition = this.buildDefinition(
+    const definition = buildWorkflowDefinition(
+      this,
+      {
+        eventSource: this.eventSource,
+        polling: this.polling,
+        runTimeoutSeconds: this.runTimeoutSeconds,
+        resultsBucket: this.runResults.bucket,
+      },
       { maxConcurrency, glue: glueLimit, personalize: personalizeLimit },
       props.eventBus,
       functions,
@@ -485,8 +243,8 @@ export class MlExportWorkflow extends Construct {
         stateMachine: this.stateMachine,
         transformArns,
         wildcardReason: `More than ${MAX_LISTED_RESOURCES} transforms are configured: the grant covers this account's ML transforms, and only task runs writing to a run's own output paths are cancelled`,
-        bundledFiles: { [CATALOG_FILE]: catalogFile },
-        environment: catalogEnvironment,
+        bundledFiles: { [CATALOG_FILE]: catalog.file },
+        environment: catalog.environment,
         logRetention: retention,
         logEncryptionKey: props.logEncryptionKey,
       });
@@ -509,497 +267,4 @@ export class MlExportWorkflow extends Construct {
       });
     }
   }
-
-  private grantServiceAccess(
-    glueExports: GlueExportSpec[],
-    personalizeExports: PersonalizeExportSpec[],
-    fns: WorkflowFunctions,
-  ): string[] {
-    const stack = Stack.of(this);
-    const transformArns = listedOrWildcard(
-      glueExports.map((e) =>
-        stack.formatArn({ service: 'glue', resource: 'mlTransform', resourceName: e.transformId }),
-      ),
-      [() => stack.formatArn({ service: 'glue', resource: 'mlTransform', resourceName: '*' })],
-    );
-    const datasetArns = listedOrWildcard(
-      personalizeExports.map((e) => e.datasetArn),
-      [
-        // arn:<p>:personalize:<region>:<account>:dataset/<dataset group>/<type>: the group's datasets, ...
-        (arn) => arn.replace(/(:dataset\/[^/]+\/).*$/, '$1*'),
-        // ... or every dataset of the account and region.
-        (arn) => arn.replace(/(:dataset\/).*$/, '$1*'),
-      ],
-    );
-    // Job names are made per run (mlx-<export>-<execution>-<hash>), so the job ARNs end in a wildcard.
-    const exportJobArns = unique(
-      personalizeExports.map(
-        (e) =>
-          `arn:${arnPartition(e.datasetArn)}:personalize:${arnRegion(e.datasetArn)}:${arnAccount(e.datasetArn)}:dataset-export-job/${JOB_NAME_PREFIX}*`,
-      ),
-    );
-    const roleArns = listedOrWildcard(
-      personalizeExports.map((e) => e.roleArn),
-      [(arn) => arn.replace(/(:role\/).*$/, '$1*')],
-    );
-    const manyReason = `More than ${MAX_LISTED_RESOURCES} are configured: listing each would outgrow IAM's policy size limit, so the grant covers them by the narrowest wildcard, and Prepare Run admits only configured exports`;
-
-    if (transformArns.length > 0) {
-      fns.startGlue.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['glue:StartExportLabelsTaskRun', 'glue:GetMLTaskRuns'],
-          resources: transformArns,
-        }),
-      );
-      // CancelMLTaskRun: the status task stops a task run that outlived its export's time limit.
-      fns.getGlue.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['glue:GetMLTaskRun', 'glue:CancelMLTaskRun'],
-          resources: transformArns,
-        }),
-      );
-      for (const fn of [fns.startGlue, fns.getGlue])
-        acknowledgeWildcards(fn.role!, transformArns, manyReason);
-    }
-    if (datasetArns.length > 0) {
-      fns.startPersonalize.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['personalize:CreateDatasetExportJob'],
-          resources: [...datasetArns, ...exportJobArns],
-        }),
-      );
-      fns.startPersonalize.addToRolePolicy(
-        new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
-      );
-      fns.startPersonalize.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['iam:PassRole'],
-          resources: roleArns,
-          conditions: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } },
-        }),
-      );
-      fns.getPersonalize.addToRolePolicy(
-        new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
-      );
-      if (this.polling.strategy === 'history') {
-        // The export's past jobs, for history-aware polling. The action has no resource type:
-        // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonpersonalize.html
-        fns.startPersonalize.addToRolePolicy(
-          new PolicyStatement({ actions: ['personalize:ListDatasetExportJobs'], resources: ['*'] }),
-        );
-        Validations.of(fns.startPersonalize.role!).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'personalize:ListDatasetExportJobs (read-only job metadata, for history-aware polling) has no resource type, and X-Ray tracing supports no resource-level permissions',
-        });
-      }
-      acknowledgeWildcards(fns.startPersonalize.role!, [...datasetArns, ...roleArns], manyReason);
-      for (const fn of [fns.startPersonalize, fns.getPersonalize]) {
-        Validations.of(fn.role!).acknowledge(
-          ...exportJobArns.map((arn) => ({
-            id: `AwsSolutions-IAM5[Resource::${arn}]`,
-            reason: `Export job names are made per run; the ARN is scoped to this app's "${JOB_NAME_PREFIX}" job names in the dataset's account and region`,
-          })),
-        );
-      }
-    }
-    return transformArns;
-  }
-
-  private buildDefinition(
-    concurrency: { maxConcurrency: number; glue: number; personalize: number },
-    eventBus: IEventBus | undefined,
-    fns: WorkflowFunctions,
-  ): IChainable {
-    const emit = (id: string, comment: string) =>
-      new EventBridgePutEvents(this, id, {
-        comment,
-        entries: [
-          {
-            source: this.eventSource,
-            detailType: JsonPath.stringAt('$.event.detailType'),
-            detail: TaskInput.fromJsonPathAt('$.event.detail'),
-            eventBus,
-          },
-        ],
-        resultPath: JsonPath.DISCARD,
-      }).addRetry({
-        // About four minutes of a refusing event bus before the state fails (and can be redriven).
-        errors: ['States.ALL'],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 8,
-        maxDelay: Duration.seconds(60),
-        jitterStrategy: JitterType.FULL,
-      });
-
-    // One export, in its own child execution.
-    const finalize = invoke(
-      this,
-      'Finalize Export',
-      fns.finalizeExport,
-      'Turns the outcome into one terminal event',
-    );
-    const emitExport = emit('Emit Export Event', 'The one terminal event of this export');
-    finalize.next(emitExport).next(new Succeed(this, 'Export Done', { outputPath: '$.result' }));
-    // An event EventBridge still refuses after its retries is held in the export's result, and the child
-    // execution succeeds: one export's outage never stops another. Summarize Run delivers held events.
-    emitExport.addCatch(
-      new Pass(this, 'Hold Export Event', {
-        comment: 'EventBridge refused the event past its retries: Summarize Run delivers it',
-        parameters: {
-          'name.$': '$.result.name',
-          'type.$': '$.result.type',
-          'outcome.$': '$.result.outcome',
-          'heldEvent.$': '$.event',
-          'deliveryError.$': '$.emitError',
-        },
-      }),
-      { errors: ['States.ALL'], resultPath: '$.emitError' },
-    );
-
-    const pollLoop = (kind: 'Glue' | 'Personalize', start: IFunction, getStatus: IFunction) => {
-      const startTask = invoke(
-        this,
-        `Start ${kind} Export`,
-        start,
-        'Starts the job, or adopts the one an earlier attempt started',
-      );
-      const wait = new Wait(this, `Wait For ${kind} Export`, {
-        time: WaitTime.secondsPath('$.tracking.waitSeconds'),
-      });
-      // A start refused because the account's concurrency quota is full waits for a slot and tries again.
-      const waitForCapacity = new Wait(this, `Wait For ${kind} Capacity`, {
-        comment: "The account's concurrent job quota is full: try the start again later",
-        time: WaitTime.secondsPath('$.capacity.waitSeconds'),
-      });
-      const started = new Choice(this, `${kind} Export Started?`)
-        .when(Condition.isPresent('$.tracking'), wait)
-        .when(Condition.stringEquals('$.capacity.outcome', 'WAITING'), waitForCapacity.next(startTask))
-        .otherwise(finalize);
-      const check = invoke(
-        this,
-        `Get ${kind} Export Status`,
-        getStatus,
-        'Checks the job and sets the next wait',
-      );
-      const done = new Choice(this, `${kind} Export Done?`)
-        .when(Condition.stringEquals('$.tracking.outcome', 'RUNNING'), wait)
-        .otherwise(finalize);
-      for (const task of [startTask, check])
-        task.addCatch(finalize, { errors: ['States.ALL'], resultPath: '$.error' });
-      startTask.next(started);
-      wait.next(check).next(done);
-      return startTask;
-    };
-    const exportOne = new Choice(this, 'Export Type?')
-      .when(Condition.stringEquals('$.export.type', 'glue'), pollLoop('Glue', fns.startGlue, fns.getGlue))
-      .when(
-        Condition.stringEquals('$.export.type', 'personalize'),
-        pollLoop('Personalize', fns.startPersonalize, fns.getPersonalize),
-      )
-      .otherwise(finalize);
-
-    const exportEach = new DistributedMap(this, 'Export Each', {
-      comment: 'One child execution per export; an export failing never stops another',
-      itemsPath: '$.exports',
-      itemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
-      maxConcurrency: concurrency.maxConcurrency,
-      // Step Functions' default (0 %) fails the Map on one child's failure and stops every other child,
-      // leaving their jobs unwatched. A child that fails anyway (a task error no catch covers) is reported
-      // by Summarize Run with its own ML Export Failed event.
-      toleratedFailurePercentage: 100,
-      mapExecutionType: StateMachineType.STANDARD,
-      // The results go to S3: thousands of them would not fit the 256 KiB state. The Map's output is then
-      // where they are, which Summarize Run reads.
-      resultWriterV2: new ResultWriterV2({
-        bucket: this.runResults.bucket,
-        prefix: RunResultsBucket.PREFIX,
-      }),
-      resultPath: '$.results',
-    });
-    exportEach.itemProcessor(exportOne);
-
-    // The run.
-    const execution = {
-      'name.$': '$$.Execution.Name',
-      'arn.$': '$$.Execution.Id',
-      'startTime.$': '$$.Execution.StartTime',
-    };
-    const prepare = invoke(this, 'Prepare Run', fns.prepareRun, 'Validates the input and lists the exports', {
-      payload: TaskInput.fromObject({
-        // The execution's own input, whatever JSON it is (null included, which $ cannot point to).
-        'input.$': '$$.Execution.Input',
-        polling: this.polling,
-        execution,
-        limits: { ...concurrency, runTimeoutSeconds: this.runTimeoutSeconds },
-      }),
-    });
-    const summarize = invoke(
-      this,
-      'Summarize Run',
-      fns.summarizeRun,
-      'Counts the outcomes into the run event',
-      {
-        payload: TaskInput.fromObject({
-          'results.$': '$.results',
-          execution,
-          // Where held export events go: the same bus and source as the state machine's own events.
-          events: { source: this.eventSource, eventBusName: eventBus?.eventBusName ?? 'default' },
-        }),
-      },
-    );
-    const describeRejection = invoke(
-      this,
-      'Describe Rejected Run',
-      fns.summarizeRun,
-      'Describes why the run was refused',
-      {
-        payload: TaskInput.fromObject({ 'error.$': '$', execution }),
-      },
-    );
-    // Only refusals are caught. Anything else that survives its retries fails the execution at the state
-    // that failed, so a redrive resumes there: Prepare Run before any job started, Export Each for the
-    // child executions that did not finish (their starts adopt the jobs they created), or an event step.
-    // The error replaces the state (no ResultPath, i.e. "$"): the input may be any JSON, even 42, where
-    // $.error could not be set.
-    // States.DataLimitExceeded (an execution input so close to 256 KiB that the task's payload passes it)
-    // is named: States.ALL does not catch it.
-    prepare.addCatch(describeRejection, {
-      errors: ['InvalidExecutionInput', 'RunSkipped', 'States.DataLimitExceeded'],
-    });
-
-    const emitRun = emit(
-      'Emit Run Event',
-      'The run event: completed with counts, or rejected with the reason',
-    );
-    const runFailed = new Fail(this, 'Run Failed', {
-      errorPath: '$.failure.error',
-      causePath: '$.failure.cause',
-    });
-    const outcome = new Choice(this, 'Run Outcome?')
-      .when(
-        Condition.stringEquals('$.runOutcome', 'SUCCEEDED'),
-        new Succeed(this, 'Run Succeeded', { outputPath: '$.event.detail' }),
-      )
-      // A run that yields to an earlier one is not a failure: it must not trip the failed-runs alarm.
-      .when(
-        Condition.stringEquals('$.runOutcome', 'SKIPPED'),
-        new Succeed(this, 'Run Skipped', { outputPath: '$.event.detail' }),
-      )
-      .otherwise(runFailed);
-    summarize.next(emitRun);
-    describeRejection.next(emitRun);
-    emitRun.next(outcome);
-    return prepare.next(exportEach).next(summarize);
-  }
-}
-
-/**
- * A Lambda task whose output is the handler's return value, with retries for Lambda's own transient errors
- * (including throttling) and for the handlers' TransientServiceError, each with full jitter and a cap.
- */
-function invoke(
-  scope: Construct,
-  id: string,
-  fn: IFunction,
-  comment: string,
-  options: { payload?: TaskInput } = {},
-): TaskStateBase & INextable {
-  return new LambdaInvoke(scope, id, {
-    lambdaFunction: fn,
-    comment,
-    payload: options.payload,
-    outputPath: '$.Payload',
-    retryOnServiceExceptions: false,
-    // A backstop above the functions' own timeout, for an invocation Step Functions never hears back from.
-    taskTimeout: Timeout.duration(Duration.minutes(2)),
-  })
-    .addRetry({
-      errors: [
-        'Lambda.ClientExecutionTimeoutException',
-        'Lambda.ServiceException',
-        'Lambda.AWSLambdaException',
-        'Lambda.SdkClientException',
-        'Lambda.TooManyRequestsException',
-        'Lambda.Unknown',
-        // A function that ran out of time, as current Lambda runtimes report it.
-        'Sandbox.Timedout',
-        'States.Timeout',
-      ],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(30),
-      jitterStrategy: JitterType.FULL,
-    })
-    .addRetry({
-      errors: ['TransientServiceError'],
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(120),
-      jitterStrategy: JitterType.FULL,
-    });
-}
-
-function validateProps(
-  props: MlExportWorkflowProps,
-  eventSource: string,
-  polling: PollingSettings,
-  maxConcurrency: number,
-  runTimeoutSeconds: number,
-  region: string,
-): { specs: ExportSpec[]; allowedOutputS3Prefixes: string[] } {
-  const problems: Problem[] = [];
-  // A key prefix stands for a place in the created bucket, a missing role for the created role.
-  const prefix = (p: unknown) =>
-    props.createOutputBucket && typeof p === 'string' && !p.startsWith('s3://')
-      ? `s3://${CREATED_BUCKET}/${p.replace(/^\//, '')}`
-      : p;
-  const role = (e: PersonalizeExportProps) =>
-    props.createPersonalizeRole && e.roleArn === undefined
-      ? `arn:${arnPartition(String(e.datasetArn)) ?? 'aws'}:iam::000000000000:role/${CREATED_ROLE}`
-      : e.roleArn;
-  const raw = [
-    ...(props.glueExports ?? []).map((e) => ({
-      type: 'glue',
-      ...e,
-      outputS3Prefix: prefix(e.outputS3Prefix),
-    })),
-    ...(props.personalizeExports ?? []).map((e) => ({
-      type: 'personalize',
-      ...e,
-      outputS3Prefix: prefix(e.outputS3Prefix),
-      roleArn: role(e),
-    })),
-  ];
-  const specs = validateExportList(raw, 'exports', problems);
-  const allowedOutputS3Prefixes: string[] = [];
-  (props.allowedOutputS3Prefixes ?? []).forEach((p, i) => {
-    const uri = prefix(p);
-    if (checkOutputPrefix(uri, `allowedOutputS3Prefixes[${i}]`, problems))
-      allowedOutputS3Prefixes.push(normalizePrefix(uri));
-  });
-  if (raw.length === 0) {
-    problems.push({ field: 'exports', value: [], expected: 'at least one Glue or Personalize export' });
-  }
-  if (!Token.isUnresolved(region)) {
-    specs.forEach((e) => {
-      if (e.type === 'personalize' && arnRegion(e.datasetArn) !== region) {
-        problems.push({
-          field: `exports.${e.name}.datasetArn`,
-          value: e.datasetArn,
-          expected: `a dataset in the stack's region ${region}`,
-        });
-      }
-    });
-  }
-  if (
-    typeof eventSource !== 'string' ||
-    eventSource.length < 1 ||
-    eventSource.length > 256 ||
-    eventSource.startsWith('aws.')
-  ) {
-    problems.push({
-      field: 'eventSource',
-      value: eventSource,
-      expected: '1-256 characters, not starting with "aws."',
-    });
-  }
-  for (const key of ['maxConcurrentGlueExports', 'maxConcurrentPersonalizeExports'] as const) {
-    const value = props[key];
-    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 10_000)
-      problems.push({ field: key, value, expected: 'a whole number from 1 to 10000 (your account quota)' });
-  }
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
-    problems.push({
-      field: 'maxConcurrency',
-      value: maxConcurrency,
-      expected: 'a whole number from 1 to 10000',
-    });
-  }
-  const pollingProblems: Problem[] = [];
-  validatePolling(polling, 'polling', pollingProblems);
-  problems.push(...pollingProblems);
-  if (pollingProblems.length === 0) {
-    const events = worstCaseExportHistoryEvents(polling);
-    if (events > HISTORY_EVENT_BUDGET) {
-      problems.push({
-        field: 'polling',
-        value: polling,
-        expected: `settings whose longest export (${maxChecks(polling)} start attempts and status checks, ~${events} history events) stays under ${HISTORY_EVENT_BUDGET} events: raise maxWaitSeconds or lower maxExportSeconds`,
-      });
-    }
-  }
-  if (Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && runTimeoutSeconds > ONE_YEAR_SECONDS) {
-    problems.push({
-      field: 'maxConcurrency',
-      value: maxConcurrency,
-      expected: `enough concurrency for ${specs.length} exports of up to ${polling.maxExportSeconds} s to finish within Step Functions' one-year execution limit`,
-    });
-  }
-  const payload = runPayloadBytes(specs, polling);
-  if (payload > RUN_PAYLOAD_BUDGET_BYTES) {
-    problems.push({
-      field: 'exports',
-      value: `${specs.length} exports`,
-      expected: `at most about ${Math.floor((RUN_PAYLOAD_BUDGET_BYTES / payload) * specs.length)} exports (shorter names allow more): a run's list names each export (${payload} bytes for all of them) and must fit Step Functions' 256 KiB state payload; split them over several deployments`,
-    });
-  }
-  if (problems.length > 0) {
-    throw new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
-  }
-  return { specs, allowedOutputS3Prefixes };
-}
-
-function usesCreatedRole(spec: ExportSpec): boolean {
-  return spec.type === 'personalize' && spec.roleArn.endsWith(`:role/${CREATED_ROLE}`);
-}
-
-/**
- * The spec with the created bucket and role in place of the stand-ins it was validated with: their
- * deployed names (tokens) for the grants, or the catalog's placeholders for them.
- */
-function withCreated(spec: ExportSpec, created: { bucket?: string; roleArn?: string }): ExportSpec {
-  const outputS3Prefix = created.bucket
-    ? spec.outputS3Prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${created.bucket}/`)
-    : spec.outputS3Prefix;
-  return spec.type === 'personalize' && created.roleArn && usesCreatedRole(spec)
-    ? { ...spec, outputS3Prefix, roleArn: created.roleArn }
-    : { ...spec, outputS3Prefix };
-}
-
-/**
- * Writes the catalog where the bundling step copies it from: the cloud assembly folder (cdk.out), where a
- * user can read it too.
- */
-function writeCatalog(scope: Construct, catalogText: string): string {
-  const outdir = Stage.of(scope)?.outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-'));
-  fs.mkdirSync(outdir, { recursive: true });
-  const file = path.join(outdir, `${scope.node.addr}.${CATALOG_FILE}`);
-  fs.writeFileSync(file, catalogText);
-  return file;
-}
-
-/**
- * The distinct ARNs, or, when there are more than MAX_LISTED_RESOURCES, the first coarsening (ARN to
- * wildcard ARN) that brings them within it; the last one is used whatever the count.
- */
-function listedOrWildcard(arns: string[], coarsenings: ((arn: string) => string)[]): string[] {
-  let listed = unique(arns);
-  for (const coarsen of coarsenings) {
-    if (listed.length <= MAX_LISTED_RESOURCES) break;
-    listed = unique(listed.map(coarsen));
-  }
-  return listed;
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
-
-function toPascal(kebab: string): string {
-  return kebab.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }

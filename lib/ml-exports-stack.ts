@@ -18,7 +18,11 @@ export class MlExportsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MlExportsStackProps) {
     super(scope, id, props);
-    const { eventBusName, logKmsKeyArn, ...workflowProps } = configToProps(props.config, props.configSource);
+    const { eventBusName, logKmsKeyArn, ...workflowProps } = configToProps(
+      props.config,
+      props.configSource,
+      this.region,
+    );
     this.workflow = new MlExportWorkflow(this, 'Workflow', {
       ...workflowProps,
       logEncryptionKey: logKmsKeyArn ? Key.fromKeyArn(this, 'LogKey', logKmsKeyArn) : undefined,

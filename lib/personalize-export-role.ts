@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import { parseS3Uri } from '../contract/s3-uri';
 import { type CfnPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from './nag';
@@ -34,7 +35,7 @@ export class PersonalizeExportRole extends Construct {
       }),
     });
     const locations = props.outputS3Prefixes.map((uri) => {
-      const [, bucket, key] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri) ?? [];
+      const { bucket, key } = parseS3Uri(uri) ?? { bucket: '', key: '' };
       const bucketArn = stack.formatArn({ service: 's3', region: '', account: '', resource: bucket });
       return { bucketArn, objects: `${bucketArn}/${key}*` };
     });

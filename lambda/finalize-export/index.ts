@@ -3,6 +3,8 @@
  * task) into exactly one terminal event for the state machine's putEvents state, and the small result the
  * run summary counts. Makes no AWS call.
  */
+import type { ExportEventDetail } from '../../contract/events';
+import { EXPORT_DETAIL_TYPES } from '../../contract/names';
 import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
 import { logger, withLambdaContext } from '../shared/logger';
 import { isResolved, resolveExport } from '../shared/catalog';
@@ -16,40 +18,8 @@ import type {
   Tracking,
 } from '../shared/types';
 
-export const EXPORT_DETAIL_TYPES: Record<ExportOutcome, string> = {
-  SUCCEEDED: 'ML Export Succeeded',
-  FAILED: 'ML Export Failed',
-  TIMED_OUT: 'ML Export Timed Out',
-};
-
-export interface ExportEventDetail {
-  readonly exportName: string;
-  readonly exportType: ExportTask['type'];
-  readonly outcome: ExportOutcome;
-  /** Absent only when the export failed before it could be resolved (no longer configured). */
-  readonly outputS3Path?: string;
-  readonly transformId?: string;
-  readonly taskRunId?: string;
-  readonly datasetArn?: string;
-  readonly datasetExportJobArn?: string;
-  readonly jobName?: string;
-  readonly ingestionMode?: string;
-  readonly serviceStatus?: string;
-  readonly startedAt?: string;
-  /** When the service reported the job completed (Glue CompletedOn, Personalize ACTIVE / CREATE FAILED). */
-  readonly completedAt?: string;
-  /** From startedAt to completedAt: only for a job the service reported completed. */
-  readonly durationSeconds?: number;
-  readonly pollCount: number;
-  /** Seconds the export waited for a free slot of the account's concurrency quota before its job started. */
-  readonly waitedForCapacitySeconds?: number;
-  readonly adoptedExistingJob: boolean;
-  /** TIMED_OUT only: whether the workflow stopped the job (Glue), never for Personalize (no stop call). */
-  readonly jobCancelled?: boolean;
-  readonly error?: ErrorDetail;
-  readonly executionName: string;
-  readonly executionArn: string;
-}
+export { EXPORT_DETAIL_TYPES };
+export type { ExportEventDetail };
 
 export interface FinalizedExport {
   readonly result: ExportResult;

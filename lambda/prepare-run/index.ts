@@ -10,6 +10,7 @@
  *   and roles this deployment is allowed to use.
  */
 import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
+import { parseArn, withResource } from '../../contract/arn';
 import { logger, withLambdaContext } from '../shared/logger';
 import { CATALOG_PLACEHOLDERS, configuredCatalog, toItem } from '../shared/catalog';
 import type { ExportItem, ExportSpec, PollingSettings, RunContext } from '../shared/types';
@@ -238,8 +239,11 @@ function withCreated(exports: unknown, created: CreatedResources): unknown {
 
 /** arn:<p>:states:<region>:<account>:execution:<state machine>:<name> -> the state machine's ARN. */
 export function stateMachineArnOf(executionArn: string | undefined): string | undefined {
-  const m = /^arn:([^:]+):states:([^:]+):(\d+):execution:([^:]+):[^:]+$/.exec(executionArn ?? '');
-  return m ? `arn:${m[1]}:states:${m[2]}:${m[3]}:stateMachine:${m[4]}` : undefined;
+  const arn = parseArn(executionArn);
+  const [kind, stateMachine, name, ...rest] = arn?.resource.split(':') ?? [];
+  return arn?.service === 'states' && kind === 'execution' && stateMachine && name && rest.length === 0
+    ? withResource(arn, `stateMachine:${stateMachine}`)
+    : undefined;
 }
 
 /** Refuses a run too long for the state machine's timeout, which would stop its exports unfinished. */

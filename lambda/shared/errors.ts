@@ -2,12 +2,13 @@
  * Named errors: a thrown error's `name` is the errorType Step Functions matches in Retry and Catch, so
  * each class names what the workflow should do about it.
  */
+import { ERROR_NAMES } from '../../contract/names';
 
 /** The service was busy or briefly unavailable: the state machine retries with backoff and jitter. */
 export class TransientServiceError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'TransientServiceError';
+    this.name = ERROR_NAMES.transientService;
   }
 }
 
@@ -15,7 +16,7 @@ export class TransientServiceError extends Error {
 export class PermanentServiceError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'PermanentServiceError';
+    this.name = ERROR_NAMES.permanentService;
   }
 }
 
@@ -23,7 +24,7 @@ export class PermanentServiceError extends Error {
 export class ExportConflictError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ExportConflict';
+    this.name = ERROR_NAMES.exportConflict;
   }
 }
 
@@ -31,7 +32,7 @@ export class ExportConflictError extends Error {
 export class InvalidExecutionInputError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'InvalidExecutionInput';
+    this.name = ERROR_NAMES.invalidExecutionInput;
   }
 }
 
@@ -39,7 +40,7 @@ export class InvalidExecutionInputError extends Error {
 export class InvalidTaskStateError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'InvalidTaskState';
+    this.name = ERROR_NAMES.invalidTaskState;
   }
 }
 
@@ -47,7 +48,7 @@ export class InvalidTaskStateError extends Error {
 export class RunSkippedError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'RunSkipped';
+    this.name = ERROR_NAMES.runSkipped;
   }
 }
 
@@ -55,6 +56,6 @@ export class RunSkippedError extends Error {
 export class ExportNotConfiguredError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ExportNotConfigured';
+    this.name = ERROR_NAMES.exportNotConfigured;
   }
 }

@@ -2,6 +2,8 @@
  * Deterministic names for what a run creates, so a retried or redriven start finds the job it already
  * started instead of starting a second one, and so runs never overwrite each other's output.
  */
+import { parseArn, withResource } from '../../contract/arn';
+import { JOB_NAME_PREFIX } from '../../contract/names';
 import { createHash } from 'node:crypto';
 import type { ExportSpec, ExportTask, RunContext } from './types';
 
@@ -11,8 +13,7 @@ export function runOutputPath(prefix: string, startTime: string, executionName: 
 }
 
 const JOB_NAME_MAX = 63;
-/** Every job this app creates starts with this, which lets IAM scope the start task to its own jobs. */
-export const JOB_NAME_PREFIX = 'mlx-';
+export { JOB_NAME_PREFIX };
 
 /**
  * A Personalize job name (`^[a-zA-Z0-9][a-zA-Z0-9\-_]*`, at most 63 characters): `mlx-`, the export and
@@ -26,8 +27,9 @@ export function personalizeJobName(executionName: string, exportName: string): s
 
 /** arn:<partition>:personalize:<region>:<account>:dataset-export-job/<jobName>, in the dataset's account. */
 export function datasetExportJobArn(datasetArn: string, jobName: string): string {
-  const [arn, partition, service, region, account] = datasetArn.split(':');
-  return [arn, partition, service, region, account, `dataset-export-job/${jobName}`].join(':');
+  const arn = parseArn(datasetArn);
+  if (!arn) throw new Error(`Not an ARN: ${datasetArn}`);
+  return withResource(arn, `dataset-export-job/${jobName}`);
 }
 
 /** One export of one run: where it writes and, for Personalize, under which job name. */

@@ -3,13 +3,20 @@
  * of time. Waits grow exponentially from `initialWaitSeconds` by `backoffRate` up to `maxWaitSeconds`, and
  * never run past the export's deadline, so the last check happens at the deadline itself.
  */
+import { backoffSeconds } from '../../contract/limits';
 import type { CapacityWait, PollingSettings, Tracking, TrackingOutcome } from './types';
 
-/** The wait before check number `pollsDone + 1`, ignoring the deadline. */
-export function backoffSeconds(pollsDone: number, polling: PollingSettings): number {
-  const grown = polling.initialWaitSeconds * Math.pow(polling.backoffRate, pollsDone);
-  return Math.max(1, Math.min(polling.maxWaitSeconds, Math.round(grown)));
-}
+export {
+  backoffSeconds,
+  EXPORT_SLACK_SECONDS,
+  maxChecks,
+  maxExportsPerRun,
+  maxPolls,
+  rampChecks,
+  RUN_PAYLOAD_BUDGET_BYTES,
+  RUN_SLACK_SECONDS,
+  runSecondsNeeded,
+} from '../../contract/limits';
 
 /**
  * The first tracking record for a job the workflow just started or adopted. After a wait for capacity the
@@ -98,78 +105,3 @@ export function recordPoll(
     lastCheckedAt: new Date(nowMs).toISOString(),
   };
 }
-
-/**
- * The most status checks one export can make: checks while the wait is still growing, then one per
- * `maxWaitSeconds` until the deadline. Used to bound an execution's history at synth time.
- */
-export function maxPolls(polling: PollingSettings): number {
-  let polls = 0;
-  let elapsed = 0;
-  while (elapsed < polling.maxExportSeconds) {
-    elapsed += Math.min(backoffSeconds(polls, polling), polling.maxExportSeconds - elapsed);
-    polls += 1;
-    if (backoffSeconds(polls, polling) === polling.maxWaitSeconds) {
-      return polls + Math.ceil((polling.maxExportSeconds - elapsed) / polling.maxWaitSeconds);
-    }
-  }
-  return polls;
-}
-
-/**
- * Checks made while the wait is still below `maxWaitSeconds` (all of them when it never gets there, as
- * with a backoff rate of 1).
- */
-export function rampChecks(polling: PollingSettings): number {
-  const most = maxPolls(polling);
-  let checks = 0;
-  while (checks < most && backoffSeconds(checks, polling) < polling.maxWaitSeconds) checks += 1;
-  return checks;
-}
-
-/**
- * The most start attempts and status checks one export can make: a wait for capacity and the job's own
- * polling share the export's time limit, and each restarts the backoff, so beyond `maxPolls` the second
- * ramp adds at most its own checks, plus the successful start and one for rounding (a start at the
- * deadline is still followed by a check). Used to bound an execution's history at synth.
- */
-export function maxChecks(polling: PollingSettings): number {
-  return maxPolls(polling) + rampChecks(polling) + 2;
-}
-
-/** Allowance per export beyond its time limit (start and its retries, events), and per run. */
-export const EXPORT_SLACK_SECONDS = 3600;
-export const RUN_SLACK_SECONDS = 86_400;
-
-/**
- * The longest a run of `exportCount` exports can take when `maxConcurrency` go at a time and each may
- * take up to `maxExportSeconds`: the state machine's timeout must not cut it short.
- */
-export function runSecondsNeeded(
-  exportCount: number,
-  maxConcurrency: number,
-  maxExportSeconds: number,
-): number {
-  return (
-    Math.ceil(Math.max(1, exportCount) / maxConcurrency) * (maxExportSeconds + EXPORT_SLACK_SECONDS) +
-    RUN_SLACK_SECONDS
-  );
-}
-
-/** The most exports one run can carry within `runTimeoutSeconds` (whole waves of `maxConcurrency`). */
-export function maxExportsPerRun(
-  runTimeoutSeconds: number,
-  maxConcurrency: number,
-  maxExportSeconds: number,
-): number {
-  const waves = Math.floor(
-    (runTimeoutSeconds - RUN_SLACK_SECONDS) / (maxExportSeconds + EXPORT_SLACK_SECONDS),
-  );
-  return Math.max(0, waves) * maxConcurrency;
-}
-
-/**
- * Step Functions caps a state's input and output at 256 KiB (262,144 bytes). Prepare Run's output (and
- * so the Distributed Map's input) is kept below this, with room for what the state machine adds.
- */
-export const RUN_PAYLOAD_BUDGET_BYTES = 240 * 1024;

@@ -4,45 +4,20 @@
  * its own key (`tracking`, `outcome`), so a state always says where the export stands.
  */
 
-export type ExportType = 'glue' | 'personalize';
-export type IngestionMode = 'BULK' | 'PUT' | 'ALL';
-
-/** A Glue ML transform whose labels are exported (StartExportLabelsTaskRun). */
-export interface GlueExportSpec {
-  readonly type: 'glue';
-  /** Unique within a run; names the export in events and in the output path. */
-  readonly name: string;
-  readonly transformId: string;
-  /** S3 prefix; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/`. */
-  readonly outputS3Prefix: string;
-}
-
-/** A Personalize dataset exported with CreateDatasetExportJob. */
-export interface PersonalizeExportSpec {
-  readonly type: 'personalize';
-  readonly name: string;
-  readonly datasetArn: string;
-  /** The IAM role Personalize assumes to write to S3. */
-  readonly roleArn: string;
-  readonly outputS3Prefix: string;
-  readonly ingestionMode: IngestionMode;
-  readonly kmsKeyArn?: string;
-}
-
-export type ExportSpec = GlueExportSpec | PersonalizeExportSpec;
-
-/** How an export's job is polled; filled from configuration. */
-export interface PollingSettings {
-  readonly initialWaitSeconds: number;
-  readonly backoffRate: number;
-  readonly maxWaitSeconds: number;
-  /** Time from the start of the job after which the export ends as TIMED_OUT. */
-  readonly maxExportSeconds: number;
-  /** "history" (default): time the checks from the export's past runs; "backoff": the backoff only. */
-  readonly strategy?: PollingStrategy;
-}
-
-export type PollingStrategy = 'history' | 'backoff';
+export type { ExportOutcome, ExportType, IngestionMode, PollingStrategy } from '../../contract/names';
+export type {
+  ExportSpec,
+  GlueExportSpec,
+  PersonalizeExportSpec,
+  PollingSettings,
+} from '../../contract/exports';
+import type { ExportOutcome, ExportType } from '../../contract/names';
+import type {
+  ExportSpec,
+  GlueExportSpec,
+  PersonalizeExportSpec,
+  PollingSettings,
+} from '../../contract/exports';
 
 /** The export's recent successful runs, in seconds from job start to end: a few numbers, never the list. */
 export interface HistorySummary {
@@ -74,7 +49,6 @@ export type ExportTask = (GlueExportSpec | (PersonalizeExportSpec & { readonly j
   readonly outputS3Path: string;
 };
 
-export type ExportOutcome = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
 export type TrackingOutcome = ExportOutcome | 'RUNNING';
 
 export interface GlueJobRef {

@@ -10,8 +10,12 @@ import type {
   IngestionMode,
   PersonalizeExportSpec,
   PollingSettings,
-  PollingStrategy,
 } from './types';
+import { arnPartition } from '../../contract/arn';
+import { EXPORT_NAME_PATTERN, INGESTION_MODES, POLLING_STRATEGIES } from '../../contract/names';
+import { parseS3Uri } from '../../contract/s3-uri';
+
+export { arnAccount, arnPartition, arnRegion } from '../../contract/arn';
 
 export interface Problem {
   readonly field: string;
@@ -43,10 +47,9 @@ function describeValue(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-export const INGESTION_MODES: readonly IngestionMode[] = ['BULK', 'PUT', 'ALL'];
+export { INGESTION_MODES };
 
-/** Export names become part of job names and event details. */
-export const EXPORT_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/;
+export { EXPORT_NAME_PATTERN };
 /**
  * No whitespace, control characters (a NUL would only fail later, at the service) or bidirectional
  * overrides (which can disguise a folder name in a console) in a key.
@@ -97,7 +100,9 @@ export function rejectUnknownFields(
     if (!allowed.includes(key)) {
       const shown = key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN - 3)}...` : key;
       problems.push({
-        field: /^[A-Za-z_$][\w$]*$/.test(shown) ? `${field}.${shown}` : `${field}[${JSON.stringify(shown)}]`,
+        field: /^[A-Za-z_$][\w$]*$/.test(shown)
+          ? `${field ? `${field}.` : ''}${shown}`
+          : `${field}[${JSON.stringify(shown)}]`,
         value: obj[key],
         expected: `no such field (allowed: ${allowed.join(', ')})`,
       });
@@ -132,7 +137,12 @@ export function checkOutputPrefix(prefix: unknown, field: string, problems: Prob
     problems.push({ field, value: prefix, expected });
     return false;
   }
-  const key = prefix.replace(/^s3:\/\/[^/]+\/?/, '');
+  const { bucket, key } = parseS3Uri(prefix)!;
+  const bucketProblem = bucketNameProblem(bucket);
+  if (bucketProblem) {
+    problems.push({ field, value: prefix, expected: `an S3 URI whose bucket name ${bucketProblem}` });
+    return false;
+  }
   if (
     key
       .split('/')
@@ -150,24 +160,24 @@ export function checkOutputPrefix(prefix: unknown, field: string, problems: Prob
   return true;
 }
 
+/**
+ * What is wrong with a bucket name by S3's naming rules, or undefined.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export function bucketNameProblem(name: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name))
+    return 'has 3-63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit';
+  if (name.includes('..')) return 'has no two adjacent periods';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'is not an IP address';
+  if (name.startsWith('xn--') || name.startsWith('sthree-')) return 'does not start with "xn--" or "sthree-"';
+  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3'))
+    return 'does not end with "-s3alias" or "--ol-s3"';
+  return undefined;
+}
+
 /** Adds the trailing slash S3 prefixes are documented with, so a run's folder sits below the prefix. */
 export function normalizePrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-
-/** Partition of an ARN (`aws`, `aws-cn`, ...), or undefined for anything that is not an ARN. */
-export function arnPartition(arn: string): string | undefined {
-  return /^arn:([^:]+):/.exec(arn)?.[1];
-}
-
-/** Region of an ARN with a region field, or undefined. */
-export function arnRegion(arn: string): string | undefined {
-  return /^arn:[^:]+:[^:]+:([^:]*):/.exec(arn)?.[1] || undefined;
-}
-
-/** Account of an ARN, or undefined. */
-export function arnAccount(arn: string): string | undefined {
-  return /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
 }
 
 /**
@@ -330,7 +340,7 @@ export const POLLING_LIMITS = {
   maxExportSeconds: { min: 60, max: 7 * 86_400 },
 } as const;
 
-export const POLLING_STRATEGIES: readonly PollingStrategy[] = ['history', 'backoff'];
+export { POLLING_STRATEGIES };
 
 export function validatePolling(raw: PollingSettings, field: string, problems: Problem[]): void {
   for (const [key, { min, max }] of Object.entries(POLLING_LIMITS)) {

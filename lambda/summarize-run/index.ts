@@ -3,18 +3,17 @@
  * refused) and says whether the execution should succeed. The outcomes are read from the Distributed
  * Map's result files in S3; a results array (a Map without ResultWriter) is taken as it is.
  */
-import { describeCaughtError, type ErrorDetail } from '../shared/caught-error';
+import type { RunEventDetail } from '../../contract/events';
+import { RUN_DETAIL_TYPES } from '../../contract/names';
+import { describeCaughtError } from '../shared/caught-error';
 import { InvalidTaskStateError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import type { CaughtError, EventEnvelope, ExportResult } from '../shared/types';
 import { isResultWriterOutput, readMapResults, type ResultWriterOutput } from './map-results';
 import { deliverOwedEvents, type EventTarget } from './owed-events';
 
-export const RUN_DETAIL_TYPES = {
-  completed: 'ML Export Run Completed',
-  rejected: 'ML Export Run Rejected',
-  skipped: 'ML Export Run Skipped',
-} as const;
+export { RUN_DETAIL_TYPES };
+export type { RunEventDetail };
 
 /** Names listed per outcome in the run event; the counts always cover every export. */
 const MAX_LISTED = 100;
@@ -30,26 +29,6 @@ export interface SummarizeRunEvent {
   readonly results?: ResultWriterOutput | ExportResult[];
   /** Why the run started no export: InvalidExecutionInput (rejected) or RunSkipped (an earlier run overlaps). */
   readonly error?: CaughtError;
-}
-
-export interface RunEventDetail {
-  readonly executionName: string;
-  readonly executionArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'REJECTED' | 'SKIPPED';
-  readonly startedAt: string;
-  readonly completedAt: string;
-  readonly durationSeconds: number;
-  readonly exportCount: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly timedOut: number;
-  readonly failedExports: string[];
-  readonly timedOutExports: string[];
-  /** Where every export's result is (the Map's ResultWriter manifest), beyond the names listed here. */
-  readonly resultsManifest?: string;
-  /** Export events EventBridge refused during the run, or owed by exports whose child execution failed, delivered now. */
-  readonly lateEvents?: number;
-  readonly error?: ErrorDetail;
 }
 
 export interface RunSummary {

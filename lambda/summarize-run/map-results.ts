@@ -3,14 +3,14 @@
  * ResultWriter), so that a run of thousands of exports never holds them all in one 256 KiB state; its
  * output is then only where they are. This reads them back: the manifest, then each result file.
  */
+import { EXPORT_DETAIL_TYPES } from '../../contract/names';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { InvalidTaskStateError } from '../shared/errors';
 import type { EventEnvelope, ExportResult } from '../shared/types';
 
-/** The detail-type of a failed export (finalize-export's EXPORT_DETAIL_TYPES.FAILED). */
-const EXPORT_FAILED_DETAIL_TYPE = 'ML Export Failed';
+const EXPORT_FAILED_DETAIL_TYPE = EXPORT_DETAIL_TYPES.FAILED;
 
 const s3 = new S3Client(CLIENT_CONFIG);
 
