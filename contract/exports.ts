@@ -2,7 +2,7 @@
  * The export shape, written once with zod: the spec of each export type (a discriminated union on
  * `type`) and the polling settings. The handlers' types (lambda/shared/types.ts) and the construct's
  * props (lib/workflow-props.ts) are inferred from these; the rules on the values, with their messages,
- * are lambda/shared/validation.ts, shared by the synth-time and run-time checks.
+ * are ./validation.ts, shared by the synth-time and run-time checks.
  */
 import * as z from 'zod';
 import { EXPORT_TYPES, INGESTION_MODES, POLLING_STRATEGIES } from './names';

@@ -8,7 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Aws, Duration, TimeZone, Token } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as fs from 'node:fs';
-import { isPlainObject, rejectUnknownFields, type Problem } from '../lambda/shared/validation';
+import { isPlainObject, rejectUnknownFields, type Problem } from '../contract/validation';
 import type { PollingStrategy } from '../lambda/shared/types';
 import { checkScheduleExpression, checkTimeZone } from './schedule-rules';
 import {

@@ -36,7 +36,7 @@ import {
   validateExportSpec,
   validatePolling,
   type Problem,
-} from '../lambda/shared/validation';
+} from '../contract/validation';
 
 /** A configuration (props or file) that cannot be deployed; its message lists every problem. */
 export class ConfigurationError extends Error {

@@ -14,7 +14,7 @@ import type { ProgressOrder } from './progress-order';
 import { writeMapResults, type EmulatedResultWriter } from './result-writer';
 import type { CapturedEvent } from './run-types';
 import type { SimClock } from './sim-clock';
-import { listSome } from '../lambda/shared/validation';
+import { listSome } from '../contract/validation';
 
 const PUT_EVENTS = /:states:::events:putEvents/;
 const LAMBDA_INVOKE = /:states:::lambda:invoke/;

@@ -22,7 +22,7 @@ import {
   rejectUnknownFields,
   validateExportList,
   type Problem,
-} from '../shared/validation';
+} from '../../contract/validation';
 import { findOverlap } from './overlap';
 import { maxExportsPerRun, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../shared/polling';
 

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExportNotConfiguredError, InvalidTaskStateError } from './errors';
 import { toExportTask } from './naming';
-import { isPlainObject } from './validation';
+import { isPlainObject } from '../../contract/validation';
 import type { ExportItem, ExportSpec, ExportTask, ItemState, RunContext } from './types';
 
 export const CATALOG_FILE = 'export-catalog.json';

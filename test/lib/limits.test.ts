@@ -11,7 +11,7 @@ import {
 } from '../../lib/ml-export-workflow';
 import { MlExportsStack } from '../../lib/ml-exports-stack';
 import { maxChecks, maxPolls } from '../../lambda/shared/polling';
-import { POLLING_LIMITS } from '../../lambda/shared/validation';
+import { POLLING_LIMITS } from '../../contract/validation';
 import { definitionFromTemplate } from '../../local/assembly';
 import { HISTORY_EVENTS_BY_STATE } from '../../local/run';
 import { example, newApp, synth, type State, allStates } from './helpers';

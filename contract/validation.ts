@@ -1,21 +1,17 @@
 /**
- * Validation rules for exports and polling settings, shared by the synth-time configuration check
- * (lib/config.ts) and the run-time check of an operator's execution input (lambda/prepare-run).
+ * Validation rules for exports and polling settings, one set shared by the synth-time configuration check
+ * (lib/config.ts, lib/workflow-props.ts) and the run-time check of an operator's execution input
+ * (lambda/prepare-run), so the two can never disagree.
  * Every rule reports a {@link Problem} naming the field, the value received and what is expected; callers
  * collect all problems and throw once.
  */
-import type {
-  ExportSpec,
-  GlueExportSpec,
-  IngestionMode,
-  PersonalizeExportSpec,
-  PollingSettings,
-} from './types';
-import { arnPartition } from '../../contract/arn';
-import { EXPORT_NAME_PATTERN, INGESTION_MODES, POLLING_STRATEGIES } from '../../contract/names';
-import { parseS3Uri } from '../../contract/s3-uri';
+import type { ExportSpec, GlueExportSpec, PersonalizeExportSpec, PollingSettings } from './exports';
+import type { IngestionMode } from './names';
+import { arnPartition } from './arn';
+import { EXPORT_NAME_PATTERN, INGESTION_MODES, POLLING_STRATEGIES } from './names';
+import { parseS3Uri } from './s3-uri';
 
-export { arnAccount, arnPartition, arnRegion } from '../../contract/arn';
+export { arnAccount, arnPartition, arnRegion } from './arn';
 
 export interface Problem {
   readonly field: string;
