@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
-import { ConfigurationError } from '../lib/workflow-props';
+import { ConfigurationError } from '../lib/workflow-props-check';
 
 try {
   buildApp(new App());

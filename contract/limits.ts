@@ -1,7 +1,7 @@
 /**
  * The limits of a run and the arithmetic that keeps the workflow within Step Functions' quotas: how often
  * an export is checked at most, how long a run can take, and what its history and payload cost. Shared by
- * the synth-time check (lib/workflow-props.ts), the handlers and the local run.
+ * the synth-time check (lib/workflow-props-check.ts), the handlers and the local run.
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
  */
 import type { ExportSpec, PollingSettings } from './exports';

@@ -11,9 +11,8 @@ import * as fs from 'node:fs';
 import { isPlainObject, rejectUnknownFields, type Problem } from '../contract/validation';
 import type { PollingStrategy } from '../lambda/shared/types';
 import { checkScheduleExpression, checkTimeZone } from './schedule-rules';
+import { checkWorkflowProps, ConfigurationError } from './workflow-props-check';
 import {
-  checkWorkflowProps,
-  ConfigurationError,
   type GlueExportProps,
   type MlExportWorkflowProps,
   type PersonalizeExportProps,

@@ -19,9 +19,8 @@ import { EventSchemas } from './event-schemas';
 import { writeExportCatalog } from './export-catalog';
 import { buildWorkflowDefinition } from './workflow-definition';
 import { createWorkflowFunctions, grantServiceAccess, type WorkflowFunctions } from './workflow-functions';
+import { checkWorkflowProps, ConfigurationError } from './workflow-props-check';
 import {
-  checkWorkflowProps,
-  ConfigurationError,
   MAX_LISTED_RESOURCES,
   workflowSettings,
   withCreated,
@@ -36,8 +35,8 @@ import { RunResultsBucket } from './run-results-bucket';
 import { StoppedRunCleanup } from './stopped-run-cleanup';
 
 export type { WorkflowFunctions } from './workflow-functions';
+export { ConfigurationError } from './workflow-props-check';
 export {
-  ConfigurationError,
   HISTORY_EVENT_BUDGET,
   HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
   HISTORY_EVENTS_PER_POLL,

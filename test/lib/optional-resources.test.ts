@@ -1,0 +1,219 @@
+/** The output bucket and Personalize role the construct may create, or use when given, and the log key. */
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Role } from 'aws-cdk-lib/aws-iam';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { MlExportWorkflow } from '../../lib/ml-export-workflow';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { example, TRANSFORM_ID, DATASET_ARN, newApp, synth, PRIVATE_SSE_S3_BUCKET } from './helpers';
+
+describe('optional resources (off by default)', () => {
+  const created = {
+    createOutputBucket: true,
+    createPersonalizeRole: true,
+    glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
+    personalizeExports: [
+      {
+        name: 'interactions',
+        datasetArn: DATASET_ARN,
+        outputS3Prefix: 'personalize/interactions/',
+        kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
+      },
+    ],
+  };
+  const { stack, template } = synth(created);
+
+  it('uses an existing bucket and role given as objects instead of creating them', () => {
+    const stack = new Stack(newApp(), 'Existing', { env: { region: 'us-east-1', account: '111122223333' } });
+    const workflow = new MlExportWorkflow(stack, 'Workflow', {
+      outputBucket: Bucket.fromBucketName(stack, 'Bucket', 'existing-exports'),
+      personalizeRole: Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111122223333:role/ExistingExportRole'),
+      glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
+      personalizeExports: [{ name: 'interactions', datasetArn: DATASET_ARN, outputS3Prefix: 'personalize/' }],
+    });
+    const template = Template.fromStack(stack);
+    expect(workflow.outputBucket).toBeUndefined();
+    expect(workflow.personalizeRole).toBeUndefined();
+    expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual([
+      expect.stringMatching(/^WorkflowRunResults/),
+    ]);
+    expect(workflow.exportCatalog.map((e) => e.outputS3Prefix)).toEqual([
+      's3://{{ml-exports:output-bucket}}/glue/labels/',
+      's3://{{ml-exports:output-bucket}}/personalize/',
+    ]);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'iam:PassRole',
+            Resource: 'arn:aws:iam::111122223333:role/ExistingExportRole',
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ ML_EXPORTS_OUTPUT_BUCKET: 'existing-exports' }),
+      },
+    });
+  });
+
+  it('creates no output bucket (only the results bucket) and no Personalize role for the example configuration', () => {
+    const plain = synth(example).template;
+    expect(Object.keys(plain.findResources('AWS::S3::Bucket'))).toEqual([
+      expect.stringMatching(/^WorkflowRunResults/),
+    ]);
+    expect(
+      Object.keys(
+        plain.findResources('AWS::IAM::Role', {
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: [{ Principal: { Service: 'personalize.amazonaws.com' } }],
+            },
+          },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('creates an encrypted, private, TLS-only, versioned output bucket with access logs that Personalize may write to', () => {
+    // The output bucket and its access log bucket, beside the results bucket.
+    template.resourceCountIs('AWS::S3::Bucket', 3);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ...PRIVATE_SSE_S3_BUCKET,
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'output-bucket/' }),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'personalize.amazonaws.com' },
+            Action: ['s3:PutObject', 's3:ListBucket'],
+            Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('creates the Personalize role trusted only for this account, writing only under the export prefix', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'personalize.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111122223333' },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':personalize:us-east-1:111122223333:*'],
+                  ],
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.role.node.defaultChild as never);
+    const bucketRef = {
+      Ref: stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never),
+    };
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 's3:PutObject',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketRef, '/personalize/interactions/*'],
+              ],
+            },
+          },
+          {
+            Action: 's3:ListBucket',
+            Effect: 'Allow',
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketRef]] },
+          },
+          {
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Effect: 'Allow',
+            Resource: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
+          },
+        ],
+      },
+    });
+  });
+
+  it('places key prefixes in the created bucket and passes only the created role', () => {
+    // The catalog names them by placeholder; the functions that read it get the deployed values.
+    const configured = stack.workflow.exportCatalog as unknown as Record<string, string>[];
+    const bucketId = stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never);
+    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.role.node.defaultChild as never);
+    expect(configured.map((e) => e.outputS3Prefix)).toEqual([
+      's3://{{ml-exports:output-bucket}}/glue/labels/',
+      's3://{{ml-exports:output-bucket}}/personalize/interactions/',
+    ]);
+    expect(configured[1].roleArn).toBe('{{ml-exports:personalize-role-arn}}');
+    for (const fn of ['prepareRun', 'startGlue', 'startPersonalize', 'finalizeExport'] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: Match.absent(),
+        Role: {
+          'Fn::GetAtt': [
+            stack.getLogicalId(stack.workflow.functions[fn].role!.node.defaultChild as never),
+            'Arn',
+          ],
+        },
+        Environment: {
+          Variables: Match.objectLike({
+            ML_EXPORTS_OUTPUT_BUCKET: { Ref: bucketId },
+            ML_EXPORTS_PERSONALIZE_ROLE_ARN: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          }),
+        },
+      });
+    }
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
+        ]),
+      },
+    });
+  });
+
+  it('passes cdk-nag with the optional resources too', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new MlExportsStack(app, 'Created', {
+      config: created,
+      configSource: 'test',
+      env: { region: 'us-east-1', account: '111122223333' },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('encrypts the logs with the configured key', () => {
+    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const logGroups = synth({ ...example, logKmsKeyArn: keyArn }).template.findResources(
+      'AWS::Logs::LogGroup',
+    );
+    expect(Object.values(logGroups).map((g) => g.Properties.KmsKeyId)).toEqual(Array(9).fill(keyArn));
+  });
+
+  it('still needs a role ARN and an s3:// URI when nothing is created', () => {
+    expect(() => synth({ ...created, createOutputBucket: false, createPersonalizeRole: false })).toThrow(
+      /glueExports\[0\]\.outputS3Prefix: got "glue\/labels\/"; expected an S3 URI[\s\S]*personalizeExports\[0\]\.roleArn: got nothing; expected an IAM role ARN/,
+    );
+  });
+});
