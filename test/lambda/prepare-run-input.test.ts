@@ -1,44 +1,11 @@
 /** What an operator may paste in the console, and how Prepare Run answers everything else. */
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { handler, selectExports, type PrepareRunEvent } from '../../lambda/prepare-run';
+import { handler, selectExports } from '../../lambda/prepare-run';
 import type { ExportSpec } from '../../lambda/shared/types';
 import { useCatalog } from './catalog';
+import { configured, event, glue, personalize, usePrepareRunMocks } from './prepare-run-fixtures';
 
-const glue: ExportSpec = {
-  type: 'glue',
-  name: 'labels',
-  transformId: 'tfm-1',
-  outputS3Prefix: 's3://bucket/labels/',
-};
-const personalize: ExportSpec = {
-  type: 'personalize',
-  name: 'interactions',
-  datasetArn: 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS',
-  roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExport',
-  outputS3Prefix: 's3://bucket/personalize/',
-  ingestionMode: 'BULK',
-};
-const configured = [glue, personalize];
-const event = (input: unknown): PrepareRunEvent => ({
-  input,
-  polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 3600 },
-  execution: {
-    name: 'run-1',
-    arn: 'arn:aws:states:us-east-1:1:execution:sm:run-1',
-    startTime: '2026-11-22T03:00:00.000Z',
-  },
-  // Two waves of two exports of up to an hour: (3600 + 3600) * 2 + 86,400 s.
-  limits: { maxConcurrency: 2, runTimeoutSeconds: 2 * 7200 + 86_400 },
-});
-
-const sfn = mockClient(SFNClient);
-beforeEach(() => {
-  useCatalog(configured);
-  sfn.reset();
-  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-});
+usePrepareRunMocks();
 
 describe('selectExports rejects bad input with one error naming every field', () => {
   const rejected = (input: unknown) => {

@@ -1,44 +1,11 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { handler, selectExports, stateMachineArnOf, type PrepareRunEvent } from '../../lambda/prepare-run';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { handler, selectExports, stateMachineArnOf } from '../../lambda/prepare-run';
 import { RUN_PAYLOAD_BUDGET_BYTES } from '../../lambda/shared/polling';
-import type { ExportSpec } from '../../lambda/shared/types';
 import { useCatalog } from './catalog';
 import { serviceError } from './fixtures';
+import { configured, event, glue, personalize, usePrepareRunMocks } from './prepare-run-fixtures';
 
-const glue: ExportSpec = {
-  type: 'glue',
-  name: 'labels',
-  transformId: 'tfm-1',
-  outputS3Prefix: 's3://bucket/labels/',
-};
-const personalize: ExportSpec = {
-  type: 'personalize',
-  name: 'interactions',
-  datasetArn: 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS',
-  roleArn: 'arn:aws:iam::111122223333:role/PersonalizeExport',
-  outputS3Prefix: 's3://bucket/personalize/',
-  ingestionMode: 'BULK',
-};
-const configured = [glue, personalize];
-const event = (input: unknown): PrepareRunEvent => ({
-  input,
-  polling: { initialWaitSeconds: 30, backoffRate: 2, maxWaitSeconds: 360, maxExportSeconds: 3600 },
-  execution: {
-    name: 'run-1',
-    arn: 'arn:aws:states:us-east-1:1:execution:sm:run-1',
-    startTime: '2026-11-22T03:00:00.000Z',
-  },
-  // Two waves of two exports of up to an hour: (3600 + 3600) * 2 + 86,400 s.
-  limits: { maxConcurrency: 2, runTimeoutSeconds: 2 * 7200 + 86_400 },
-});
-
-const sfn = mockClient(SFNClient);
-beforeEach(() => {
-  useCatalog(configured);
-  sfn.reset();
-  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-});
+const { sfn } = usePrepareRunMocks();
 
 describe('prepare-run handler', () => {
   it('runs every configured export for {}, each named by type and name only', async () => {
