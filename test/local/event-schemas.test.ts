@@ -7,14 +7,10 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
-import { BUILD_TIMEOUT_MS, scenarioResults, type ScenarioResults } from './example-run';
+import { useScenarioResults } from './example-run';
 import { ROOT } from './simulator';
 
-let results: ScenarioResults;
-
-beforeAll(async () => {
-  results = await scenarioResults();
-}, BUILD_TIMEOUT_MS);
+const results = useScenarioResults();
 
 const run = (name: string) => results.run(name);
 

@@ -55,6 +55,24 @@ export interface ScenarioResults {
   run(name: string): SimulationResult;
 }
 
+/** The scenario results for a test file: built (or read) before its tests, as one beforeAll. */
+export function useScenarioResults(): ScenarioResults {
+  let results: ScenarioResults | undefined;
+  beforeAll(async () => {
+    results = await scenarioResults();
+  }, BUILD_TIMEOUT_MS);
+  const ready = () => {
+    if (!results) throw new Error('the scenario results are not built yet (used outside a test?)');
+    return results;
+  };
+  return {
+    get all() {
+      return ready().all;
+    },
+    run: (name) => ready().run(name),
+  };
+}
+
 export async function scenarioResults(): Promise<ScenarioResults> {
   const byName = await shared('scenario-results', async () => {
     await exampleAssembly();

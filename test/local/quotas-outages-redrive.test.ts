@@ -3,21 +3,9 @@
  * quotas other jobs fill, runs that start no export, EventBridge refusing events, and a redrive of a run
  * that failed at Summarize Run.
  */
-import {
-  BUILD_TIMEOUT_MS,
-  EXPORTS,
-  outcomeOf,
-  runEvents,
-  scenarioResults,
-  simulate,
-  type ScenarioResults,
-} from './example-run';
+import { EXPORTS, outcomeOf, runEvents, simulate, useScenarioResults } from './example-run';
 
-let results: ScenarioResults;
-
-beforeAll(async () => {
-  results = await scenarioResults();
-}, BUILD_TIMEOUT_MS);
+const results = useScenarioResults();
 
 const run = (name: string) => results.run(name);
 

@@ -5,21 +5,10 @@
  * every one of them, and the README's table of them.
  */
 import { SCENARIO_NAMES } from '../../local/scenarios';
-import {
-  BUILD_TIMEOUT_MS,
-  EXPORTS,
-  exportEvents,
-  runEvents,
-  scenarioResults,
-  type ScenarioResults,
-} from './example-run';
+import { exportEvents, EXPORTS, runEvents, useScenarioResults } from './example-run';
 import { documentedOutcomes } from './printed';
 
-let results: ScenarioResults;
-
-beforeAll(async () => {
-  results = await scenarioResults();
-}, BUILD_TIMEOUT_MS);
+const results = useScenarioResults();
 
 const run = (name: string) => results.run(name);
 

@@ -5,20 +5,9 @@
 import { transitionsPerExport } from '../../local/bench-schedule';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  BUILD_TIMEOUT_MS,
-  EXPORTS,
-  outcomeOf,
-  runEvents,
-  scenarioResults,
-  type ScenarioResults,
-} from './example-run';
+import { EXPORTS, outcomeOf, runEvents, useScenarioResults } from './example-run';
 
-let results: ScenarioResults;
-
-beforeAll(async () => {
-  results = await scenarioResults();
-}, BUILD_TIMEOUT_MS);
+const results = useScenarioResults();
 
 const run = (name: string) => results.run(name);
 
