@@ -72,18 +72,16 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function count(value: string, flag: string): number {
+/** A whole number of at least 1 given to `flag` (of `unit`, as the message says), or a usage error. */
+function count(value: string, flag: string, unit = ''): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`${flag} must be a whole number of at least 1; got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    fail(`${flag} must be a whole number${unit} of at least 1; got "${value}"`);
   return n;
 }
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    fail(`${flag} must be a whole number of seconds of at least 1; got "${value}"`);
-  return n;
+  return value === undefined ? fallback : count(value, flag, ' of seconds');
 }
 
 function parse() {

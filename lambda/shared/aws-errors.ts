@@ -86,9 +86,7 @@ export function isTransientAwsError(err: unknown): boolean {
  * failed, for which resource, with the service's own error name and text.
  */
 export function classifyAwsError(err: unknown, call: string, resource: string): Error {
-  const name = awsErrorName(err);
-  const text = (err as SdkErrorShape | undefined)?.message ?? String(err);
-  const message = `${call} for ${resource} failed: ${name}: ${text}`;
+  const message = `${call} for ${resource} failed: ${describeAwsError(err)}`;
   return isTransientAwsError(err)
     ? new TransientServiceError(message, { cause: err })
     : new PermanentServiceError(message, { cause: err });

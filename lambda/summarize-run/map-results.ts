@@ -10,8 +10,6 @@ import { classifyAwsError } from '../shared/aws-errors';
 import { InvalidTaskStateError } from '../shared/errors';
 import type { EventEnvelope, ExportResult } from '../shared/types';
 
-const EXPORT_FAILED_DETAIL_TYPE = EXPORT_DETAIL_TYPES.FAILED;
-
 const s3 = new S3Client(CLIENT_CONFIG);
 
 /** The Distributed Map's output when its ResultWriter exports the results. */
@@ -105,7 +103,7 @@ export function toChildOutcome(child: ChildExecutionResult): ChildOutcome {
   return {
     result,
     owed: {
-      detailType: EXPORT_FAILED_DETAIL_TYPE,
+      detailType: EXPORT_DETAIL_TYPES.FAILED,
       detail: {
         exportName: result.name,
         exportType: result.type,
