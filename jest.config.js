@@ -1,13 +1,30 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Three test tiers, one project each (CONTRIBUTING.md):
+ * - fast (`npm test`): the contract, the handlers and the templates, in process, in about a minute;
+ * - e2e (`npm run test:e2e`): local runs of the synthesized workflow (test/local);
+ * - package (`npm run test:package`): the packed library installed into a throw-away app (test/package).
+ * @type {import('jest').Config}
+ */
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   // aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); Node 20 gets a polyfill.
   setupFiles: ['<rootDir>/local/polyfill.cjs', '<rootDir>/test/setup-env.cjs'],
   // Names the run, so that test/local builds the example assembly and its scenario runs once per run.
   globalSetup: '<rootDir>/test/global-setup.cjs',
+};
+
+module.exports = {
   reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
   testTimeout: 120000,
+  projects: [
+    {
+      ...common,
+      displayName: 'fast',
+      roots: ['<rootDir>/test/contract', '<rootDir>/test/lambda', '<rootDir>/test/lib'],
+    },
+    { ...common, displayName: 'e2e', roots: ['<rootDir>/test/local'] },
+    { ...common, displayName: 'package', roots: ['<rootDir>/test/package'] },
+  ],
 };

@@ -1,13 +1,20 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stage, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { handlerBundleDir } from './handler-bundles';
 
 export interface ExportFunctionProps {
   /** Folder under `lambda/` holding the handler's `index.ts`. */
@@ -34,10 +41,10 @@ export interface ExportFunctionProps {
 
 /**
  * The one place Lambda defaults live: current Node.js runtime on arm64, X-Ray tracing, JSON logs in the
- * function's own log group with retention, source maps, and a minified bundle built with the local esbuild
- * that includes its pinned AWS SDK clients (the bundle that runs in AWS is the one the local run executes).
+ * function's own log group with retention, source maps, and a minified bundle that includes its pinned
+ * AWS SDK clients (lib/handler-bundles.ts: the bundle that runs in AWS is the one the local run executes).
  */
-export class ExportFunction extends NodejsFunction {
+export class ExportFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: ExportFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -51,14 +58,10 @@ export class ExportFunction extends NodejsFunction {
       description: `Runs the ${props.handlerDir} handler of ml-exports`,
     });
     logGroup.grantWrite(role);
-    const code = prebundledCode(props.handlerDir, props.bundledFiles);
     super(scope, id, {
       role,
-      entry: path.join(__dirname, '..', 'lambda', props.handlerDir, 'index.ts'),
-      // The built package ships each handler bundled (scripts/bundle-lambdas.mjs): an app using it needs
-      // no esbuild. From the sources (this repository), NodejsFunction bundles with the settings below.
-      code,
-      handler: code ? 'index.handler' : 'handler',
+      code: Code.fromAsset(stageBundle(scope, props.handlerDir, props.bundledFiles)),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -72,22 +75,6 @@ export class ExportFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: 'ml-exports',
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        // Bundle the pinned SDK clients rather than use the runtime's copy, so what runs is what was tested.
-        externalModules: [],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) =>
-            Object.entries(props.bundledFiles ?? {}).map(
-              ([name, source]) => `cp ${shellQuote(source)} ${shellQuote(path.join(outputDir, name))}`,
-            ),
-        },
-      },
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -98,27 +85,23 @@ export class ExportFunction extends NodejsFunction {
 }
 
 /**
- * The handler's bundle from the built package (dist/lambda/<handler>/, next to dist/lib/), with the files
- * to bundle copied in beside it; undefined when running from the sources.
- * @see https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda_nodejs.NodejsFunctionProps.html#code
+ * The folder deployed as the function's code: the handler's bundle, or, when files go beside it (the
+ * export catalog), a copy of the bundle with them, staged in the cloud assembly folder.
  */
-function prebundledCode(
+function stageBundle(
+  scope: Construct,
   handlerDir: string,
   bundledFiles: Readonly<Record<string, string>> = {},
-): Code | undefined {
-  const bundle = path.join(__dirname, '..', 'lambda', handlerDir);
-  if (!fs.existsSync(path.join(bundle, 'index.js')) || fs.existsSync(path.join(bundle, 'index.ts'))) {
-    return undefined;
-  }
-  const staged = fs.mkdtempSync(path.join(os.tmpdir(), `ml-exports-${handlerDir}-`));
-  for (const file of ['index.js', 'index.js.map']) {
-    if (fs.existsSync(path.join(bundle, file)))
-      fs.copyFileSync(path.join(bundle, file), path.join(staged, file));
-  }
+): string {
+  const bundle = handlerBundleDir(handlerDir);
+  if (Object.keys(bundledFiles).length === 0) return bundle;
+  const outdir = Stage.of(scope)?.outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-'));
+  // No dot in the name: CDK would keep what follows it as an extension of the staged asset folder.
+  const staged = path.join(outdir, `${scope.node.addr}-${handlerDir}`);
+  fs.rmSync(staged, { recursive: true, force: true });
+  fs.mkdirSync(staged, { recursive: true });
+  for (const file of fs.readdirSync(bundle))
+    fs.copyFileSync(path.join(bundle, file), path.join(staged, file));
   for (const [name, source] of Object.entries(bundledFiles)) fs.copyFileSync(source, path.join(staged, name));
-  return Code.fromAsset(staged);
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
+  return staged;
 }

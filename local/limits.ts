@@ -78,6 +78,17 @@ export function payloadBytes(value: unknown): number {
 /** A run the local runner will not start (a bad name, input too large, a folder it must not empty). */
 export class LocalRunRefused extends Error {
   override readonly name = 'LocalRunRefused';
+
+  /**
+   * @param message why, in one line
+   * @param details what to show before that line (a configuration's problems, a synth error)
+   */
+  constructor(
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The file that marks a folder as a local run's own, which a later run of the same name may empty. */

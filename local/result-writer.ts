@@ -28,7 +28,8 @@ export function withResultWriterSteps(definition: Record<string, unknown>): {
   definition: Record<string, unknown>;
   steps: Map<string, EmulatedResultWriter>;
 } {
-  const states: States = structuredClone(definition.States as States);
+  // A JSON copy (the definition is JSON): the library recognises objects of its own realm only.
+  const states = JSON.parse(JSON.stringify(definition.States)) as States;
   const steps = new Map<string, EmulatedResultWriter>();
   for (const [name, state] of Object.entries(states)) {
     const writer = state.ResultWriter as { Parameters?: { Bucket?: string; Prefix?: string } } | undefined;

@@ -1,4 +1,5 @@
 /** The options and the result of a local run (local/run.ts). */
+import type { RunFolder } from './run-folder';
 import type { CallRecord, FaultRule, JobFate, World } from './stand-in/aws-stand-in';
 
 export interface LocalRunOptions {
@@ -17,9 +18,11 @@ export interface LocalRunOptions {
   readonly eventBusFailures?: number;
   /**
    * Folder for the local runs' files: each execution writes under its own folder of it,
-   * `<outDir>/<execution name>/s3/<bucket>/<key>`, emptied first.
+   * `<outDir>/<execution name>/s3/<bucket>/<key>`, emptied first (local/run-folder.ts).
    */
   readonly outDir: string;
+  /** The run's folder, when the caller has claimed it already (it is then the caller's to release). */
+  readonly runFolder?: RunFolder;
   /** Called for each step worth showing a person. */
   readonly onProgress?: (line: ProgressLine) => void;
   /** When the execution fails in its Map state, redrive it once, as from the console. @default false */

@@ -4,7 +4,7 @@
  * and Wait states on a simulated clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { loadAssembly, LOCAL_ACCOUNT } from './assembly';
 import { AwsStandIn } from './stand-in/aws-stand-in';
@@ -14,9 +14,9 @@ import {
   LocalRunRefused,
   MAX_PAYLOAD_BYTES,
   payloadBytes,
-  RUN_FOLDER_MARKER,
 } from './limits';
 import { ProgressOrder } from './progress-order';
+import { claimRunFolder } from './run-folder';
 import { withResultWriterSteps } from './result-writer';
 import {
   exportReports,
@@ -43,15 +43,38 @@ interface StatesError {
   Cause?: string;
 }
 
-export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+/**
+ * `local-<start time>-<random>`: unique however many runs start in the same second, as the console's
+ * generated names are.
+ */
+export function defaultExecutionName(startMs: number): string {
+  const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').slice(0, 15);
+  return `local-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The run this process is executing: runs share the clock and the environment, so they go one at a time. */
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the execution. Runs asked for in one process go one after another (each installs the simulated
+ * clock and sets the handlers' environment); separate processes run side by side.
+ */
+export function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+  const run = running.then(
+    () => runAlone(options),
+    () => runAlone(options),
+  );
+  running = run.catch(() => undefined);
+  return run;
+}
+
+async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const region = options.region ?? 'us-east-1';
   const assembly = loadAssembly(options.assemblyDir, region);
   // The deployed definition, with local steps where AWS would write a Map's results to S3.
   const { definition: runnable, steps: resultWriterSteps } = withResultWriterSteps(assembly.definition);
   const clock = new SimClock((options.startTime ?? new Date()).getTime());
-  const executionName =
-    options.executionName ??
-    `local-${new Date(clock.startMs).toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+  const executionName = options.executionName ?? defaultExecutionName(clock.startMs);
   const nameProblem = executionNameProblem(executionName);
   if (nameProblem) throw new LocalRunRefused(nameProblem);
   const inputBytes = payloadBytes(options.input);
@@ -62,17 +85,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     );
   const executionArn =
     assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
-  // Each execution writes under its own folder, emptied first: what is there is this run's.
-  const runDir = path.join(path.resolve(options.outDir), executionName);
-  const existing = fs.existsSync(runDir) ? fs.readdirSync(runDir) : [];
-  if (existing.length > 0 && !existing.includes(RUN_FOLDER_MARKER))
-    throw new LocalRunRefused(
-      `${runDir} holds files no local run wrote (it has no ${RUN_FOLDER_MARKER} file): not emptying it; ` +
-        'choose another --name or --out',
-    );
-  fs.rmSync(runDir, { recursive: true, force: true });
-  fs.mkdirSync(runDir, { recursive: true });
-  fs.writeFileSync(path.join(runDir, RUN_FOLDER_MARKER), `${executionName}\n`);
+  // Each execution writes under its own folder, which no other run shares while this one goes.
+  const folder = options.runFolder ?? claimRunFolder(options.outDir, executionName);
+  const runDir = folder.dir;
 
   const events: CapturedEvent[] = [];
   const eventBus = { failuresLeft: options.eventBusFailures ?? 0 };
@@ -103,7 +118,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     outDir: runDir,
     onActivity: (n) => clock.requestsChanged(n),
   });
-  const endpoint = await standIn.start();
+  const endpoint = await standIn.start().catch((err: unknown) => {
+    if (!options.runFolder) folder.release();
+    throw err;
+  });
   const savedEnv = { ...process.env };
   const order = new ProgressOrder((line) => options.onProgress?.(line));
   const progress = (text: string) => order.line({ simSeconds: clock.elapsedSeconds, text });
@@ -358,6 +376,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   } finally {
     clock.uninstall();
     await standIn.stop().catch(() => undefined);
+    if (!options.runFolder) folder.release();
     for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
     Object.assign(process.env, savedEnv);
   }

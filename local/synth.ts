@@ -1,37 +1,47 @@
-/** `cdk synth` of this app into a folder, as a user would run it, optionally with another configuration file. */
-import { execFileSync } from 'node:child_process';
+/**
+ * Synthesizes the app in this process, as `cdk synth` would (bin/app.ts, the context of cdk.json, asset
+ * metadata on), into a folder of the caller's: no CDK CLI to start, no lock on a shared cdk.out, and the
+ * handlers bundled once by one esbuild call (lib/handler-bundles.ts).
+ */
+import { App } from 'aws-cdk-lib';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { buildApp, CONFIG_FILE_CONTEXT_KEY } from '../lib/app';
+import { LocalRunRefused } from './limits';
 
 export const ROOT = path.join(__dirname, '..');
 
-export interface SynthOptions {
-  /** Show the CDK CLI's and the bundler's output on stderr as it goes. @default false (kept, shown on failure) */
-  readonly verbose?: boolean;
+/** The app's context from cdk.json, as the CDK CLI passes it to the app. */
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
 }
 
-/** Throws when synth fails; the error's `output` holds what the CDK CLI printed. */
-export function synthesize(outDir: string, configFile?: string, options: SynthOptions = {}): void {
-  try {
-    execFileSync(
-      'npx',
-      [
-        'cdk',
-        'synth',
-        '--quiet',
-        '--no-notices',
-        '-o',
-        outDir,
-        ...(configFile ? ['-c', `mlExports:configFile=${configFile}`] : []),
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-        stdio: options.verbose ? ['ignore', process.stderr, process.stderr] : 'pipe',
-      },
+/**
+ * Synthesizes the app (with `configFile`, or the configuration cdk.json names) into `outDir`. Throws what
+ * the app throws: a ConfigurationError for a bad configuration file, cdk-nag's findings, a CDK error.
+ */
+export function synthesize(outDir: string, configFile?: string): void {
+  const existing = fs.existsSync(outDir) ? fs.readdirSync(outDir) : [];
+  if (existing.length > 0 && !existing.includes('manifest.json'))
+    throw new LocalRunRefused(
+      `${outDir} holds files but no cloud assembly (no manifest.json): not synthesizing over them`,
     );
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer };
-    const output = `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`;
-    throw Object.assign(new Error(`cdk synth failed\n${output}`), { output });
-  }
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const app = new App({
+    outdir: outDir,
+    context: {
+      ...cdkJsonContext(),
+      ...(configFile ? { [CONFIG_FILE_CONTEXT_KEY]: configFile } : {}),
+      // The CLI's default: the local run finds each function's code through this metadata.
+      'aws:cdk:enable-asset-metadata': true,
+    },
+    // The template is checked against the CloudFormation schemas by `cdk synth` and by the tests
+    // (test/lib/cloudformation-validation.test.ts); a local run of it needs only the artifacts.
+    builtinCloudFormationValidation: false,
+  });
+  buildApp(app);
+  app.synth();
 }

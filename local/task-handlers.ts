@@ -5,6 +5,7 @@
  * input and result is held to Step Functions' 256 KiB limit.
  */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { LOCAL_ACCOUNT, type LoadedAssembly, type LocalFunction } from './assembly';
@@ -58,13 +59,17 @@ export function taskStates(definition: Record<string, unknown>): Map<string, Rec
   return found;
 }
 
-/** Loads a bundled handler afresh, so each run gets cold clients that read this run's endpoints. */
+/**
+ * Loads a bundled handler afresh, so each run gets cold clients that read this run's endpoints. The
+ * bundle is wrapped as Node wraps a CommonJS module, in this module's realm, whatever module cache the
+ * host keeps (Jest keeps its own) and with the globals the simulated clock fakes.
+ */
 function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => Promise<unknown> {
-  const req = createRequire(fn.codeFile);
-  for (const key of Object.keys(req.cache))
-    if (key.startsWith(path.dirname(fn.codeFile))) delete req.cache[key];
-  const mod = req(fn.codeFile) as Record<string, unknown>;
-  const handler = mod[fn.handlerExport];
+  const code = fs.readFileSync(fn.codeFile, 'utf8');
+  const module = { exports: {} as Record<string, unknown> };
+  const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', code);
+  wrapper(module.exports, createRequire(fn.codeFile), module, fn.codeFile, path.dirname(fn.codeFile));
+  const handler = module.exports[fn.handlerExport];
   if (typeof handler !== 'function')
     throw new Error(`${fn.codeFile} exports no function ${fn.handlerExport}`);
   return handler as (event: unknown, context: unknown) => Promise<unknown>;

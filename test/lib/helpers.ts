@@ -12,12 +12,43 @@ export const TRANSFORM_ID = 'tfm-0123456789abcdef0123456789abcdef';
 export const DATASET_ARN = 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS';
 export const ROLE_ARN = 'arn:aws:iam::111122223333:role/PersonalizeExportRole';
 
+/** Every optional resource created or named: the output bucket, the Personalize role, alarm e-mail, log key. */
+export const CREATED_RESOURCES_CONFIG = {
+  createOutputBucket: true,
+  createPersonalizeRole: true,
+  alarmEmail: 'ml-team@example.com',
+  logKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  eventBusName: 'ml-events',
+  glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
+  personalizeExports: [
+    {
+      name: 'interactions',
+      datasetArn: DATASET_ARN,
+      outputS3Prefix: 'personalize/interactions/',
+      kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
+    },
+  ],
+};
+
 /** Lambda bundling is skipped: these tests read the template, not the code. */
 export const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
+const synthesized = new Map<string, { stack: MlExportsStack; template: Template }>();
+
+/**
+ * The stack and template of one configuration, synthesized in this process once however many tests of
+ * the file read them (tests read templates, they never change them). A configuration that fails throws
+ * each time.
+ */
 export function synth(config: unknown, env = { region: 'us-east-1', account: '111122223333' }) {
-  const stack = new MlExportsStack(newApp(), 'Test', { config, configSource: 'test', env });
-  return { stack, template: Template.fromStack(stack) };
+  const key = JSON.stringify([config, env]);
+  let done = synthesized.get(key);
+  if (!done) {
+    const stack = new MlExportsStack(newApp(), 'Test', { config, configSource: 'test', env });
+    done = { stack, template: Template.fromStack(stack) };
+    synthesized.set(key, done);
+  }
+  return done;
 }
 
 /** The state machine may put events on this bus (and the test fails if the statement is missing). */

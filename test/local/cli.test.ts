@@ -1,14 +1,23 @@
 /**
  * The local run as a user meets it: `npm run simulate` with --config, --json, odd names and inputs, exit
- * statuses, what it prints and where it writes. The example assembly these runs share is synthesized by
- * the CLI itself, `--config config/example.json` (example-run.ts, so no test synthesizes the example
- * twice).
+ * statuses, what it prints and where it writes. What only a process shows (exit status, stdout and stderr,
+ * npm's banner) is checked by running the command; the rest through the same options in this process.
+ * The example assembly these runs share is synthesized by the command itself, `--config
+ * config/example.json` (example-run.ts, so no test synthesizes the example twice).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MAX_PAYLOAD_BYTES } from '../../local/limits';
+import { cliOptions } from '../../local/cli-options';
+import { LocalRunRefused, MAX_PAYLOAD_BYTES } from '../../local/limits';
 import { ASSEMBLY, BUILD_TIMEOUT_MS, CLI_WORK, exampleAssembly } from './example-run';
-import { cli, ROOT, run, type CliRun, type SimulationResult } from './simulator';
+import {
+  cli,
+  ROOT,
+  run,
+  simulate as simulateInProcess,
+  type CliRun,
+  type SimulationResult,
+} from './simulator';
 
 const START = '2026-11-22T03:00:00Z';
 /** Short jobs: these tests are about the runner, not the polling. */
@@ -20,8 +29,30 @@ const noDump = (text: string) => !/^\s+at /m.test(text) && !/^\s*[{[]/m.test(tex
 
 const WORK = CLI_WORK;
 const OUT = path.join(WORK, 'runs');
-/** A run of the example assembly. */
-const simulate = (args: string[]) => cli(['--assembly', ASSEMBLY, '--out', OUT, ...QUICK, ...args]);
+/** The command, on the example assembly. */
+const command = (args: string[]) => cli(['--assembly', ASSEMBLY, '--out', OUT, ...QUICK, ...args]);
+/** The same options, run in this process. */
+const simulate = (args: string[]) =>
+  simulateInProcess(['--assembly', ASSEMBLY, '--out', OUT, ...QUICK, ...args]);
+/** The usage error these options get, in this process (undefined when there is none). */
+function refusal(args: string[]): string | undefined {
+  try {
+    cliOptions(args);
+    return undefined;
+  } catch (err) {
+    if (err instanceof LocalRunRefused) return err.message;
+    throw err;
+  }
+}
+/** The usage error a run with these options gets, in this process. */
+async function refusedRun(args: string[]): Promise<LocalRunRefused> {
+  const err = await simulate(args).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof LocalRunRefused)) throw new Error(`expected a usage error; got ${String(err)}`);
+  return err;
+}
 
 let configRun: CliRun;
 
@@ -30,13 +61,27 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 
 describe('--config', () => {
-  it('synthesizes that configuration into its own assembly folder and runs it, without CDK or bundler noise', () => {
+  it('synthesizes that configuration where --assembly says and runs it, without CDK or bundler noise', () => {
     expect(configRun.code).toBe(0);
     expect(parsed(configRun).status).toBe('SUCCEEDED');
-    expect(ASSEMBLY).toBe(path.join(WORK, 'cdk.out-example'));
     expect(fs.existsSync(path.join(ASSEMBLY, 'manifest.json'))).toBe(true);
     expect(configRun.stderr).toMatch(/^Synthesized config\/example\.json into .*cdk\.out-example \(/m);
     expect(configRun.stderr).not.toMatch(/Bundling asset|esbuild|⚡|npm warn|cdk synth/i);
+  });
+
+  it('synthesizes into the run’s own folder when no --assembly is given', async () => {
+    const r = await simulateInProcess([
+      '--config',
+      'config/example.json',
+      '--out',
+      OUT,
+      '--name',
+      'own-synth',
+      ...QUICK,
+    ]);
+    expect(r.assemblyDir).toBe(path.join(OUT, 'own-synth', 'cdk.out'));
+    expect(fs.existsSync(path.join(r.assemblyDir, 'manifest.json'))).toBe(true);
+    expect(r.status).toBe('SUCCEEDED');
   });
 
   it('reports a configuration that does not synthesize in one closing line, exit status 2', async () => {
@@ -46,25 +91,23 @@ describe('--config', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('bad name');
+    expect(noDump(r.stderr)).toBe(true);
     expect(r.stderr.trimEnd().split('\n').pop()).toMatch(
-      /^simulate: cdk synth of .*bad-config\.json failed \(its output is above\)$/,
+      /^simulate: synth of .*bad-config\.json failed \(the reason is above\)$/,
     );
   }, 60_000);
 
-  it('refuses a missing file before synthesizing anything', async () => {
-    const r = await cli(['--config', path.join(WORK, 'nope.json')]);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({
-      code: 2,
-      stderr: `simulate: --config ${path.join(WORK, 'nope.json')}: no such file\n`,
-    });
+  it('refuses a missing file before synthesizing anything', () => {
+    const missing = path.join(WORK, 'nope.json');
+    expect(refusal(['--config', missing])).toBe(`--config ${missing}: no such file`);
   });
 });
 
 describe('--json', () => {
   it('puts exactly one JSON document on stdout, with and without the handlers’ logs (which go to stderr)', async () => {
     const [plain, logs] = await Promise.all([
-      simulate(['--json', '--name', 'json-plain']),
-      simulate(['--json', '--logs', '--name', 'json-logs']),
+      command(['--json', '--name', 'json-plain']),
+      command(['--json', '--logs', '--name', 'json-logs']),
     ]);
     expect(parsed(plain).executionName).toBe('json-plain');
     expect(parsed(logs).executionName).toBe('json-logs');
@@ -96,38 +139,98 @@ describe('--json', () => {
   });
 });
 
+describe('--output', () => {
+  it('refuses, before the run and in one line with exit status 2, a file that cannot be written', async () => {
+    const r = await command([
+      '--json',
+      '--name',
+      'no-output',
+      '--output',
+      path.join(WORK, 'missing-folder', 'r.json'),
+    ]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(r.stderr).toBe(
+      `simulate: --output ${path.join(WORK, 'missing-folder', 'r.json')}: the folder ${path.join(WORK, 'missing-folder')} does not exist\n`,
+    );
+    expect(fs.existsSync(path.join(OUT, 'no-output'))).toBe(false);
+  });
+
+  it('refuses a folder, and a file in a folder it may not write', () => {
+    expect(refusal(['--output', WORK])).toBe(
+      `--output ${WORK}: is a folder; expected a file to write the JSON document to`,
+    );
+    const locked = path.join(WORK, 'read-only');
+    fs.mkdirSync(locked, { recursive: true });
+    fs.chmodSync(locked, 0o500);
+    try {
+      // root may write anywhere: the check is then what the process itself may do.
+      const expected =
+        process.getuid?.() === 0
+          ? undefined
+          : `--output ${path.join(locked, 'r.json')}: the folder ${locked} cannot be written`;
+      expect(refusal(['--output', path.join(locked, 'r.json')])).toBe(expected);
+    } finally {
+      fs.chmodSync(locked, 0o700);
+    }
+  });
+});
+
 describe('exit status', () => {
   it('is 1 for a FAILED execution, 0 for SUCCEEDED (checked for every scenario in scenarios.test.ts)', async () => {
-    const r = await simulate(['--json', '--scenario', 'job-fails', '--name', 'exit-failed']);
+    const r = await command(['--json', '--scenario', 'job-fails', '--name', 'exit-failed']);
     expect({ code: r.code, status: parsed(r).status }).toEqual({ code: 1, status: 'FAILED' });
   });
 });
 
 describe('execution names', () => {
+  it('refuses a bad one in one line, exit status 2, writing nothing', async () => {
+    const r = await cli(['--name', '../escape', '--out', path.join(WORK, 'names'), '--assembly', ASSEMBLY]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'simulate: --name: execution name "../escape" contains "/"; Step Functions refuses whitespace, < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : / and control characters\n',
+    );
+    expect(fs.existsSync(path.join(WORK, 'names'))).toBe(false);
+    expect(fs.existsSync(path.join(WORK, 'escape'))).toBe(false);
+  });
+
   it.each([
-    ['a'.repeat(81), /^simulate: --name: execution name must be 1-80 characters; got 81/],
-    ['../escape', /^simulate: --name: execution name "\.\.\/escape" contains "\/"/],
+    ['a'.repeat(81), /^--name: execution name must be 1-80 characters; got 81/],
     ['a/b', /contains "\/"/],
     ['night run', /contains U\+0020/],
     ['tab\there', /contains U\+0009/],
     ['x{1}', /contains "\{"/],
     ['semi;colon', /contains ";"/],
     ['..', /cannot be used: the local run writes each execution to a folder of that name/],
-  ])('refuses %j in one line, exit status 2, writing nothing', async (name, message) => {
-    const r = await cli(['--name', name, '--out', path.join(WORK, 'names'), '--assembly', ASSEMBLY]);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
-    expect(noDump(r.stderr)).toBe(true);
-    expect(fs.existsSync(path.join(WORK, 'names'))).toBe(false);
-    expect(fs.existsSync(path.join(WORK, 'escape'))).toBe(false);
+  ])('refuses %j before writing anything', async (name, message) => {
+    const out = path.join(WORK, 'names');
+    const err = await refusedRun(['--name', name, '--out', out]);
+    expect(err.message).toMatch(message);
+    expect(err.message.split('\n')).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('accepts the 80-character names Step Functions accepts', async () => {
     const name = `n-${'x'.repeat(78)}`;
-    const r = await simulate(['--json', '--name', name, '--scenario', 'bad-input']);
-    expect(parsed(r).executionName).toBe(name);
+    const r = await simulate(['--name', name, '--scenario', 'bad-input']);
+    expect(r.executionName).toBe(name);
+  });
+});
+
+describe('--start-time', () => {
+  it.each(['1', '2026', '2026-11-22', 'yesterday', '2026-11-22T03:00:00'])(
+    'refuses %j: an ISO date and time with a zone is expected',
+    (value) => {
+      expect(refusal(['--start-time', value])).toBe(
+        `--start-time must be an ISO date and time with a zone, such as 2026-01-31T03:00:00Z; got "${value}"`,
+      );
+    },
+  );
+
+  it('takes a time with a zone offset', () => {
+    expect(cliOptions(['--start-time', '2026-11-22T04:00:00+01:00']).simulate.startTime?.toISOString()).toBe(
+      '2026-11-22T03:00:00.000Z',
+    );
   });
 });
 
@@ -147,7 +250,7 @@ describe('the output folder', () => {
         ],
       }),
     );
-    const r = parsed(await simulate(['--json', '--name', 'escape', '--input', input]));
+    const r = await simulate(['--name', 'escape', '--input', input]);
     // Prepare Run refuses it first (input confinement); the stand-in would refuse the write too.
     expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
     expect(String((r.events[0].event.detail.error as { message: string }).message)).toContain(
@@ -161,15 +264,13 @@ describe('the output folder', () => {
   });
 
   it('gives each run its own folder, emptied when the same name runs again, and lists only its files', async () => {
-    const first = parsed(await simulate(['--json', '--name', 'folder-a']));
+    const first = await simulate(['--name', 'folder-a']);
     const stray = path.join(OUT, 'folder-a', 's3', 'old-file.csv');
     fs.writeFileSync(stray, 'from an earlier run');
-    const [again, other] = (
-      await Promise.all([
-        simulate(['--json', '--name', 'folder-a']),
-        simulate(['--json', '--name', 'folder-b']),
-      ])
-    ).map(parsed);
+    const [again, other] = await Promise.all([
+      simulate(['--name', 'folder-a']),
+      simulate(['--name', 'folder-b']),
+    ]);
     expect(again.runDir).toBe(path.join(OUT, 'folder-a'));
     expect(other.runDir).toBe(path.join(OUT, 'folder-b'));
     expect(fs.existsSync(stray)).toBe(false);
@@ -179,12 +280,33 @@ describe('the output folder', () => {
       expect(fs.existsSync(path.join(OUT, f))).toBe(false);
   });
 
+  it('gives runs started in the same second different names and folders', async () => {
+    const [a, b] = await Promise.all([simulate([]), simulate([])]);
+    expect(a.executionName).toMatch(/^local-20261122T030000-[0-9a-f]{6}$/);
+    expect(b.executionName).not.toBe(a.executionName);
+    expect(a.runDir).not.toBe(b.runDir);
+  });
+
+  it('refuses a folder another local run is writing, and takes over one whose run is gone', async () => {
+    // A process that holds the folder (this one's parent: alive while the test runs) ...
+    fs.mkdirSync(OUT, { recursive: true });
+    const lock = path.join(OUT, '.busy.lock');
+    fs.writeFileSync(lock, `${process.ppid}\n`);
+    const err = await refusedRun(['--name', 'busy']);
+    expect(err.message).toBe(
+      `another local run (process ${process.ppid}) is writing ${path.join(OUT, 'busy')}: wait for it to end, or choose another --name`,
+    );
+    // ... and one that has ended.
+    fs.writeFileSync(lock, '99999999\n');
+    expect((await simulate(['--name', 'busy'])).status).toBe('SUCCEEDED');
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
   it('never empties a folder a local run did not write', async () => {
     fs.mkdirSync(path.join(WORK, 'mine', 'keep'), { recursive: true });
     fs.writeFileSync(path.join(WORK, 'mine', 'keep', 'notes.txt'), 'mine');
-    const r = await simulate(['--out', path.join(WORK, 'mine'), '--name', 'keep']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^simulate: .*keep holds files no local run wrote/m);
+    const err = await refusedRun(['--out', path.join(WORK, 'mine'), '--name', 'keep']);
+    expect(err.message).toMatch(/keep holds files no local run wrote/);
     expect(fs.readFileSync(path.join(WORK, 'mine', 'keep', 'notes.txt'), 'utf8')).toBe('mine');
   });
 });
@@ -196,7 +318,7 @@ describe('the 256 KiB limit', () => {
     // definition catches by name (States.ALL would not) into a Run Rejected event.
     const input = path.join(WORK, 'near-limit.json');
     fs.writeFileSync(input, JSON.stringify({ exportNames: ['x'.repeat(MAX_PAYLOAD_BYTES - 200)] }));
-    const r = parsed(await simulate(['--json', '--name', 'near-limit', '--input', input]));
+    const r = await simulate(['--name', 'near-limit', '--input', input]);
     expect(r).toMatchObject({ status: 'FAILED', error: { error: 'States.DataLimitExceeded' } });
     expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
     expect(r.events[0].event.detail.error).toMatchObject({
@@ -209,7 +331,7 @@ describe('the 256 KiB limit', () => {
   it('bounds what the handlers echo: a 200 KB unknown field name gives a small rejection, no 400 KB state', async () => {
     const input = path.join(WORK, 'long-key.json');
     fs.writeFileSync(input, JSON.stringify({ [`k${'e'.repeat(200_000)}y`]: 1 }));
-    const r = parsed(await simulate(['--json', '--name', 'long-key', '--input', input]));
+    const r = await simulate(['--name', 'long-key', '--input', input]);
     expect(r.status).toBe('FAILED');
     expect(r.events.map((e) => e.event['detail-type'])).toEqual(['ML Export Run Rejected']);
     const message = String((r.events[0].event.detail.error as { message: string }).message);
@@ -219,13 +341,11 @@ describe('the 256 KiB limit', () => {
     expect(r.counts.largestStateInputBytes).toBeLessThan(200_000 + 2_000);
   });
 
-  it('refuses execution input over 262,144 bytes before starting, as StartExecution does', async () => {
+  it('refuses execution input over 262,144 bytes before starting, as StartExecution does', () => {
     const input = path.join(WORK, 'too-large.json');
     fs.writeFileSync(input, JSON.stringify({ exportNames: ['x'.repeat(MAX_PAYLOAD_BYTES)] }));
-    const r = await simulate(['--json', '--input', input]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /^simulate: --input .* is 262,1\d\d bytes; Step Functions accepts execution input of at most 262,144 bytes\n$/,
+    expect(refusal(['--input', input])).toMatch(
+      /^--input .* is 262,1\d\d bytes; Step Functions accepts execution input of at most 262,144 bytes$/,
     );
   });
 });
@@ -262,14 +382,10 @@ describe('what a person reads', () => {
     );
   });
 
-  it('says so when --redrive finds nothing to redrive', async () => {
-    const r = await simulate(['--redrive', '--name', 'no-redrive']);
+  it('says so when --redrive finds nothing to redrive, and keeps stderr empty on a plain run', async () => {
+    const r = await command(['--redrive', '--name', 'no-redrive']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ run {16}no redrive: the execution SUCCEEDED: there is nothing to redrive$/m);
-  });
-
-  it('keeps stderr empty on a plain run', async () => {
-    const r = await simulate(['--name', 'quiet']);
     expect(r.stderr).toBe('');
   });
 });

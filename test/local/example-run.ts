@@ -15,7 +15,7 @@ import { cli, ROOT, simulate as runSimulator, type CliRun, type SimulationResult
 export const WORK = path.join(ROOT, '.test-out');
 /** The CLI tests' folder, where the example is synthesized. */
 export const CLI_WORK = path.join(WORK, 'cli');
-/** Where `--config config/example.json --out <CLI_WORK>` synthesizes the example. */
+/** Where `--config config/example.json --assembly <ASSEMBLY>` synthesizes the example. */
 export const ASSEMBLY = path.join(CLI_WORK, 'cdk.out-example');
 export const START = '2026-11-22T03:00:00.000Z';
 /** The example configuration's exports. */
@@ -27,7 +27,10 @@ const FIXTURES = path.join(WORK, 'fixtures');
 /** This Jest run; without the global setup (another configuration), this process. */
 const RUN = process.env.ML_EXPORTS_TEST_RUN ?? `process-${process.pid}`;
 
-/** `--config config/example.json --out <CLI_WORK> --json --name from-config`: synthesizes the example. */
+/**
+ * `--config config/example.json --assembly <ASSEMBLY> --out <CLI_WORK> --json --name from-config`, by the
+ * command itself: synthesizes the example.
+ */
 export function exampleAssembly(): Promise<CliRun> {
   return shared('example-assembly', async () => {
     // Only this folder: the other local-run test files write beside it.
@@ -36,6 +39,8 @@ export function exampleAssembly(): Promise<CliRun> {
     const configRun = await cli([
       '--config',
       'config/example.json',
+      '--assembly',
+      ASSEMBLY,
       '--out',
       CLI_WORK,
       '--json',
@@ -77,13 +82,8 @@ export async function scenarioResults(): Promise<ScenarioResults> {
   const byName = await shared('scenario-results', async () => {
     await exampleAssembly();
     const results: Record<string, SimulationResult> = {};
-    // Two at a time: the machine has two cores.
-    const queue = [...SCENARIO_NAMES];
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let name = queue.shift(); name; name = queue.shift()) results[name] = await simulate(name);
-      }),
-    );
+    // In this process, one after another (local runs share the simulated clock).
+    for (const name of SCENARIO_NAMES) results[name] = await simulate(name);
     return results;
   });
   const all = new Map(Object.entries(byName));

@@ -1,11 +1,17 @@
-/** Test helpers: synthesize the app with the CDK CLI, and run the local simulator's CLI on the result. */
+/**
+ * Test helpers: local runs in this process through the runner's API (local/simulate.ts), with the
+ * command line's own options; and, for what only a process shows (exit status, what is printed), the
+ * command itself.
+ */
 import { execFile } from 'node:child_process';
-import type { LocalRunResult } from '../../local/run';
+import { cliOptions } from '../../local/cli-options';
+import { simulate as simulateInProcess, type SimulationResult as Simulated } from '../../local/simulate';
 import { ROOT } from '../../local/synth';
 
 export { ROOT, synthesize } from '../../local/synth';
 
-export type SimulationResult = LocalRunResult & { scenario: string; input: unknown; exitCode: number };
+/** The JSON document `--json` prints, and the exit status the command would have. */
+export type SimulationResult = Simulated & { exitCode: number };
 
 export interface CliRun {
   readonly stdout: string;
@@ -41,9 +47,12 @@ export async function simulateText(args: string[]): Promise<string> {
   return (await cli(args)).stdout;
 }
 
-/** `npm run simulate -- --json <args>`; returns the parsed result (the whole of stdout) and the exit status. */
+/**
+ * `npm run simulate -- --json <args>`, in this process: the document it would print (as JSON reads it
+ * back) and the exit status it would have. A usage error throws.
+ */
 export async function simulate(args: string[]): Promise<SimulationResult> {
-  const { stdout, stderr, code } = await cli(['--json', ...args]);
-  if (code > 1) throw new Error(`simulate exited ${code}: ${stderr}`);
-  return { ...(JSON.parse(stdout) as SimulationResult), exitCode: code };
+  const result = await simulateInProcess(cliOptions(args).simulate);
+  const document = JSON.parse(JSON.stringify(result)) as Simulated;
+  return { ...document, exitCode: result.status === 'SUCCEEDED' ? 0 : 1 };
 }
