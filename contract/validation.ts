@@ -128,17 +128,19 @@ function checkString(
  */
 export function checkOutputPrefix(prefix: unknown, field: string, problems: Problem[]): prefix is string {
   const expected = `an S3 URI "s3://bucket/prefix/" of at most ${MAX_OUTPUT_PREFIX_LENGTH} characters, trailing slash included`;
+  // A URI with a bucket gets the bucket's own rule first: "My_Bucket" is a bucket-name problem.
+  const location = parseS3Uri(prefix);
+  const bucketProblem = location && bucketNameProblem(location.bucket);
+  if (bucketProblem) {
+    problems.push({ field, value: prefix, expected: `an S3 URI whose bucket name ${bucketProblem}` });
+    return false;
+  }
   if (!checkString(prefix, field, S3_URI_PATTERN, MAX_OUTPUT_PREFIX_LENGTH, expected, problems)) return false;
   if (normalizePrefix(prefix).length > MAX_OUTPUT_PREFIX_LENGTH) {
     problems.push({ field, value: prefix, expected });
     return false;
   }
-  const { bucket, key } = parseS3Uri(prefix)!;
-  const bucketProblem = bucketNameProblem(bucket);
-  if (bucketProblem) {
-    problems.push({ field, value: prefix, expected: `an S3 URI whose bucket name ${bucketProblem}` });
-    return false;
-  }
+  const { key } = location!;
   if (
     key
       .split('/')

@@ -147,6 +147,13 @@ export function configToProps(
   const timeZoneOk =
     config.scheduleTimeZone === undefined ||
     checkTimeZone(config.scheduleTimeZone, 'scheduleTimeZone', problems);
+  // A time zone alone would be ignored: say so rather than deploy no schedule.
+  if (config.scheduleTimeZone !== undefined && config.schedule === undefined)
+    problems.push({
+      field: 'scheduleTimeZone',
+      value: config.scheduleTimeZone,
+      expected: 'no time zone without a "schedule" (add the schedule, or remove the time zone)',
+    });
   optionalString(
     'eventBusName',
     BUS_NAME_PATTERN,

@@ -178,10 +178,11 @@ export interface WorkflowSettings {
 
 export function workflowSettings(props: MlExportWorkflowProps): WorkflowSettings {
   const polling: PollingSettings = {
-    initialWaitSeconds: (props.initialPollWait ?? Duration.seconds(30)).toSeconds(),
+    // Not integral here: a fraction of a second is a configuration problem the check reports.
+    initialWaitSeconds: (props.initialPollWait ?? Duration.seconds(30)).toSeconds({ integral: false }),
     backoffRate: props.pollBackoffRate ?? 2,
-    maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds(),
-    maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds(),
+    maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds({ integral: false }),
+    maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds({ integral: false }),
     strategy: props.pollingStrategy ?? 'history',
   };
   const glueLimit = props.maxConcurrentGlueExports ?? 30;

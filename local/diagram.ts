@@ -19,9 +19,36 @@ interface AslState {
   Next?: string;
   End?: boolean;
   Default?: string;
-  Choices?: { Next: string; Variable?: string; StringEquals?: string; BooleanEquals?: boolean }[];
+  Choices?: (ChoiceRule & { Next: string })[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
   ItemProcessor?: { StartAt: string; States: Record<string, AslState> };
+}
+
+/** A Choice rule: one comparison of `Variable`, or And / Or / Not of rules. */
+type ChoiceRule = { Variable?: string; And?: ChoiceRule[]; Or?: ChoiceRule[]; Not?: ChoiceRule } & Record<
+  string,
+  unknown
+>;
+
+/**
+ * What a choice tests, in a few words: the value compared with (`RUNNING`), or the field and the test
+ * (`tracking present`), so that no branch is drawn without a label.
+ */
+function conditionLabel(rule: ChoiceRule): string {
+  if (rule.And) return rule.And.map(conditionLabel).join(' and ');
+  if (rule.Or) return rule.Or.map(conditionLabel).join(' or ');
+  if (rule.Not) return `not ${conditionLabel(rule.Not)}`;
+  const field =
+    String(rule.Variable ?? '')
+      .split('.')
+      .pop() ?? '';
+  const [test, value] = Object.entries(rule).find(([key]) => key !== 'Variable' && key !== 'Next') ?? [
+    '',
+    '',
+  ];
+  if (test === 'StringEquals' || test === 'BooleanEquals') return String(value);
+  if (test === 'IsPresent') return `${field} ${value ? 'present' : 'absent'}`;
+  return `${field} ${test} ${String(value)}`;
 }
 
 const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, '_');
@@ -52,11 +79,8 @@ export function mermaidFromDefinition(definition: {
       } else {
         lines.push(`${indent}${id(name)}${shape}`);
       }
-      for (const choice of state.Choices ?? []) {
-        const condition =
-          choice.StringEquals ?? (choice.BooleanEquals !== undefined ? String(choice.BooleanEquals) : '');
-        lines.push(`${indent}${id(name)} -->|${label(condition)}| ${id(choice.Next)}`);
-      }
+      for (const choice of state.Choices ?? [])
+        lines.push(`${indent}${id(name)} -->|${label(conditionLabel(choice))}| ${id(choice.Next)}`);
       if (state.Default) lines.push(`${indent}${id(name)} -->|otherwise| ${id(state.Default)}`);
       if (state.Next) lines.push(`${indent}${id(name)} --> ${id(state.Next)}`);
       for (const c of state.Catch ?? [])

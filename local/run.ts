@@ -97,11 +97,13 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       const refusal = acceptEvents(entries, { events, eventBus, clock, region }, (text, exportName) =>
         order.line({ simSeconds: clock.elapsedSeconds, exportName, text }),
       );
+      // As PutEvents answers: the code apart from the message ("InternalFailure", "EventBridge refused ...").
+      const [code, ...message] = refusal?.split(': ') ?? [];
       return {
         FailedEntryCount: refusal ? entries.length : 0,
         Entries: entries.map((_, i) =>
           refusal
-            ? { ErrorCode: refusal.split(':')[0], ErrorMessage: refusal }
+            ? { ErrorCode: code, ErrorMessage: message.join(': ') }
             : { EventId: `local-${events.length}-${i}` },
         ),
       };

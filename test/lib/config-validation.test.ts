@@ -1,11 +1,12 @@
-import { App } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildApp } from '../../lib/app';
 import { configToProps } from '../../lib/config';
-import { example, DATASET_ARN, synth } from './helpers';
+import { MlExportWorkflow } from '../../lib/ml-export-workflow';
+import { example, DATASET_ARN, newApp, synth, TRANSFORM_ID } from './helpers';
 
 describe('invalid configurations fail the synth with one message naming each problem', () => {
   const failure = (config: unknown, env?: { region: string; account: string }) => {
@@ -35,7 +36,7 @@ describe('invalid configurations fail the synth with one message naming each pro
     expect(message.split('\n')).toEqual([
       'Invalid ml-exports configuration in test:',
       'glueExports[0].name: got "bad name"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
-      'glueExports[0].outputS3Prefix: got "s3://B/x"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters, trailing slash included',
+      'glueExports[0].outputS3Prefix: got "s3://B/x"; expected an S3 URI whose bucket name has 3-63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit',
       'glueExports[0].transformId: got "has space"; expected a Glue ML transform id of 1-255 characters without whitespace',
       'personalizeExports[0].extra: got 1; expected no such field (allowed: type, name, datasetArn, roleArn, outputS3Prefix, ingestionMode, kmsKeyArn)',
       'personalizeExports[0].datasetArn: got "arn:aws:personalize:::dataset"; expected a Personalize dataset ARN "arn:aws:personalize:<region>:<account>:dataset/<dataset group>/<DATASET TYPE>" of at most 256 characters',
@@ -58,6 +59,24 @@ describe('invalid configurations fail the synth with one message naming each pro
       'eventSource: got "aws.ml"; expected 1-256 characters, not starting with "aws."',
     ],
     [{ ...example, maxConcurrency: 0 }, 'maxConcurrency: got 0; expected a whole number from 1 to 10000'],
+    [
+      { ...example, schedule: undefined, scheduleTimeZone: 'Europe/Paris' },
+      'scheduleTimeZone: got "Europe/Paris"; expected no time zone without a "schedule" (add the schedule, or remove the time zone)',
+    ],
+    [
+      {
+        ...example,
+        glueExports: [{ ...(example.glueExports as object[])[0], outputS3Prefix: 's3://My_Exports/labels/' }],
+      },
+      'glueExports[0].outputS3Prefix: got "s3://My_Exports/labels/"; expected an S3 URI whose bucket name has 3-63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit',
+    ],
+    [
+      {
+        ...example,
+        glueExports: [{ ...(example.glueExports as object[])[0], outputS3Prefix: 's3://exports..bucket/x/' }],
+      },
+      'glueExports[0].outputS3Prefix: got "s3://exports..bucket/x/"; expected an S3 URI whose bucket name has no two adjacent periods',
+    ],
     [{ ...example, logRetentionDays: 31 }, 'logRetentionDays: got 31; expected one of 1, 3, 5, 7'],
     [
       { ...example, polling: { strategy: 'guess' } },
@@ -293,6 +312,24 @@ describe('invalid configurations fail the synth with one message naming each pro
     );
     expect(() => configToProps([], 'x.json')).toThrow(
       'Invalid ml-exports configuration in x.json:\n(file): got []; expected a JSON object',
+    );
+  });
+});
+
+describe('construct props that the configuration file cannot express', () => {
+  it('reports a wait of a fraction of a second as a configuration problem, not a CDK error', () => {
+    const stack = new Stack(newApp(), 'Fractions', { env: { region: 'us-east-1', account: '111122223333' } });
+    expect(
+      () =>
+        new MlExportWorkflow(stack, 'Workflow', {
+          initialPollWait: Duration.millis(1500),
+          maxExportDuration: Duration.millis(3_600_500),
+          glueExports: [
+            { name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 's3://exports-bucket/x/' },
+          ],
+        }),
+    ).toThrow(
+      'Invalid ml-exports configuration:\npolling.initialWaitSeconds: got 1.5; expected a whole number of seconds\npolling.maxExportSeconds: got 3600.5; expected a whole number of seconds',
     );
   });
 });

@@ -97,6 +97,17 @@ describe('--config', () => {
     );
   }, 60_000);
 
+  it('lets two commands started together each synthesize and run in folders of their own', async () => {
+    const out = path.join(WORK, 'together');
+    const [a, b] = await Promise.all([
+      cli(['--config', 'config/example.json', '--out', out, '--json', ...QUICK]),
+      cli(['--config', 'config/example.json', '--out', out, '--json', ...QUICK]),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(parsed(a).runDir).not.toBe(parsed(b).runDir);
+    expect(fs.readdirSync(out).sort()).toEqual([parsed(a).executionName, parsed(b).executionName].sort());
+  }, 60_000);
+
   it('refuses a missing file before synthesizing anything', () => {
     const missing = path.join(WORK, 'nope.json');
     expect(refusal(['--config', missing])).toBe(`--config ${missing}: no such file`);

@@ -12,6 +12,34 @@ describe('the workflow picture in the README', () => {
     expect(readmeDiagramBlock(fs.readFileSync(README, 'utf8'))).toBe(diagramBlock(exampleDiagram()));
   });
 
+  it('labels every branch it draws, whatever the choice tests', () => {
+    expect(exampleDiagram()).not.toMatch(/\|\|/);
+    const diagram = mermaidFromDefinition({
+      StartAt: 'C',
+      States: {
+        C: {
+          Type: 'Choice',
+          Choices: [
+            { Variable: '$.tracking', IsPresent: true, Next: 'S' },
+            { Variable: '$.n', NumericGreaterThan: 3, Next: 'S' },
+            {
+              And: [{ Variable: '$.a', StringEquals: 'X' }, { Not: { Variable: '$.b', IsPresent: true } }],
+              Next: 'S',
+            },
+          ],
+          Default: 'S',
+        },
+        S: { Type: 'Succeed' },
+      },
+    });
+    expect(diagram.split('\n').filter((l) => l.includes('-->|'))).toEqual([
+      '  C -->|tracking present| S',
+      '  C -->|n NumericGreaterThan 3| S',
+      '  C -->|X and not b present| S',
+      '  C -->|otherwise| S',
+    ]);
+  });
+
   it('draws states, choices, catches and map item processors', () => {
     const diagram = mermaidFromDefinition({
       StartAt: 'A',
