@@ -9,7 +9,7 @@ import { Aws, Duration, TimeZone, Token } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as fs from 'node:fs';
 import { isPlainObject, rejectUnknownFields, type Problem } from '../contract/validation';
-import type { PollingStrategy } from '../lambda/shared/types';
+import type { PollingStrategy } from '../contract/names';
 import { checkScheduleExpression, checkTimeZone } from './schedule-rules';
 import { checkWorkflowProps, ConfigurationError } from './workflow-props-check';
 import {

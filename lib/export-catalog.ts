@@ -9,8 +9,8 @@ import type { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../lambda/shared/catalog';
-import type { ExportSpec } from '../lambda/shared/types';
+import { CATALOG_FILE, CATALOG_PLACEHOLDERS } from '../contract/catalog';
+import type { ExportSpec } from '../contract/exports';
 import { CREATED_BUCKET, withCreated } from './workflow-props';
 
 export interface ExportCatalog {

@@ -8,13 +8,8 @@ import { Schedule, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CATALOG_FILE } from '../lambda/shared/catalog';
-import type {
-  ExportSpec,
-  GlueExportSpec,
-  PersonalizeExportSpec,
-  PollingSettings,
-} from '../lambda/shared/types';
+import { CATALOG_FILE } from '../contract/catalog';
+import type { ExportSpec, GlueExportSpec, PersonalizeExportSpec, PollingSettings } from '../contract/exports';
 import { EventSchemas } from './event-schemas';
 import { writeExportCatalog } from './export-catalog';
 import { buildWorkflowDefinition } from './workflow-definition';

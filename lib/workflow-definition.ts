@@ -28,7 +28,7 @@ import {
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ERROR_NAMES } from '../contract/names';
-import type { PollingSettings } from '../lambda/shared/types';
+import type { PollingSettings } from '../contract/exports';
 import { RunResultsBucket } from './run-results-bucket';
 import type { WorkflowFunctions } from './workflow-functions';
 

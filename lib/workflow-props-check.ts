@@ -12,7 +12,7 @@ import {
   runPayloadBytes,
   worstCaseExportHistoryEvents,
 } from '../contract/limits';
-import type { ExportSpec } from '../lambda/shared/types';
+import type { ExportSpec } from '../contract/exports';
 import {
   checkOutputPrefix,
   formatProblems,

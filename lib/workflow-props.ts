@@ -19,7 +19,8 @@ export {
   runPayloadBytes,
   worstCaseExportHistoryEvents,
 } from '../contract/limits';
-import type { ExportSpec, PollingSettings, PollingStrategy } from '../lambda/shared/types';
+import type { ExportSpec, PollingSettings } from '../contract/exports';
+import type { PollingStrategy } from '../contract/names';
 
 /** A Glue ML transform whose labels each run exports. */
 export interface GlueExportProps {

@@ -13,24 +13,9 @@ import { ExportNotConfiguredError, InvalidTaskStateError } from './errors';
 import { toExportTask } from './naming';
 import { isPlainObject } from '../../contract/validation';
 import type { ExportItem, ExportSpec, ExportTask, ItemState, RunContext } from './types';
+import { CATALOG_FILE, CATALOG_PLACEHOLDERS, type Catalog } from '../../contract/catalog';
 
-export const CATALOG_FILE = 'export-catalog.json';
-
-/** Placeholders in the catalog, and the environment variables holding their deployed values. */
-export const CATALOG_PLACEHOLDERS = {
-  outputBucket: { text: '{{ml-exports:output-bucket}}', env: 'ML_EXPORTS_OUTPUT_BUCKET' },
-  personalizeRoleArn: { text: '{{ml-exports:personalize-role-arn}}', env: 'ML_EXPORTS_PERSONALIZE_ROLE_ARN' },
-} as const;
-
-/** The catalog file: the configured exports, and where explicit exports of the input may write. */
-export interface Catalog {
-  readonly exports: ExportSpec[];
-  /**
-   * S3 prefixes an export given in the execution input may write under: the configured exports' prefixes
-   * and the configuration's `allowedOutputS3Prefixes`.
-   */
-  readonly allowedOutputS3Prefixes: string[];
-}
+export { CATALOG_FILE, CATALOG_PLACEHOLDERS, type Catalog } from '../../contract/catalog';
 
 /** The exports of a catalog's text, each placeholder filled (see {@link parseCatalogDocument}). */
 export function parseCatalog(
