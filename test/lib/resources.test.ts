@@ -119,8 +119,8 @@ describe('configuration variants', () => {
   });
 
   it('creates no schedule when none is configured', () => {
-    const { schedule, ...rest } = example;
-    expect(schedule).toBeDefined();
+    const { schedule, scheduleTimeZone, ...rest } = example;
+    expect([schedule, scheduleTimeZone]).toEqual([expect.any(String), expect.any(String)]);
     synth(rest).template.resourceCountIs('AWS::Scheduler::Schedule', 0);
   });
 
