@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import process from 'node:process';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -48,11 +49,11 @@ const commands = [
   ],
 ];
 
-console.log(`${dir}, ${runs} runs each, ${os.cpus().length} cores`);
+process.stdout.write(`${dir}, ${runs} runs each, ${os.cpus().length} cores\n`);
 for (const [name, measure] of commands) {
   const seconds = Array.from({ length: runs }, measure).sort((a, b) => a - b);
   const median = seconds[Math.floor(seconds.length / 2)];
-  console.log(
-    `${name.padEnd(32)} median ${median.toFixed(1)} s (min ${seconds[0].toFixed(1)}, max ${seconds.at(-1).toFixed(1)})`,
+  process.stdout.write(
+    `${name.padEnd(32)} median ${median.toFixed(1)} s (min ${seconds[0].toFixed(1)}, max ${seconds.at(-1).toFixed(1)})\n`,
   );
 }
