@@ -5,14 +5,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CATALOG_FILE, parseCatalog } from '../lambda/shared/catalog';
+import { resolveIntrinsics, resourceArn, type CfnResource, type StackPlace } from './intrinsics';
+
+export type { StackPlace } from './intrinsics';
 import type { Quotas } from './stand-in/world';
 
+/** The account a local run deploys into when neither the assembly nor the configuration names one. */
 export const LOCAL_ACCOUNT = '123456789012';
 
 export interface LocalFunction {
   readonly logicalId: string;
-  /** The placeholder ARN the resolved definition uses for this function. */
+  /** The function's ARN, as the resolved definition names it. */
   readonly arn: string;
+  /** Its execution role's ARN. */
+  readonly roleArn: string;
+  /** The log group its runtime writes to, when the template names one (LoggingConfig.LogGroup). */
+  readonly logGroupArn?: string;
+  /** X-Ray active tracing: the runtime sends trace segments as the function's role. */
+  readonly tracing: boolean;
   /** Absolute path of the bundled handler file. */
   readonly codeFile: string;
   readonly handlerExport: string;
@@ -23,23 +33,44 @@ export interface LocalFunction {
 export interface LoadedAssembly {
   readonly stackName: string;
   readonly region: string;
+  readonly account: string;
   readonly definition: Record<string, unknown>;
   readonly stateMachineArn: string;
   readonly functions: ReadonlyMap<string, LocalFunction>;
-  readonly template: Record<string, unknown>;
+  readonly template: { readonly Resources: Record<string, CfnResource> };
 }
 
-interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
+/** A logical id as a person reads it: without the construct path's `Workflow` and CDK's hash. */
+export function readableName(logicalId: string): string {
+  return logicalId.replace(/^Workflow/, '').replace(/[0-9A-F]{8}$/, '') || logicalId;
 }
 
-export function loadAssembly(assemblyDir: string, region: string): LoadedAssembly {
+interface StackArtifact {
+  readonly type: string;
+  /** `aws://<account>/<region>`, `unknown-account` / `unknown-region` for an environment-agnostic stack. */
+  readonly environment?: string;
+  readonly properties?: { readonly templateFile?: string };
+}
+
+function stackArtifact(assemblyDir: string): [string, StackArtifact] | undefined {
   const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8')) as {
-    artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+    artifacts: Record<string, StackArtifact>;
   };
-  const stack = Object.entries(manifest.artifacts).find(([, a]) => a.type === 'aws:cloudformation:stack');
+  return Object.entries(manifest.artifacts).find(([, a]) => a.type === 'aws:cloudformation:stack');
+}
+
+/** The account and region the stack was synthesized for, when it names them (a stack with `env`). */
+export function synthesizedPlace(assemblyDir: string): Partial<StackPlace> {
+  const match = /^aws:\/\/([^/]+)\/(.+)$/.exec(stackArtifact(assemblyDir)?.[1].environment ?? '');
+  return {
+    ...(match && /^\d{12}$/.test(match[1]) ? { account: match[1] } : {}),
+    ...(match && match[2] !== 'unknown-region' ? { region: match[2] } : {}),
+  };
+}
+
+export function loadAssembly(assemblyDir: string, region: string, account = LOCAL_ACCOUNT): LoadedAssembly {
+  const place: StackPlace = { region, account };
+  const stack = stackArtifact(assemblyDir);
   if (!stack?.[1].properties?.templateFile)
     throw new Error(`No stack template in the cloud assembly ${assemblyDir}`);
   const stackName = stack[0];
@@ -59,78 +90,51 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
       );
     }
     const [file, handlerExport] = String(res.Properties?.Handler ?? 'index.handler').split('.');
-    const env = resolveIntrinsics(
-      (res.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
-      region,
-      resources,
-    ) as Record<string, string>;
+    const props = resolveIntrinsics(res.Properties ?? {}, place, resources) as {
+      Environment?: { Variables?: Record<string, string> };
+      Role?: string;
+      LoggingConfig?: { LogGroup?: string };
+      TracingConfig?: { Mode?: string };
+    };
+    const logGroup = props.LoggingConfig?.LogGroup;
     functions.set(logicalId, {
       logicalId,
-      arn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${logicalId}`,
+      arn: resourceArn(logicalId, resources, place)!,
+      roleArn: String(props.Role),
+      ...(logGroup ? { logGroupArn: `arn:aws:logs:${region}:${account}:log-group:${logGroup}:*` } : {}),
+      tracing: props.TracingConfig?.Mode === 'Active',
       codeFile: path.resolve(assemblyDir, assetPath, `${file}.js`),
       handlerExport,
-      environment: env,
+      environment: props.Environment?.Variables ?? {},
       timeoutSeconds: Number(res.Properties?.Timeout ?? 3),
     });
   }
-  const { logicalId, definition } = definitionFromTemplate(template, region);
+  const { logicalId, definition } = definitionFromTemplate(template, region, account);
   return {
     stackName,
     region,
+    account,
     definition,
-    stateMachineArn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`,
+    stateMachineArn: resourceArn(logicalId, resources, place)!,
     functions,
     template,
   };
 }
 
-/** The template's one state machine definition as plain ASL, intrinsics replaced by local placeholders. */
+/** The template's one state machine definition as plain ASL, its intrinsics resolved (local/intrinsics.ts). */
 export function definitionFromTemplate(
   template: { Resources: Record<string, CfnResource> },
   region: string,
+  account = LOCAL_ACCOUNT,
 ): { logicalId: string; definition: Record<string, unknown> } {
   const resources = template.Resources;
   const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (machines.length !== 1)
     throw new Error(`Expected one state machine in the template, found ${machines.length}`);
   const [logicalId, sm] = machines[0];
-  const definitionString = resolveIntrinsics(sm.Properties?.DefinitionString, region, resources);
+  const definitionString = resolveIntrinsics(sm.Properties?.DefinitionString, { region, account }, resources);
   if (typeof definitionString !== 'string') throw new Error('The state machine has no DefinitionString');
   return { logicalId, definition: JSON.parse(definitionString) as Record<string, unknown> };
-}
-
-/** Resolves the intrinsics CDK puts in a definition (Fn::Join, Ref, Fn::GetAtt) to local placeholders. */
-function resolveIntrinsics(value: unknown, region: string, resources: Record<string, CfnResource>): unknown {
-  if (typeof value === 'string' || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, region, resources));
-  const obj = value as Record<string, unknown>;
-  if ('Fn::Join' in obj) {
-    const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => resolveIntrinsics(p, region, resources)).join(sep);
-  }
-  if ('Ref' in obj) {
-    const ref = obj.Ref as string;
-    const pseudo: Record<string, string> = {
-      'AWS::Partition': 'aws',
-      'AWS::Region': region,
-      'AWS::AccountId': LOCAL_ACCOUNT,
-      'AWS::URLSuffix': 'amazonaws.com',
-    };
-    // A bucket's Ref is its name: lower-case, as S3 requires.
-    if (resources[ref]?.Type === 'AWS::S3::Bucket') return ref.toLowerCase();
-    return pseudo[ref] ?? ref;
-  }
-  if ('Fn::GetAtt' in obj) {
-    const [id, attr] = obj['Fn::GetAtt'] as [string, string];
-    const type = resources[id]?.Type;
-    if (type === 'AWS::Lambda::Function' && attr === 'Arn')
-      return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${id}`;
-    if (type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
-    return `arn:aws:local:${region}:${LOCAL_ACCOUNT}:${id}/${attr}`;
-  }
-  return Object.fromEntries(
-    Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, region, resources)]),
-  );
 }
 
 /**

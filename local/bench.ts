@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { configuredExports, configuredQuotas, loadAssembly } from './assembly';
+import { configuredExports, configuredQuotas, loadAssembly, readableName } from './assembly';
 import { summarizeDurations } from '../lambda/shared/schedule';
 import type { PollingSettings } from '../lambda/shared/types';
 import { dollarsPerExport, randomDrawRows } from './bench-schedule';
@@ -131,7 +131,7 @@ function lambdaWeight(assembly: string): (string | number)[][] {
           .trim(),
       ),
     );
-    const name = fn.logicalId.replace(/^Workflow/, '').replace(/[0-9A-F]{8}$/, '');
+    const name = readableName(fn.logicalId);
     return [name, `${(bytes / 1024).toFixed(0)} KiB`, `${Math.min(...samples).toFixed(1)} ms`];
   });
 }
