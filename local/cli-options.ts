@@ -41,8 +41,9 @@ Options:
   --no-states                 do not show each state entered, only tasks, checks and events
   --help                      this text
 
-Exit status: 0 when the execution SUCCEEDED, 1 when it FAILED, 2 for a usage error (a bad option, file,
-name or configuration), 3 if the local run itself broke.
+Exit status: 0 when the execution SUCCEEDED and AWS would have allowed every request (the permissions
+report says what was denied), 1 when it FAILED or a request was denied, 2 for a usage error (a bad option,
+file, name or configuration), 3 if the local run itself broke.
 
 Scenarios:
 ${describeScenarios()}

@@ -1,13 +1,14 @@
 /**
  * `npm run simulate [-- options]`: synthesizes the app (or takes a cloud assembly), runs the synthesized
  * workflow offline (local/simulate.ts) and shows what happened: each step as it goes, every event as
- * EventBridge would receive it, and a summary. Exit status: 0 SUCCEEDED, 1 FAILED, 2 usage error, 3 broken.
+ * EventBridge would receive it, a summary, and what AWS would have allowed. Exit status: 0 SUCCEEDED with
+ * every request allowed, 1 FAILED or a request denied, 2 usage error, 3 broken.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliOptions, USAGE } from './cli-options';
 import { LocalRunRefused, payloadBytes } from './limits';
-import { simulate } from './simulate';
+import { exitStatus, simulate } from './simulate';
 import { duration, printSummary } from './summary';
 
 async function main(): Promise<number> {
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   if (args.output) fs.writeFileSync(args.output, document);
   if (args.json) writeStdout(document);
   else printSummary(result, relative(result.runDir));
-  return result.status === 'SUCCEEDED' ? 0 : 1;
+  return exitStatus(result);
 }
 
 main().then(

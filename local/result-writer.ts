@@ -104,15 +104,16 @@ export interface ResultWriterContext {
   readonly executionName: string;
   readonly startedAt: string;
   readonly stoppedAt: string;
-  readonly putObject: (bucket: string, key: string, content: string) => void;
+  /** Writes an object as the ResultWriter does: as the state machine's role (rejects when denied). */
+  readonly putObject: (bucket: string, key: string, content: string) => Promise<void>;
 }
 
 /** Writes the Map's results as the ResultWriter does and returns the state the Map would have output. */
-export function writeMapResults(
+export async function writeMapResults(
   writer: EmulatedResultWriter,
   state: Record<string, unknown>,
   context: ResultWriterContext,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const outputs = at(state, writer.resultPath);
   const items = at(state, writer.itemsPath);
   if (!Array.isArray(outputs) || !Array.isArray(items) || outputs.length !== items.length) {
@@ -140,9 +141,9 @@ export function writeMapResults(
     StopDate: context.stoppedAt,
   }));
   const succeeded = JSON.stringify(children);
-  context.putObject(writer.bucket, `${folder}/SUCCEEDED_0.json`, succeeded);
+  await context.putObject(writer.bucket, `${folder}/SUCCEEDED_0.json`, succeeded);
   const manifestKey = `${folder}/manifest.json`;
-  context.putObject(
+  await context.putObject(
     writer.bucket,
     manifestKey,
     JSON.stringify({

@@ -1,4 +1,5 @@
 /** The options and the result of a local run (local/run.ts). */
+import type { PermissionsReport } from './access/report';
 import type { RunFolder } from './run-folder';
 import type { CallRecord, FaultRule, JobFate, World } from './stand-in/aws-stand-in';
 
@@ -11,6 +12,8 @@ export interface LocalRunOptions {
   /** Simulated start of the execution. @default now */
   readonly startTime?: Date;
   readonly region?: string;
+  /** The account the stack is deployed in. @default 123456789012 */
+  readonly account?: string;
   readonly world: World;
   readonly fates?: Readonly<Record<string, JobFate>>;
   readonly faults?: readonly FaultRule[];
@@ -110,4 +113,6 @@ export interface LocalRunResult {
   readonly glueTaskRuns: { transformId: string; taskRunId: string; status: string }[];
   /** This execution's files, relative to `runDir`. */
   readonly filesWritten: string[];
+  /** What the run was allowed and denied, by whom and why, checked from the template (local/access/). */
+  readonly permissions: PermissionsReport;
 }

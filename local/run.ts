@@ -6,7 +6,16 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { loadAssembly, LOCAL_ACCOUNT } from './assembly';
+import { Authorizer, type ServiceControlPolicies } from './access/authorizer';
+import { CallerCredentials } from './access/callers';
+import { checkTemplate } from './access/checks';
+import { readAccessModel } from './access/policies';
+import { buildPermissionsReport } from './access/report';
+import { StandInAccess } from './access/stand-in-access';
+import { StateMachineAccess } from './access/state-machine-access';
+import { LOCAL_ACCOUNT, loadAssembly } from './assembly';
+import { LambdaRuntime, runEnvironment } from './lambda-runtime';
+import { authorizeChildRedrives, ownerOfLocalStep, withMapStartSteps } from './map-children';
 import { AwsStandIn } from './stand-in/aws-stand-in';
 import {
   DataLimitExceeded,
@@ -44,6 +53,20 @@ interface StatesError {
 }
 
 /**
+ * The service control policies a scenario puts the account under, beside AWS's default FullAWSAccess (an
+ * SCP denies only what it names): https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+ */
+function organizationPolicies(
+  policies: readonly { readonly name: string; readonly policy: unknown }[] | undefined,
+): ServiceControlPolicies | undefined {
+  if (!policies?.length) return undefined;
+  const fullAccess = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+  return [
+    { orgIdentifier: 'r-local', policies: [{ name: 'FullAWSAccess', policy: fullAccess }, ...policies] },
+  ];
+}
+
+/**
  * `local-<start time>-<random>`: unique however many runs start in the same second, as the console's
  * generated names are.
  */
@@ -52,12 +75,12 @@ export function defaultExecutionName(startMs: number): string {
   return `local-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The run this process is executing: runs share the clock and the environment, so they go one at a time. */
+/** The run this process is executing: runs share the clock (Date and timers), so they go one at a time. */
 let running: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs the execution. Runs asked for in one process go one after another (each installs the simulated
- * clock and sets the handlers' environment); separate processes run side by side.
+ * clock); separate processes run side by side.
  */
 export function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
   const run = running.then(
@@ -70,9 +93,13 @@ export function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
 
 async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const region = options.region ?? 'us-east-1';
-  const assembly = loadAssembly(options.assemblyDir, region);
-  // The deployed definition, with local steps where AWS would write a Map's results to S3.
-  const { definition: runnable, steps: resultWriterSteps } = withResultWriterSteps(assembly.definition);
+  const assembly = loadAssembly(options.assemblyDir, region, options.account ?? LOCAL_ACCOUNT);
+  // The deployed definition, with local steps where AWS would start a Distributed Map's child executions
+  // and write its results to S3.
+  const written = withResultWriterSteps(assembly.definition);
+  const { definition: runnable, steps: mapStartSteps } = withMapStartSteps(written.definition);
+  const resultWriterSteps = written.steps;
+  const isLocalStep = (name: string) => resultWriterSteps.has(name) || mapStartSteps.has(name);
   const clock = new SimClock((options.startTime ?? new Date()).getTime());
   const executionName = options.executionName ?? defaultExecutionName(clock.startMs);
   const nameProblem = executionNameProblem(executionName);
@@ -89,13 +116,31 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const folder = options.runFolder ?? claimRunFolder(options.outDir, executionName);
   const runDir = folder.dir;
 
+  // Every request of the run is authorized from the template's policies, as AWS would.
+  const model = readAccessModel(assembly.template.Resources, assembly);
+  const authorizer = new Authorizer(model, {
+    serviceControlPolicies: organizationPolicies(options.world.serviceControlPolicies),
+  });
+  const credentials = new CallerCredentials();
+  if (!model.stateMachine) throw new Error('The template has no state machine');
+  const stateMachineAccess = new StateMachineAccess(
+    authorizer,
+    assembly.stateMachineArn,
+    model.stateMachine.roleArn,
+    executionName,
+  );
+
   const events: CapturedEvent[] = [];
   const eventBus = { failuresLeft: options.eventBusFailures ?? 0 };
   const standIn = new AwsStandIn({
+    access: new StandInAccess(authorizer, credentials),
     // Summarize Run delivering the events EventBridge refused during the run (its own SDK client).
     onPutEvents: (entries) => {
-      const refusal = acceptEvents(entries, { events, eventBus, clock, region }, (text, exportName) =>
-        order.line({ simSeconds: clock.elapsedSeconds, exportName, text }),
+      const account = assembly.account;
+      const refusal = acceptEvents(
+        entries,
+        { events, eventBus, clock, region, account },
+        (text, exportName) => order.line({ simSeconds: clock.elapsedSeconds, exportName, text }),
       );
       // As PutEvents answers: the code apart from the message ("InternalFailure", "EventBridge refused ...").
       const [code, ...message] = refusal?.split(': ') ?? [];
@@ -124,7 +169,6 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     if (!options.runFolder) folder.release();
     throw err;
   });
-  const savedEnv = { ...process.env };
   const order = new ProgressOrder((line) => options.onProgress?.(line));
   const progress = (text: string) => order.line({ simSeconds: clock.elapsedSeconds, text });
   const counter = runCounter();
@@ -135,25 +179,18 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const items: { name: string; type: string }[] = [];
 
   try {
-    Object.assign(process.env, {
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SESSION_TOKEN: 'local',
-      AWS_ENDPOINT_URL_GLUE: endpoint,
-      AWS_ENDPOINT_URL_PERSONALIZE: endpoint,
-      AWS_ENDPOINT_URL_SFN: endpoint,
-      AWS_ENDPOINT_URL_S3: endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
-      // No shared config files: nothing on this machine may change how the handlers behave.
-      AWS_CONFIG_FILE: path.join(runDir, '.no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(runDir, '.no-aws-credentials'),
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
-      POWERTOOLS_DEV: 'true',
-      // The local Node.js may be older than Lambda's; the SDK's notice about it is not the run's business.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    const checks = await checkTemplate(authorizer);
+    if (model.stateMachine.tracing) await stateMachineAccess.tracesWritten();
+    // What every function's environment holds besides its own (local/lambda-runtime.ts).
+    const lambdas = new LambdaRuntime({
+      authorizer,
+      credentials,
+      environment: runEnvironment({
+        region,
+        endpoint,
+        runDir,
+        logLevel: options.handlerLogLevel ?? 'SILENT',
+      }),
     });
 
     const handlers = buildTaskHandlers(runnable, {
@@ -162,7 +199,10 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       executionName,
       clock,
       standIn,
+      lambdas,
+      access: stateMachineAccess,
       resultWriterSteps,
+      mapStartSteps,
       order,
       events,
       eventBus,
@@ -177,7 +217,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
         Id: executionArn,
         Name: executionName,
         StartTime: new Date().toISOString(),
-        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+        RoleArn: model.stateMachine.roleArn,
       },
     };
     /** Per Map item: the last state its child execution entered (where a redrive resumes it), or its output. */
@@ -219,7 +259,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
             ev.type === 'StateRetried'
               ? (ev.index ?? item)
               : undefined;
-          if (ev.type === 'StateEntered' && resultWriterSteps.has(ev.state.name)) continue;
+          if (ev.type === 'StateEntered' && isLocalStep(ev.state.name)) continue;
           if (ev.type === 'StateEntered') {
             const bytes = payloadBytes(ev.state.input);
             counts.stateTransitions++;
@@ -281,23 +321,28 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
      * that succeeded keep their output; the others restart from the state they failed or were stopped in,
      * with that state's input; then the run goes on after the Map with all the outputs.
      */
-    const redriveMap = async (map: Record<string, unknown>) => {
+    const redriveMap = async (mapState: string, map: Record<string, unknown>) => {
       const processor = map.ItemProcessor as Record<string, unknown>;
       const mapItems = (mapInput as Record<string, unknown[]>)[String(map.ItemsPath).replace(/^\$\./, '')];
       order.redriveStarted();
-      const children = Promise.all(
-        mapItems.map(async (_item, i) => {
-          if (itemOutput.has(i)) return itemOutput.get(i);
-          const resume = lastState.get(i);
-          if (!resume) throw new Error(`cannot redrive item ${i}: it never started`);
-          const child = await execute({ ...processor, StartAt: resume.name }, resume.input, i, false);
-          if (!child.ok) throw child.err;
-          return child.output;
-        }),
-      ).then(
-        (results) => ({ ok: true as const, results }),
-        (err: unknown) => ({ ok: false as const, err }),
-      );
+      const unsuccessful = mapItems.map((_item, i) => i).filter((i) => !itemOutput.has(i));
+      const children = authorizeChildRedrives(stateMachineAccess, mapState, executionName, unsuccessful)
+        .then(() =>
+          Promise.all(
+            mapItems.map(async (_item, i) => {
+              if (itemOutput.has(i)) return itemOutput.get(i);
+              const resume = lastState.get(i);
+              if (!resume) throw new Error(`cannot redrive item ${i}: it never started`);
+              const child = await execute({ ...processor, StartAt: resume.name }, resume.input, i, false);
+              if (!child.ok) throw child.err;
+              return child.output;
+            }),
+          ),
+        )
+        .then(
+          (results) => ({ ok: true as const, results }),
+          (err: unknown) => ({ ok: false as const, err }),
+        );
       await clock.drive(children);
       const outputs = await children;
       if (!outputs.ok) return outputs;
@@ -321,7 +366,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     const redrivable = !outcome.ok && failedState !== undefined && failedState !== 'Run Failed';
     if (options.redrive && redrivable && !outcome.ok) {
       firstAttempt = {
-        failedState: failedState!,
+        failedState: ownerOfLocalStep(failedState!),
         error: describeFailure(outcome.err),
         simulatedSeconds: clock.elapsedSeconds,
       };
@@ -330,7 +375,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
         progress(
           `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
         );
-        outcome = await redriveMap(failedMap);
+        outcome = await redriveMap(failedState!, failedMap);
       } else {
         progress(`redrive from "${failedState}": it runs again with the input it failed with`);
         outcome = await execute({ ...runnable, StartAt: failedState! }, runStateInputs.get(failedState!));
@@ -358,7 +403,8 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       executionName,
       executionArn,
       status: outcome.ok ? 'SUCCEEDED' : 'FAILED',
-      ...(error ? { error, failedState } : {}),
+      // A local step fails for the Map it stands for.
+      ...(error ? { error, failedState: failedState && ownerOfLocalStep(failedState) } : {}),
       ...(firstAttempt ? { firstAttempt } : {}),
       ...(redriveSkipped ? { redriveSkipped } : {}),
       ...(outcome.ok ? { output: outcome.output } : {}),
@@ -374,12 +420,11 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       calls: standIn.calls,
       glueTaskRuns,
       filesWritten: standIn.filesWritten.map((f) => path.relative(runDir, f)),
+      permissions: buildPermissionsReport(authorizer.log, model, checks),
     };
   } finally {
     clock.uninstall();
     await standIn.stop().catch(() => undefined);
     if (!options.runFolder) folder.release();
-    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-    Object.assign(process.env, savedEnv);
   }
 }

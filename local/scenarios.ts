@@ -139,10 +139,21 @@ const SCENARIOS: Record<string, Build> = {
     world: { ...world, datasets: world.datasets.filter((d) => d !== personalize?.datasetArn) },
   }),
 
-  'access-denied': () => ({
+  'access-denied': (_c, world) => ({
     description:
-      'The deployment may not create export jobs (AccessDeniedException): the Personalize export fails at once, no retries.',
-    faults: [{ operation: 'CreateDatasetExportJob', error: 'AccessDeniedException', count: 100 }],
+      "The account's organization denies creating export jobs (a service control policy): CreateDatasetExportJob gets AWS's AccessDeniedException and the Personalize export fails at once, no retries.",
+    world: {
+      ...world,
+      serviceControlPolicies: [
+        {
+          name: 'DenyPersonalizeExportJobs',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Deny', Action: 'personalize:CreateDatasetExportJob', Resource: '*' }],
+          },
+        },
+      ],
+    },
   }),
 
   'overlapping-run': (_c, world, _g, personalize) => ({

@@ -5,7 +5,14 @@
  * process.
  */
 import * as path from 'node:path';
-import { configuredExports, configuredQuotas, loadAssembly } from './assembly';
+import {
+  configuredExports,
+  configuredQuotas,
+  LOCAL_ACCOUNT,
+  loadAssembly,
+  synthesizedPlace,
+  type StackPlace,
+} from './assembly';
 import { executionNameProblem, LocalRunRefused } from './limits';
 import { claimRunFolder } from './run-folder';
 import { defaultExecutionName, runLocal, type LocalRunResult, type ProgressLine } from './run';
@@ -63,6 +70,14 @@ export type SimulationResult = LocalRunResult & {
   readonly assemblyDir: string;
 };
 
+/**
+ * The command's exit status for a run: 0 when the execution SUCCEEDED and AWS would have allowed every
+ * request (and every check on the template), 1 otherwise.
+ */
+export function exitStatus(result: LocalRunResult): 0 | 1 {
+  return result.status === 'SUCCEEDED' && result.permissions.denied.length === 0 ? 0 : 1;
+}
+
 /** Throws LocalRunRefused for what a user must change (a name, a file, a configuration, an input). */
 export async function simulate(options: SimulateOptions = {}): Promise<SimulationResult> {
   const scenarioName = options.scenario ?? 'happy';
@@ -84,8 +99,10 @@ export async function simulate(options: SimulateOptions = {}): Promise<Simulatio
   const folder = claimRunFolder(options.outDir ?? '.sim-out', executionName);
   try {
     const assemblyDir = prepareAssembly(options, folder.dir);
-    const assembly = loadAssembly(assemblyDir, 'us-east-1');
+    const synthesized = synthesizedPlace(assemblyDir);
+    const assembly = loadAssembly(assemblyDir, synthesized.region ?? 'us-east-1', synthesized.account);
     const configured = configuredExports(assembly);
+    const place = deploymentPlace(synthesized, configured);
     const scenario = buildScenarioOrRefuse(scenarioName, {
       configured,
       glueJobSeconds: options.glueJobSeconds ?? 600,
@@ -100,14 +117,13 @@ export async function simulate(options: SimulateOptions = {}): Promise<Simulatio
     });
     const input = options.input !== undefined ? options.input : (scenario.input ?? {});
     options.onStart?.(scenario, input);
-    // The region of the configured datasets, so that their ARNs are this account's and region's.
-    const region = configured.find((e) => e.type === 'personalize')?.datasetArn?.split(':')[3];
     const result = await runLocal({
       assemblyDir,
       input,
       executionName,
       startTime,
-      region: region ?? 'us-east-1',
+      region: place.region,
+      account: place.account,
       world: scenario.world,
       fates: scenario.fates,
       faults: scenario.faults,
@@ -122,6 +138,20 @@ export async function simulate(options: SimulateOptions = {}): Promise<Simulatio
   } finally {
     folder.release();
   }
+}
+
+/**
+ * Where the stack is deployed: where it was synthesized for, else where its configured datasets are (an
+ * environment-agnostic stack is deployed where its resources are; IAM does not pass a role, nor
+ * Personalize export a dataset, across accounts), else the local default.
+ */
+function deploymentPlace(synthesized: Partial<StackPlace>, configured: Record<string, string>[]): StackPlace {
+  const [, , , region, account] =
+    configured.find((e) => e.type === 'personalize')?.datasetArn?.split(':') ?? [];
+  return {
+    region: synthesized.region ?? region ?? 'us-east-1',
+    account: synthesized.account ?? account ?? LOCAL_ACCOUNT,
+  };
 }
 
 /** The cloud assembly to run: the one given, or the app synthesized now. */

@@ -1,4 +1,8 @@
-/** What `npm run simulate` prints for a person at the end of a run: events, the outcome, a table, the files. */
+/**
+ * What `npm run simulate` prints for a person at the end of a run: events, the outcome, a table, the files,
+ * the permissions report.
+ */
+import { describePermissions } from './access/report';
 import type { LocalRunResult } from './run';
 
 export function duration(seconds: number | undefined): string {
@@ -84,4 +88,5 @@ export function printSummary(result: LocalRunResult, runDir: string): void {
   for (const f of result.filesWritten.slice(0, 20)) console.log(`  ${f}`);
   if (result.filesWritten.length > 20)
     console.log(`  ... and ${result.filesWritten.length - 20} more (--json lists them all)`);
+  console.log(`\n${describePermissions(result.permissions).join('\n')}`);
 }

@@ -5,12 +5,13 @@
  * input and result is held to Step Functions' 256 KiB limit.
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { LOCAL_ACCOUNT, type LoadedAssembly, type LocalFunction } from './assembly';
+import { putEventsRequests } from './access/requests';
+import type { StateMachineAccess } from './access/state-machine-access';
+import type { LoadedAssembly } from './assembly';
+import type { LambdaRuntime } from './lambda-runtime';
 import type { AwsStandIn } from './stand-in/aws-stand-in';
 import { DataLimitExceeded, MAX_PAYLOAD_BYTES, payloadBytes } from './limits';
+import { mapStartHandler, type MapStartStep } from './map-children';
 import type { ProgressOrder } from './progress-order';
 import { writeMapResults, type EmulatedResultWriter } from './result-writer';
 import type { CapturedEvent } from './run-types';
@@ -28,7 +29,12 @@ export interface TaskContext {
   readonly executionName: string;
   readonly clock: SimClock;
   readonly standIn: AwsStandIn;
+  /** The functions, each loaded on its first invocation with its own environment and credentials. */
+  readonly lambdas: LambdaRuntime;
+  /** The state machine's role, which Step Functions' own requests are authorized as. */
+  readonly access: StateMachineAccess;
   readonly resultWriterSteps: ReadonlyMap<string, EmulatedResultWriter>;
+  readonly mapStartSteps: ReadonlyMap<string, MapStartStep>;
   readonly order: ProgressOrder;
   /** Events as EventBridge received them, appended to. */
   readonly events: CapturedEvent[];
@@ -59,22 +65,6 @@ export function taskStates(definition: Record<string, unknown>): Map<string, Rec
   return found;
 }
 
-/**
- * Loads a bundled handler afresh, so each run gets cold clients that read this run's endpoints. The
- * bundle is wrapped as Node wraps a CommonJS module, in this module's realm, whatever module cache the
- * host keeps (Jest keeps its own) and with the globals the simulated clock fakes.
- */
-function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => Promise<unknown> {
-  const code = fs.readFileSync(fn.codeFile, 'utf8');
-  const module = { exports: {} as Record<string, unknown> };
-  const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', code);
-  wrapper(module.exports, createRequire(fn.codeFile), module, fn.codeFile, path.dirname(fn.codeFile));
-  const handler = module.exports[fn.handlerExport];
-  if (typeof handler !== 'function')
-    throw new Error(`${fn.codeFile} exports no function ${fn.handlerExport}`);
-  return handler as (event: unknown, context: unknown) => Promise<unknown>;
-}
-
 /** Holds a task's input and result to 256 KiB: over it, States.DataLimitExceeded, as in AWS. */
 function limited(
   stateName: string,
@@ -102,8 +92,10 @@ export function buildTaskHandlers(
   for (const [stateName, state] of taskStates(runnable)) {
     const resource = String(state.Resource);
     const writer = ctx.resultWriterSteps.get(stateName);
+    const mapStart = ctx.mapStartSteps.get(stateName);
     let handler: TaskHandler;
     if (writer) handler = resultWriterHandler(writer, ctx);
+    else if (mapStart) handler = mapStartHandler(mapStart, ctx.access, ctx.clock);
     else if (PUT_EVENTS.test(resource)) handler = putEventsHandler(stateName, ctx);
     else if (LAMBDA_INVOKE.test(resource)) handler = lambdaHandler(stateName, state, ctx);
     else throw new Error(`State ${stateName} uses ${resource}, which the local run does not support`);
@@ -113,15 +105,30 @@ export function buildTaskHandlers(
   return handlers;
 }
 
+/**
+ * The ResultWriter writes the Map's result files as the state machine's role.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html#resultwriter-iam-policies
+ */
 function resultWriterHandler(writer: EmulatedResultWriter, ctx: TaskContext): TaskHandler {
-  return async (input) =>
-    writeMapResults(writer, input as Record<string, unknown>, {
-      stateMachineArn: ctx.assembly.stateMachineArn,
-      executionName: ctx.executionName,
-      startedAt: new Date(ctx.clock.startMs).toISOString(),
-      stoppedAt: new Date().toISOString(),
-      putObject: (bucket, key, content) => ctx.standIn.putObject(bucket, key, content),
-    });
+  return async (input) => {
+    ctx.clock.taskStarted();
+    try {
+      return await writeMapResults(writer, input as Record<string, unknown>, {
+        stateMachineArn: ctx.assembly.stateMachineArn,
+        executionName: ctx.executionName,
+        startedAt: new Date(ctx.clock.startMs).toISOString(),
+        stoppedAt: new Date().toISOString(),
+        putObject: async (bucket, key, content) => {
+          await ctx.access.require('resultWriter', [
+            { action: 's3:PutObject', resource: `arn:aws:s3:::${bucket}/${key}` },
+          ]);
+          ctx.standIn.putObject(bucket, key, content);
+        },
+      });
+    } finally {
+      ctx.clock.taskEnded();
+    }
+  };
 }
 
 /**
@@ -131,7 +138,7 @@ function resultWriterHandler(writer: EmulatedResultWriter, ctx: TaskContext): Ta
  */
 export function acceptEvents(
   entries: Record<string, unknown>[],
-  ctx: Pick<TaskContext, 'events' | 'eventBus' | 'clock' | 'region'>,
+  ctx: Pick<TaskContext, 'events' | 'eventBus' | 'clock' | 'region'> & { readonly account: string },
   say: (text: string, exportName?: string) => void,
 ): string | undefined {
   if (ctx.eventBus.failuresLeft > 0) {
@@ -164,7 +171,7 @@ export function acceptEvents(
         id: randomUUID(),
         'detail-type': detailType,
         source: String(entry.Source),
-        account: LOCAL_ACCOUNT,
+        account: ctx.account,
         time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         region: ctx.region,
         resources: [],
@@ -185,8 +192,11 @@ function putEventsHandler(stateName: string, ctx: TaskContext): TaskHandler {
     const say = (text: string, name = exportName) =>
       ctx.order.taskLine(stateName, visit, { simSeconds: ctx.clock.elapsedSeconds, exportName: name, text });
     let failed = true;
+    ctx.clock.taskStarted();
     try {
-      const refusal = acceptEvents(entries, ctx, say);
+      // Step Functions puts the events as the state machine's role.
+      await ctx.access.require('events', putEventsRequests(entries, ctx.assembly));
+      const refusal = acceptEvents(entries, { ...ctx, account: ctx.assembly.account }, say);
       if (refusal) {
         say(`${stateName}: EventBridge.FailedEntry (${refusal})`);
         throw Object.assign(new Error(refusal), { name: 'EventBridge.FailedEntry' });
@@ -196,7 +206,12 @@ function putEventsHandler(stateName: string, ctx: TaskContext): TaskHandler {
         Entries: entries.map((_, i) => ({ EventId: `local-${ctx.events.length}-${i}` })),
         FailedEntryCount: 0,
       };
+    } catch (err) {
+      if (failed && (err as Error).name !== 'EventBridge.FailedEntry')
+        say(`${stateName}: ${(err as Error).name}: ${(err as Error).message}`);
+      throw err;
     } finally {
+      ctx.clock.taskEnded();
       ctx.order.taskEnded(stateName, exportName, failed);
     }
   };
@@ -209,8 +224,7 @@ function lambdaHandler(stateName: string, state: Record<string, unknown>, ctx: T
     throw new Error(
       `State ${stateName} invokes ${params.FunctionName}, which is not a function of the stack`,
     );
-  Object.assign(process.env, fn.environment);
-  const handler = loadHandler(fn);
+  const lambda = ctx.lambdas.get(fn);
   return async (input) => {
     const request = input as { Payload: unknown };
     // Lambda passes JSON, never object references.
@@ -223,14 +237,15 @@ function lambdaHandler(stateName: string, state: Record<string, unknown>, ctx: T
     ctx.clock.taskStarted();
     let failed = true;
     try {
-      const result = await handler(payload, {
-        functionName: fn.logicalId,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: fn.arn,
-        memoryLimitInMB: '256',
-        awsRequestId: `local-${ctx.counts.lambdaInvocations}`,
-        getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000,
-      });
+      // Step Functions invokes the function as the state machine's role; a denial is Step Functions' error,
+      // not the function's.
+      await ctx.access
+        .require('lambda', [{ action: 'lambda:InvokeFunction', resource: params.FunctionName }])
+        .catch((err: Error) => {
+          say(`${stateName}: ${err.name}: ${err.message}`);
+          throw Object.assign(err, { integration: true });
+        });
+      const result = await lambda.invoke(payload);
       const text = describeTask(stateName, result, exportName, ctx);
       if (text) say(text);
       failed = false;
@@ -240,7 +255,8 @@ function lambdaHandler(stateName: string, state: Record<string, unknown>, ctx: T
         Payload: JSON.parse(JSON.stringify(result ?? null)),
       };
     } catch (err) {
-      const e = err as Error;
+      const e = err as Error & { integration?: boolean };
+      if (e.integration) throw e;
       say(`${stateName}: ${e.name}: ${e.message}`);
       // As in AWS: the error name is the errorType, the cause is Lambda's error JSON.
       throw Object.assign(

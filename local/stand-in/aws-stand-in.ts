@@ -11,6 +11,7 @@
  * This class puts the pieces together: the HTTP server (server.ts), one module per service, the world
  * (world.ts), the faults (faults.ts) and the local S3 folder (local-files.ts).
  */
+import type { AccessGuard } from './access-guard';
 import { EventBridgeStandIn, type PutEventsHandler } from './event-bridge';
 import { Faults, type FaultRule } from './faults';
 import { GlueStandIn, type GlueTaskRun } from './glue';
@@ -41,6 +42,11 @@ export interface StandInOptions {
   readonly onPutEvents?: PutEventsHandler;
   /** Called on every request start and end, so the simulated clock knows when the stand-in is busy. */
   readonly onActivity?: (inFlight: number) => void;
+  /**
+   * Whether AWS would allow each call, as the caller that signed it, and each export's writes as its role.
+   * @default every call is answered (the stand-in's own tests)
+   */
+  readonly access?: AccessGuard;
 }
 
 export class AwsStandIn {
@@ -57,7 +63,7 @@ export class AwsStandIn {
     const account = new Account(options.world, options.fates, options.self);
     const files = new LocalS3Folder(options.outDir);
     this.glue = new GlueStandIn(account, files);
-    this.personalize = new PersonalizeStandIn(account, files);
+    this.personalize = new PersonalizeStandIn(account, files, options.access);
     this.s3 = new S3StandIn(files);
     this.server = new AwsHttpServer({
       operations: new Map([
@@ -68,6 +74,7 @@ export class AwsStandIn {
       ]),
       rest: this.s3,
       faults: new Faults(options.faults),
+      access: options.access,
       afterJsonCall: () => this.materialize(),
       onActivity: options.onActivity,
     });

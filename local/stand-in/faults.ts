@@ -5,11 +5,7 @@ import { ServiceError } from './service-error';
 export interface FaultRule {
   readonly operation: string;
   readonly error:
-    | 'ThrottlingException'
-    | 'InternalServiceException'
-    | 'ServiceUnavailable'
-    | 'LimitExceededException'
-    | 'AccessDeniedException';
+    'ThrottlingException' | 'InternalServiceException' | 'ServiceUnavailable' | 'LimitExceededException';
   readonly count: number;
   /** Handle the call (the job is created) but fail the response, as when a response is lost. */
   readonly afterEffect?: boolean;
@@ -39,12 +35,6 @@ export function faultError(rule: FaultRule): ServiceError {
       return new ServiceError('ThrottlingException', 'Rate exceeded');
     case 'LimitExceededException':
       return new ServiceError('LimitExceededException', 'Request rate exceeded');
-    case 'AccessDeniedException':
-      return new ServiceError(
-        'AccessDeniedException',
-        `User is not authorized to perform: ${rule.operation}`,
-        403,
-      );
     case 'ServiceUnavailable':
       return new ServiceError('ServiceUnavailable', 'Service unavailable', 503);
     default:

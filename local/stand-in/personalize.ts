@@ -1,8 +1,10 @@
 /**
  * Personalize's dataset export jobs: CreateDatasetExportJob, validated as the service does and within its
  * limit of unfinished jobs, DescribeDatasetExportJob, and ListDatasetExportJobs (with the datasets' past
- * jobs, for the history look-up). A job that becomes ACTIVE writes the dataset's records.
+ * jobs, for the history look-up). A job that becomes ACTIVE writes the dataset's records, as the role it
+ * was given: a job whose role may not write there ends CREATE FAILED instead.
  */
+import type { AccessGuard, ExportWriteAccess } from './access-guard';
 import { personalizeCsv } from './csv';
 import type { LocalS3Folder } from './local-files';
 import type { JsonOperation } from './server';
@@ -22,6 +24,8 @@ export interface PersonalizeJob {
   written: boolean;
   /** How long this job takes, when not `world.personalizeJobSeconds` (past jobs). */
   readonly seconds?: number;
+  /** Whether its role may write the export (decided at creation, counted when it writes). */
+  writeAccess?: ExportWriteAccess;
 }
 
 const ARN = /^arn:([a-z\d-]+):personalize:.*:.*:.+$/;
@@ -35,6 +39,7 @@ export class PersonalizeStandIn {
   constructor(
     private readonly account: Account,
     private readonly files: LocalS3Folder,
+    private readonly access?: AccessGuard,
   ) {
     this.seedPastJobs(account.pastRunsBeforeMs());
   }
@@ -48,14 +53,22 @@ export class PersonalizeStandIn {
     ];
   }
 
-  /** Writes the records of every job that has become ACTIVE by now. */
+  /** Writes the records of every job that has become ACTIVE by now (and counts a refused write as made). */
   materialize(now: number): void {
     for (const job of this.jobs) {
-      if (!job.written && this.status(job, now) === 'ACTIVE') {
-        job.written = true;
-        this.files.write(`${job.path}${job.jobName}_00000.csv`, personalizeCsv(job.datasetArn, job.jobName));
-      }
+      const status = this.status(job, now);
+      // A job bound to succeed writes its files at its end, unless its role was refused.
+      const writesNow = job.fate.kind === 'succeed' && (status === 'ACTIVE' || status === 'CREATE FAILED');
+      if (job.written || !writesNow) continue;
+      job.written = true;
+      job.writeAccess?.made();
+      if (status === 'ACTIVE')
+        this.files.write(this.objectUri(job), personalizeCsv(job.datasetArn, job.jobName));
     }
+  }
+
+  private objectUri(job: Pick<PersonalizeJob, 'path' | 'jobName'>): string {
+    return `${job.path}${job.jobName}_00000.csv`;
   }
 
   private seedPastJobs(nowMs: number): void {
@@ -148,7 +161,7 @@ export class PersonalizeStandIn {
         'LimitExceededException',
         `More than ${limit} resources with PENDING or IN_PROGRESS status.`,
       );
-    this.jobs.push({
+    const job: PersonalizeJob = {
       jobName,
       arn,
       datasetArn,
@@ -159,8 +172,22 @@ export class PersonalizeStandIn {
       createdMs: Date.now(),
       fate: this.account.fateOf(datasetArn),
       written: false,
-    });
-    return { datasetExportJobArn: arn };
+    };
+    this.jobs.push(job);
+    if (!this.access) return { datasetExportJobArn: arn };
+    // Whether the role may write there is decided now, while the call is in flight (the clock holds).
+    return this.access
+      .exportWrite({
+        jobArn: arn,
+        roleArn,
+        path: outPath,
+        objectKey: this.objectUri(job).replace(/^s3:\/\/[^/]+\//, ''),
+        ...(job.kmsKeyArn ? { kmsKeyArn: job.kmsKeyArn } : {}),
+      })
+      .then((access) => {
+        job.writeAccess = access;
+        return { datasetExportJobArn: arn };
+      });
   }
 
   private describeDatasetExportJob(input: Record<string, unknown>) {
@@ -183,9 +210,7 @@ export class PersonalizeStandIn {
         },
         creationDateTime: job.createdMs / 1000,
         lastUpdatedDateTime: (ended ? this.endMs(job) : now) / 1000,
-        ...(status === 'CREATE FAILED' && job.fate.kind === 'fail'
-          ? { failureReason: job.fate.message }
-          : {}),
+        ...(status === 'CREATE FAILED' ? { failureReason: this.failureReason(job) } : {}),
       },
     };
   }
@@ -231,6 +256,12 @@ export class PersonalizeStandIn {
     const elapsed = (now - job.createdMs) / 1000;
     if (elapsed < QUEUED_SECONDS) return 'CREATE PENDING';
     if (job.fate.kind === 'never-finish' || elapsed < this.jobSeconds(job)) return 'CREATE IN_PROGRESS';
-    return job.fate.kind === 'succeed' ? 'ACTIVE' : 'CREATE FAILED';
+    return job.fate.kind === 'succeed' && !job.writeAccess?.failureReason ? 'ACTIVE' : 'CREATE FAILED';
+  }
+
+  /** Why a job ended CREATE FAILED: its fate, or its role's refused write. */
+  private failureReason(job: PersonalizeJob): string | undefined {
+    if (job.fate.kind === 'fail') return job.fate.message;
+    return job.writeAccess?.failureReason;
   }
 }

@@ -7,10 +7,11 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AccessGuard } from './access-guard';
 import { faultError, type Faults } from './faults';
 import { ServiceError } from './service-error';
 
-/** An awsJson operation: takes the request's JSON, returns the answer's or throws a ServiceError. */
+/** An awsJson operation: takes the request's JSON, returns the answer's (or its promise) or throws a ServiceError. */
 export type JsonOperation = (input: Record<string, unknown>) => unknown;
 
 /** A service spoken in REST, path-style (S3: `/<bucket>/<key>`). */
@@ -33,6 +34,8 @@ export interface AwsHttpServerOptions {
   /** What answers requests without an X-Amz-Target. */
   readonly rest: RestService;
   readonly faults: Faults;
+  /** Whether AWS would let the caller make each call; without it, every call is answered. */
+  readonly access?: AccessGuard;
   /** Called after each awsJson call is handled, before it is answered. */
   readonly afterJsonCall?: () => void;
   /** Called on every request start and end, with the number of requests in flight. */
@@ -71,12 +74,15 @@ export class AwsHttpServer {
     try {
       const text = await readBody(req);
       const input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      // AWS authorizes a call before the service handles it.
+      const denied = await this.options.access?.jsonCall(req.headers.authorization, target, input);
+      if (denied) throw denied;
       const fault = this.options.faults.take(operation);
       if (fault && !fault.afterEffect) throw faultError(fault);
       const handler = this.options.operations.get(target);
       if (!handler)
         throw new ServiceError('UnknownOperationException', `The stand-in does not implement ${target}`);
-      body = handler(input);
+      body = await handler(input);
       if (fault) throw faultError(fault);
       this.calls.push({ operation, at: new Date().toISOString() });
     } catch (err) {
@@ -96,7 +102,7 @@ export class AwsHttpServer {
   }
 
   /** REST, path-style (the SDK's choice for an IP endpoint); errors in S3's XML. Counted in flight by handle. */
-  private handleRest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private async handleRest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const operation = this.options.rest.operation(req.method);
     const [, bucket = '', ...keyParts] = decodeURIComponent(
       new URL(req.url ?? '/', 'http://x').pathname,
@@ -106,6 +112,8 @@ export class AwsHttpServer {
     let body: string;
     let contentType = 'application/octet-stream';
     try {
+      const denied = await this.options.access?.s3Call(req.headers.authorization, operation, bucket, key);
+      if (denied) throw denied;
       const fault = this.options.faults.take(operation);
       if (fault) throw faultError(fault);
       body = this.options.rest.answer(operation, bucket, key);

@@ -27,6 +27,11 @@ export interface World {
   readonly otherJobs?: { readonly glue: number; readonly personalize: number; readonly seconds: number };
   /** Jobs that ran before this execution, one a day, newest first: each export's history. */
   readonly pastRuns?: readonly PastRuns[];
+  /**
+   * Service control policies of the account's organization (the documents only), besides FullAWSAccess.
+   * @default none
+   */
+  readonly serviceControlPolicies?: readonly { readonly name: string; readonly policy: unknown }[];
   /** Other executions of the state machine already running when this one starts (e.g. a manual backfill). */
   readonly runningExecutions?: readonly {
     readonly name: string;

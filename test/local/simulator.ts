@@ -5,7 +5,11 @@
  */
 import { execFile } from 'node:child_process';
 import { cliOptions } from '../../local/cli-options';
-import { simulate as simulateInProcess, type SimulationResult as Simulated } from '../../local/simulate';
+import {
+  exitStatus,
+  simulate as simulateInProcess,
+  type SimulationResult as Simulated,
+} from '../../local/simulate';
 import { ROOT } from '../../local/synth';
 
 export { ROOT, synthesize } from '../../local/synth';
@@ -54,5 +58,5 @@ export async function simulateText(args: string[]): Promise<string> {
 export async function simulate(args: string[]): Promise<SimulationResult> {
   const result = await simulateInProcess(cliOptions(args).simulate);
   const document = JSON.parse(JSON.stringify(result)) as Simulated;
-  return { ...document, exitCode: result.status === 'SUCCEEDED' ? 0 : 1 };
+  return { ...document, exitCode: exitStatus(result) };
 }

@@ -1,14 +1,21 @@
 /**
  * The clean-up of a stopped run as deployed: the cancel-stopped-run bundle from the synthesized cloud
- * assembly (with its bundled export catalog), its real Glue client pointed at the local stand-in, given
- * the "Step Functions Execution Status Change" event of an aborted run.
+ * assembly (with its bundled export catalog), run by the local Lambda runtime with its own environment and
+ * credentials, its real Glue client pointed at the local stand-in, which authorizes each call as the
+ * function's role from the template; given the "Step Functions Execution Status Change" event of an
+ * aborted run, which the stopped-run rule may deliver to it (its Lambda permission, checked as AWS would).
  */
 import { GlueClient, StartExportLabelsTaskRunCommand } from '@aws-sdk/client-glue';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadAssembly } from '../../local/assembly';
+import { Authorizer } from '../../local/access/authorizer';
+import { CallerCredentials } from '../../local/access/callers';
+import { checkTemplate, type AccessCheck } from '../../local/access/checks';
+import { readAccessModel } from '../../local/access/policies';
+import { StandInAccess } from '../../local/access/stand-in-access';
+import { loadAssembly, type LoadedAssembly } from '../../local/assembly';
+import { LambdaRuntime, runEnvironment } from '../../local/lambda-runtime';
 import { AwsStandIn } from '../../local/stand-in/aws-stand-in';
 import { synthesize } from './simulator';
 
@@ -24,39 +31,51 @@ type Cleanup = (
 let standIn: AwsStandIn;
 let glue: GlueClient;
 let cleanUp: Cleanup;
-const savedEnv = { ...process.env };
+let assembly: LoadedAssembly;
+let authorizer: Authorizer;
+let checks: AccessCheck[];
 
 beforeAll(async () => {
   synthesize(path.join(WORK, 'cdk.out'));
-  const assembly = loadAssembly(path.join(WORK, 'cdk.out'), 'us-east-1');
-  const fn = [...assembly.functions.values()].find((f) => f.logicalId.includes('CancelStoppedRun'))!;
+  assembly = loadAssembly(path.join(WORK, 'cdk.out'), 'us-east-1', '111122223333');
+  authorizer = new Authorizer(readAccessModel(assembly.template.Resources, assembly));
+  checks = await checkTemplate(authorizer);
+  const credentials = new CallerCredentials();
   standIn = new AwsStandIn({
     world: { transforms: [TRANSFORM], datasets: [], glueJobSeconds: 3600, personalizeJobSeconds: 3600 },
     outDir: path.join(WORK, 'out'),
+    access: new StandInAccess(authorizer, credentials),
   });
   const endpoint = await standIn.start();
-  Object.assign(process.env, fn.environment, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_GLUE: endpoint,
-    AWS_CONFIG_FILE: path.join(WORK, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(WORK, 'no-credentials'),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  const lambdas = new LambdaRuntime({
+    authorizer,
+    credentials,
+    environment: runEnvironment({ region: 'us-east-1', endpoint, runDir: WORK, logLevel: 'SILENT' }),
   });
-  delete process.env.ML_EXPORTS_CATALOG_FILE;
-  const bundle = createRequire(fn.codeFile)(fn.codeFile) as Record<string, unknown>;
-  expect(typeof bundle[fn.handlerExport]).toBe('function');
+  const fn = (part: string) => [...assembly.functions.values()].find((f) => f.logicalId.includes(part))!;
   // The second look (35 s later) is left out here; test/lambda covers it.
-  cleanUp = bundle.cleanUpStoppedRun as Cleanup;
-  glue = new GlueClient({ endpoint, region: 'us-east-1' });
+  cleanUp = (await lambdas.get(fn('CancelStoppedRun')).exports()).cleanUpStoppedRun as Cleanup;
+  // The run's task runs are started as the start function starts them in a run, with its credentials.
+  glue = new GlueClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: credentials.issue(lambdas.get(fn('StartGlueExport')).caller),
+  });
 }, 180_000);
 
 afterAll(async () => {
   glue?.destroy();
   await standIn?.stop();
-  process.env = savedEnv;
   fs.rmSync(WORK, { recursive: true, force: true });
+});
+
+it('lets the stopped-run rule invoke the clean-up function (its Lambda permission names the rule)', () => {
+  expect(checks.filter((c) => c.description.includes('StoppedRunCleanupRule'))).toEqual([
+    {
+      description: expect.stringContaining('EventBridge delivers to StoppedRunCleanupCancelStoppedRun'),
+      allowed: true,
+    },
+  ]);
 });
 
 it("cancels the aborted run's running task run and leaves another run's alone", async () => {
@@ -79,8 +98,8 @@ it("cancels the aborted run's running task run and leaves another run's alone", 
       source: 'aws.states',
       'detail-type': 'Step Functions Execution Status Change',
       detail: {
-        executionArn: 'arn:aws:states:us-east-1:123456789012:execution:WorkflowStateMachine:nightly-1',
-        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:WorkflowStateMachine',
+        executionArn: `${assembly.stateMachineArn.replace(':stateMachine:', ':execution:')}:nightly-1`,
+        stateMachineArn: assembly.stateMachineArn,
         name: 'nightly-1',
         status: 'ABORTED',
         startDate: startMs,
@@ -102,5 +121,15 @@ it("cancels the aborted run's running task run and leaves another run's alone", 
     'StartExportLabelsTaskRun',
     'GetMLTaskRuns',
     'CancelMLTaskRun',
+  ]);
+});
+
+it("makes the clean-up's calls as its own role, each allowed by the template", () => {
+  const calls = [...authorizer.log.records.values()]
+    .filter((r) => r.request.caller.label === 'StoppedRunCleanupCancelStoppedRun' && r.request.by === 'code')
+    .map((r) => [r.request.action, r.allowed]);
+  expect(calls).toEqual([
+    ['glue:GetMLTaskRuns', true],
+    ['glue:CancelMLTaskRun', true],
   ]);
 });

@@ -214,7 +214,8 @@ describe('what a user sees', () => {
     [
       'access-denied',
       'interactions',
-      'AccessDeniedException: User is not authorized to perform: CreateDatasetExportJob',
+      // The organization's service control policy, evaluated as IAM would, in AWS's words.
+      'AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/WorkflowStartPersonalizeExportRoleA5C8AC9C/WorkflowStartPersonalizeExportBFD6A370 is not authorized to perform: personalize:CreateDatasetExportJob on resource: arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS with an explicit deny in a service control policy',
     ],
   ])(
     '%s: fails that export at once, without retries, with the service message',
