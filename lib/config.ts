@@ -21,7 +21,10 @@ import {
 export interface MlExportsConfig {
   /** `source` of the events. Default "ml-exports". */
   readonly eventSource?: string;
-  /** Name of the bus the events go to. Default: the account's default bus. */
+  /**
+   * The bus the events go to: its name (in the stack's account), or its ARN (a bus of another account, in
+   * the stack's region). Default: the account's default bus.
+   */
   readonly eventBusName?: string;
   /** EventBridge Scheduler expression, e.g. "cron(0 3 * * ? *)" or "rate(1 day)". Default: no schedule. */
   readonly schedule?: string;
@@ -84,6 +87,7 @@ const POLLING_FIELDS = [
   'strategy',
 ];
 const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
+const BUS_ARN_PATTERN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256}$/;
 const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/;
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
@@ -154,11 +158,20 @@ export function configToProps(
       value: config.scheduleTimeZone,
       expected: 'no time zone without a "schedule" (add the schedule, or remove the time zone)',
     });
-  optionalString(
-    'eventBusName',
-    BUS_NAME_PATTERN,
-    'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/"',
-  );
+  const busArn = typeof config.eventBusName === 'string' ? BUS_ARN_PATTERN.exec(config.eventBusName) : null;
+  if (busArn && !Token.isUnresolved(region) && busArn[1] !== region) {
+    problems.push({
+      field: 'eventBusName',
+      value: config.eventBusName,
+      expected: `an event bus in the stack's region ${region}`,
+    });
+  } else if (!busArn) {
+    optionalString(
+      'eventBusName',
+      BUS_NAME_PATTERN,
+      'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/", or an event bus ARN "arn:aws:events:<region>:<account>:event-bus/<name>"',
+    );
+  }
   optionalString(
     'logKmsKeyArn',
     KMS_KEY_ARN_PATTERN,

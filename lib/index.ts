@@ -15,7 +15,7 @@ export {
 export { EventSchemas, EVENT_DETAIL_SCHEMAS } from './event-schemas';
 export { ExportFunction, type ExportFunctionProps } from './export-function';
 export { ExportOperations } from './export-operations';
-export { OutputBucket } from './output-bucket';
+export { OutputBucket, type OutputBucketProps } from './output-bucket';
 export { PersonalizeExportRole } from './personalize-export-role';
 export { RunResultsBucket } from './run-results-bucket';
 export { StoppedRunCleanup } from './stopped-run-cleanup';

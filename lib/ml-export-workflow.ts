@@ -16,6 +16,7 @@ import { buildWorkflowDefinition } from './workflow-definition';
 import { createWorkflowFunctions, grantServiceAccess, type WorkflowFunctions } from './workflow-functions';
 import { checkWorkflowProps, ConfigurationError } from './workflow-props-check';
 import {
+  CREATED_BUCKET,
   MAX_LISTED_RESOURCES,
   workflowSettings,
   withCreated,
@@ -43,6 +44,22 @@ export {
   type MlExportWorkflowProps,
   type PersonalizeExportProps,
 } from './workflow-props';
+
+/**
+ * Where Prepare Run lets an explicit export write: under any configured export's prefix or one of the
+ * allowed prefixes, encrypted with any configured KMS key (lambda/prepare-run, checkAllowedResources).
+ */
+function admittedExportLocations(
+  specs: readonly ExportSpec[],
+  allowedOutputS3Prefixes: readonly string[],
+): { prefixes: string[]; kmsKeyArns: string[] } {
+  return {
+    prefixes: [...new Set([...specs.map((e) => e.outputS3Prefix), ...allowedOutputS3Prefixes])],
+    kmsKeyArns: [
+      ...new Set(specs.flatMap((e) => (e.type === 'personalize' && e.kmsKeyArn ? [e.kmsKeyArn] : []))),
+    ],
+  };
+}
 
 /**
  * A Step Functions workflow that exports Glue ML transform labels and Personalize datasets to S3, polls
@@ -96,18 +113,28 @@ export class MlExportWorkflow extends Construct {
     } = checkWorkflowProps(props, Stack.of(this).region);
     if (problems.length > 0) throw ConfigurationError.of(undefined, problems);
 
+    // Prepare Run admits an explicit export under any configured export's prefix or allowed prefix, with
+    // any configured role and KMS key: the created bucket's policy and the created role allow what it admits.
+    const admitted = admittedExportLocations(validated, allowedOutputS3Prefixes);
+
     // Put the created bucket and role in place of the stand-ins the exports were validated with.
     // An existing bucket or role given as an object takes the place of the one the construct would create.
-    if (props.createOutputBucket && !props.outputBucket)
-      this.outputBucket = new OutputBucket(this, 'OutputBucket');
+    if (props.createOutputBucket && !props.outputBucket) {
+      const createdBucket = `s3://${CREATED_BUCKET}/`;
+      this.outputBucket = new OutputBucket(this, 'OutputBucket', {
+        personalizeExportPrefixes: admitted.prefixes
+          .filter((p) => p.startsWith(createdBucket))
+          .map((p) => p.slice(createdBucket.length)),
+      });
+    }
     const bucketName = (props.outputBucket ?? this.outputBucket?.bucket)?.bucketName;
-    const needRole = validated
-      .map((e) => withCreated(e, { bucket: bucketName }))
-      .filter((e): e is PersonalizeExportSpec => usesCreatedRole(e));
-    if (needRole.length > 0 && !props.personalizeRole) {
+    const needRole = validated.some((e) => usesCreatedRole(e));
+    if (needRole && !props.personalizeRole) {
       this.personalizeRole = new PersonalizeExportRole(this, 'PersonalizeExportRole', {
-        outputS3Prefixes: needRole.map((e) => e.outputS3Prefix),
-        kmsKeyArns: [...new Set(needRole.flatMap((e) => (e.kmsKeyArn ? [e.kmsKeyArn] : [])))],
+        outputS3Prefixes: admitted.prefixes.map((p) =>
+          bucketName ? p.replace(`s3://${CREATED_BUCKET}/`, `s3://${bucketName}/`) : p,
+        ),
+        kmsKeyArns: admitted.kmsKeyArns,
       });
     }
     const roleArn = (props.personalizeRole ?? this.personalizeRole?.role)?.roleArn;
@@ -184,19 +211,11 @@ export class MlExportWorkflow extends Construct {
       })),
     );
 
-    // The Map's ResultWriter grant (from CDK) covers the objects of the results bucket.
+    // The Map's ResultWriter writes under the results prefix, in folders named by the Map Run.
     acknowledgeWildcards(
       this.stateMachine.role,
-      [
-        Stack.of(this).formatArn({
-          service: 's3',
-          region: '',
-          account: '',
-          resource: this.runResults.bucket.bucketName,
-          resourceName: '*',
-        }),
-      ],
-      "The Distributed Map writes each run's results to this workflow's own results bucket, in folders named by the Map Run",
+      [this.runResults.resultObjectsArn()],
+      "The Distributed Map writes each run's results under the results prefix of this workflow's own bucket, in folders named by the Map Run",
     );
 
     // Distributed Map: the state machine starts, describes, stops and redrives its own child executions.

@@ -26,9 +26,12 @@ export class MlExportsStack extends Stack {
     this.workflow = new MlExportWorkflow(this, 'Workflow', {
       ...workflowProps,
       logEncryptionKey: logKmsKeyArn ? Key.fromKeyArn(this, 'LogKey', logKmsKeyArn) : undefined,
+      // A bus of another account is named by its ARN.
       eventBus:
         eventBusName && eventBusName !== 'default'
-          ? EventBus.fromEventBusName(this, 'EventBus', eventBusName)
+          ? eventBusName.startsWith('arn:')
+            ? EventBus.fromEventBusArn(this, 'EventBus', eventBusName)
+            : EventBus.fromEventBusName(this, 'EventBus', eventBusName)
           : undefined,
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

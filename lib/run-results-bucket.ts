@@ -1,5 +1,13 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectOwnership,
+  type IBucket,
+} from 'aws-cdk-lib/aws-s3';
+import { ResultWriterV2 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface RunResultsBucketProps {
@@ -43,5 +51,29 @@ export class RunResultsBucket extends Construct {
   /** The object ARNs the Map's results are written under. */
   public resultObjectsArn(): string {
     return this.bucket.arnForObjects(`${RunResultsBucket.PREFIX}/*`);
+  }
+}
+
+/**
+ * A Distributed Map's ResultWriter allowed to write under its prefix only: CDK's ResultWriterV2 grants
+ * its actions on every object of the bucket. The actions are the ones Step Functions documents for the
+ * ResultWriter (multipart uploads included, for large result files), on the prefix it writes under.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html#resultwriter-iam-policies
+ */
+export class PrefixResultWriter extends ResultWriterV2 {
+  constructor(
+    private readonly resultsBucket: IBucket,
+    private readonly resultsPrefix: string,
+  ) {
+    super({ bucket: resultsBucket, prefix: resultsPrefix });
+  }
+
+  public override providePolicyStatements(): PolicyStatement[] {
+    return [
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [this.resultsBucket.arnForObjects(`${this.resultsPrefix}/*`)],
+      }),
+    ];
   }
 }

@@ -14,7 +14,6 @@ import {
   JitterType,
   JsonPath,
   Pass,
-  ResultWriterV2,
   StateMachineType,
   Succeed,
   TaskInput,
@@ -29,7 +28,7 @@ import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunction
 import type { Construct } from 'constructs';
 import { ERROR_NAMES } from '../contract/names';
 import type { PollingSettings } from '../contract/exports';
-import { RunResultsBucket } from './run-results-bucket';
+import { PrefixResultWriter, RunResultsBucket } from './run-results-bucket';
 import type { WorkflowFunctions } from './workflow-functions';
 
 export function buildWorkflowDefinition(
@@ -145,10 +144,7 @@ export function buildWorkflowDefinition(
     mapExecutionType: StateMachineType.STANDARD,
     // The results go to S3: thousands of them would not fit the 256 KiB state. The Map's output is then
     // where they are, which Summarize Run reads.
-    resultWriterV2: new ResultWriterV2({
-      bucket: settings.resultsBucket,
-      prefix: RunResultsBucket.PREFIX,
-    }),
+    resultWriterV2: new PrefixResultWriter(settings.resultsBucket, RunResultsBucket.PREFIX),
     resultPath: '$.results',
   });
   exportEach.itemProcessor(exportOne);
@@ -177,8 +173,10 @@ export function buildWorkflowDefinition(
       payload: TaskInput.fromObject({
         'results.$': '$.results',
         execution,
-        // Where held export events go: the same bus and source as the state machine's own events.
-        events: { source: settings.eventSource, eventBusName: eventBus?.eventBusName ?? 'default' },
+        // Where held export events go: the same bus and source as the state machine's own events. The bus by
+        // its ARN, which PutEvents takes as EventBusName too: a name is looked up in the caller's own
+        // account, which a bus of another account is not in.
+        events: { source: settings.eventSource, eventBusName: eventBus?.eventBusArn ?? 'default' },
       }),
     },
   );

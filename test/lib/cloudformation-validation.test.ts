@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MlExportsStack } from '../../lib/ml-exports-stack';
-import { CREATED_RESOURCES_CONFIG, example } from './helpers';
+import { ALL_OPTIONS_CONFIG, example } from './helpers';
 
 interface Report {
   pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];
@@ -41,7 +41,7 @@ const configured = (config: unknown) => (app: App) =>
 describe('CloudFormation validation of the synthesized template', () => {
   it.each([
     ['the example configuration', example],
-    ['every optional resource created', CREATED_RESOURCES_CONFIG],
+    ['every optional resource created', ALL_OPTIONS_CONFIG],
   ])('finds nothing in %s', (_name, config) => {
     expect(violations(configured(config))).toEqual([]);
   });

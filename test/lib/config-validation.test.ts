@@ -98,6 +98,10 @@ describe('invalid configurations fail the synth with one message naming each pro
     [{ ...example, glueExports: 'tfm-1' }, 'glueExports: got "tfm-1"; expected an array'],
     [{ ...example, exports: [] }, 'exports: got []; expected no such field'],
     [{ ...example, eventBusName: 'bad bus!' }, 'eventBusName: got "bad bus!"; expected an event bus name'],
+    [
+      { ...example, eventBusName: 'arn:aws:events:eu-west-1:444455556666:event-bus/ml-events' },
+      'eventBusName: got "arn:aws:events:eu-west-1:444455556666:event-bus/ml-events"; expected an event bus in the stack\'s region us-east-1',
+    ],
     [{ ...example, createOutputBucket: 'yes' }, 'createOutputBucket: got "yes"; expected true or false'],
     [{ ...example, logKmsKeyArn: 'alias/logs' }, 'logKmsKeyArn: got "alias/logs"; expected a KMS key ARN'],
     [

@@ -12,23 +12,10 @@ export const TRANSFORM_ID = 'tfm-0123456789abcdef0123456789abcdef';
 export const DATASET_ARN = 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS';
 export const ROLE_ARN = 'arn:aws:iam::111122223333:role/PersonalizeExportRole';
 
-/** Every optional resource created or named: the output bucket, the Personalize role, alarm e-mail, log key. */
-export const CREATED_RESOURCES_CONFIG = {
-  createOutputBucket: true,
-  createPersonalizeRole: true,
-  alarmEmail: 'ml-team@example.com',
-  logKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-  eventBusName: 'ml-events',
-  glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
-  personalizeExports: [
-    {
-      name: 'interactions',
-      datasetArn: DATASET_ARN,
-      outputS3Prefix: 'personalize/interactions/',
-      kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
-    },
-  ],
-};
+/** Every optional resource created or named (config/all-options.json), as a user runs it too. */
+export const ALL_OPTIONS_CONFIG = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../../config/all-options.json'), 'utf8'),
+) as Record<string, unknown>;
 
 /** Lambda bundling is skipped: these tests read the template, not the code. */
 export const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });

@@ -6,12 +6,21 @@ import { MlExportWorkflow } from '../../lib/ml-export-workflow';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MlExportsStack } from '../../lib/ml-exports-stack';
-import { example, TRANSFORM_ID, DATASET_ARN, newApp, synth, PRIVATE_SSE_S3_BUCKET } from './helpers';
+import {
+  example,
+  TRANSFORM_ID,
+  DATASET_ARN,
+  ROLE_ARN,
+  newApp,
+  synth,
+  PRIVATE_SSE_S3_BUCKET,
+} from './helpers';
 
 describe('optional resources (off by default)', () => {
   const created = {
     createOutputBucket: true,
     createPersonalizeRole: true,
+    allowedOutputS3Prefixes: ['adhoc/'],
     glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
     personalizeExports: [
       {
@@ -89,18 +98,44 @@ describe('optional resources (off by default)', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'personalize.amazonaws.com' },
-            Action: ['s3:PutObject', 's3:ListBucket'],
-            Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
-          }),
         ]),
       },
     });
+    // Personalize (for this account's Personalize resources) may write under the prefixes Prepare Run admits.
+    const bucketId = stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never);
+    const objects = (prefix: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}*`]],
+    });
+    const fromPersonalize = {
+      StringEquals: { 'aws:SourceAccount': '111122223333' },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':personalize:us-east-1:111122223333:*']],
+        },
+      },
+    };
+    const policy = Object.values(
+      template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }),
+    )[0] as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } };
+    expect(policy.Properties.PolicyDocument.Statement.filter((st) => st.Effect === 'Allow')).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'personalize.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: [objects('glue/labels/'), objects('personalize/interactions/'), objects('adhoc/')],
+        Condition: fromPersonalize,
+      },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'personalize.amazonaws.com' },
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
+        Condition: fromPersonalize,
+      },
+    ]);
   });
 
-  it('creates the Personalize role trusted only for this account, writing only under the export prefix', () => {
+  it('creates the Personalize role trusted only for this account, writing only where Prepare Run admits exports', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -132,14 +167,13 @@ describe('optional resources (off by default)', () => {
       PolicyDocument: {
         Statement: [
           {
+            // Every prefix an explicit export may use the created role with: the configured exports' and
+            // allowedOutputS3Prefixes.
             Action: 's3:PutObject',
             Effect: 'Allow',
-            Resource: {
-              'Fn::Join': [
-                '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketRef, '/personalize/interactions/*'],
-              ],
-            },
+            Resource: ['glue/labels/', 'personalize/interactions/', 'adhoc/'].map((prefix) => ({
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', bucketRef, `/${prefix}*`]],
+            })),
           },
           {
             Action: 's3:ListBucket',
@@ -152,6 +186,32 @@ describe('optional resources (off by default)', () => {
             Resource: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
           },
         ],
+      },
+    });
+  });
+
+  it('lets the created role use the key of an export that has its own role (Prepare Run admits either key)', () => {
+    const other = {
+      name: 'items',
+      datasetArn: 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/ITEMS',
+      roleArn: ROLE_ARN,
+      outputS3Prefix: 's3://example-ml-exports/items/',
+      kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/efgh',
+    };
+    const both = synth({ ...created, personalizeExports: [...created.personalizeExports, other] });
+    const roleId = both.stack.getLogicalId(
+      both.stack.workflow.personalizeRole!.role.node.defaultChild as never,
+    );
+    both.template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Effect: 'Allow',
+            Resource: ['arn:aws:kms:us-east-1:111122223333:key/abcd', other.kmsKeyArn],
+          },
+        ]),
       },
     });
   });

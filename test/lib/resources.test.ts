@@ -105,6 +105,30 @@ describe('configuration variants', () => {
       ],
     });
     expectPutEventsOn(template, 'ml-events');
+    // Summarize Run delivers held events to the same bus, named by its ARN.
+    expect(allStates(definition)['Summarize Run'].Parameters).toMatchObject({
+      Payload: { events: { eventBusName: 'arn:aws:events:us-east-1:111122223333:event-bus/ml-events' } },
+    });
+  });
+
+  it("sends events to another account's bus by its ARN, from the state machine and from Summarize Run", () => {
+    const busArn = 'arn:aws:events:us-east-1:444455556666:event-bus/ml-events';
+    const { template } = synth({ ...example, eventBusName: busArn });
+    const states = allStates(definitionFromTemplate(template.toJSON() as never, 'us-east-1').definition);
+    expect(states['Emit Run Event'].Parameters).toMatchObject({ Entries: [{ EventBusName: busArn }] });
+    // A name would be looked up in Summarize Run's own account, where its grant does not apply.
+    expect(states['Summarize Run'].Parameters).toMatchObject({
+      Payload: { events: { eventBusName: busArn } },
+    });
+    const grants = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } })
+          .Properties.PolicyDocument.Statement,
+    );
+    expect(grants.filter((st) => st.Action === 'events:PutEvents').map((st) => st.Resource)).toEqual([
+      busArn,
+      busArn,
+    ]);
   });
 
   it('gives the state machine time for every wave of configured exports', () => {
@@ -198,10 +222,23 @@ describe('operations', () => {
       Endpoint: 'ml-team@example.com',
     });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    const alarmArns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) => ({
+      'Fn::GetAtt': [id, 'Arn'],
+    }));
+    // A topic policy replaces SNS's default one: it must let CloudWatch publish, for these alarms only.
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111122223333' },
+              ArnLike: { 'aws:SourceArn': alarmArns },
+            },
+          }),
         ]),
       },
     });
@@ -209,7 +246,21 @@ describe('operations', () => {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111122223333' },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:111122223333:alarm:*'],
+                  ],
+                },
+              },
+            },
+          }),
         ]),
       },
     });
