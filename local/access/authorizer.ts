@@ -266,8 +266,9 @@ export function denialMessage(request: AccessRequest, reasons: readonly Denial[]
     reasons.find((r) => r.policyType !== 'identity' && r.policyType !== 'resource') ??
     reasons.find((r) => r.policyType === (service ? 'resource' : 'identity')) ??
     reasons[0];
-  const why = explicit
-    ? `with an explicit deny in a ${POLICY_WORDS[explicit.policyType]}`
+  const words = explicit && POLICY_WORDS[explicit.policyType];
+  const why = words
+    ? `with an explicit deny in ${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words}`
     : `because no ${POLICY_WORDS[implicit?.policyType ?? 'resource']} allows the ${request.action} action`;
   const who = service ? `Service: ${request.caller.principal}` : `User: ${request.caller.principal}`;
   return `${who} is not authorized to perform: ${request.action} on resource: ${request.resource} ${why}`;

@@ -84,6 +84,8 @@ export interface AccessModel {
   readonly alarms: readonly TemplateAlarm[];
   readonly rules: readonly TemplateRule[];
   readonly schedules: readonly TemplateSchedule[];
+  /** KMS keys the log groups are encrypted with: CloudWatch Logs uses them, as their key policies allow. */
+  readonly logGroupKeys: readonly string[];
   readonly stateMachine?: {
     readonly arn: string;
     readonly roleArn: string;
@@ -240,8 +242,14 @@ export function readAccessModel(resources: CfnResources, place: StackPlace): Acc
     };
   });
   const machine = of('AWS::StepFunctions::StateMachine')[0];
+  const logGroupKeys = [
+    ...new Set(
+      of('AWS::Logs::LogGroup').flatMap(({ props }) => (props.KmsKeyId ? [String(props.KmsKeyId)] : [])),
+    ),
+  ];
   return {
     place,
+    logGroupKeys,
     roles,
     resourcePolicies,
     buckets,

@@ -44,6 +44,8 @@ export interface UnusedGrant {
 
 export interface PermissionsReport {
   readonly evaluator: string;
+  /** The account the stack is deployed in. */
+  readonly account: string;
   readonly denied: DeniedRequest[];
   readonly checks: AccessCheck[];
   readonly used: UsedPermission[];
@@ -133,6 +135,7 @@ export function buildPermissionsReport(
     }));
   return {
     evaluator: EVALUATOR,
+    account: model.place.account,
     denied,
     checks,
     used: [...used.values()].map(({ resourceSet, ...u }) => ({
@@ -147,6 +150,10 @@ export function buildPermissionsReport(
           `${call} on ${[...resources].slice(0, 2).join(', ')}${resources.size > 2 ? ` (+${resources.size - 2} more)` : ''}: the role is not in the template, so its policies are unknown here`,
       ),
       ...[...log.assumptions.values()].map((a) => `${a.resource}: not in the template; assumed ${a.assumed}`),
+      ...model.logGroupKeys.map(
+        (key) =>
+          `${key}: CloudWatch Logs encrypts the log groups with this key, as its key policy (not in the template) allows`,
+      ),
       ...NEVER_EVALUATED,
     ],
   };
@@ -182,15 +189,21 @@ function unusedGrants(records: readonly DecisionRecord[], model: AccessModel): U
   return unused;
 }
 
-/** An ARN without its `arn:aws:<service>:<region>:<account>:` head, for people. */
-function shortArn(arn: string): string {
-  return arn.replace(/^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:\d*:/, '$1 ');
+/** An ARN without its `arn:aws:<service>:<region>:<account>:` head (the account kept when another), for people. */
+function shortArn(arn: string, account: string): string {
+  const match = /^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d*):(.*)$/.exec(arn);
+  if (!match) return arn;
+  const [, service, owner, rest] = match;
+  return `${service} ${rest}${owner && owner !== account ? ` (account ${owner})` : ''}`;
 }
 
-function usedLine(uses: readonly UsedPermission[]): string {
+function usedLine(uses: readonly UsedPermission[], account: string): string {
   return uses
     .map((u) => {
-      const shown = u.resources.slice(0, 2).map(shortArn).join(', ');
+      const shown = u.resources
+        .slice(0, 2)
+        .map((r) => shortArn(r, account))
+        .join(', ');
       const more = u.resourceCount > 2 ? ` +${u.resourceCount - 2} more` : '';
       return `${u.action} ${u.requests}x on ${shown}${more}`;
     })
@@ -218,7 +231,7 @@ export function describePermissions(report: PermissionsReport): string[] {
     const mine = report.used.filter((u) => u.caller === caller && u.by !== 'check');
     const work = mine.filter((u) => u.by !== 'runtime');
     const runtime = mine.filter((u) => u.by === 'runtime');
-    if (work.length > 0) lines.push(`    ${caller}: ${usedLine(work)}`);
+    if (work.length > 0) lines.push(`    ${caller}: ${usedLine(work, report.account)}`);
     if (runtime.length > 0)
       lines.push(`    ${caller} (runtime): ${[...new Set(runtime.map((u) => u.action))].join(', ')}`);
   }

@@ -1,7 +1,9 @@
 /**
  * The example deployment that most of test/local reads, built once per Jest run however many test files
  * read it: the cloud assembly, synthesized by the local run's own `--config config/example.json` (as a
- * user would, and checked as such by cli.test.ts), and one run of every named scenario on it.
+ * user would, and checked as such by cli.test.ts), and one run of every named scenario on it. Likewise the
+ * deployment with every optional resource (config/all-options.json), synthesized in process, and one run
+ * of every scenario on it, with shorter jobs.
  *
  * The first test file that needs one of them builds it and keeps it under `.test-out/fixtures/`, marked
  * with the run's name (test/global-setup.cjs); the other files of the same run read it from there, and a
@@ -10,7 +12,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SCENARIO_NAMES } from '../../local/scenarios';
-import { cli, ROOT, simulate as runSimulator, type CliRun, type SimulationResult } from './simulator';
+import {
+  cli,
+  ROOT,
+  simulate as runSimulator,
+  synthesize,
+  type CliRun,
+  type SimulationResult,
+} from './simulator';
 
 export const WORK = path.join(ROOT, '.test-out');
 /** The CLI tests' folder, where the example is synthesized. */
@@ -53,18 +62,58 @@ export function exampleAssembly(): Promise<CliRun> {
   });
 }
 
-/** Every named scenario's run of the example, by scenario name. */
+/** Where config/all-options.json is synthesized. */
+export const ALL_OPTIONS_ASSEMBLY = path.join(WORK, 'all-options', 'cdk.out');
+/** The all-options runs' jobs: shorter than the defaults, for fewer status checks (a bounded test tier). */
+const ALL_OPTIONS_JOBS = ['--glue-job-seconds', '120', '--personalize-job-seconds', '300'];
+
+/** config/all-options.json synthesized in this process (as `--config` would), once per Jest run. */
+export function allOptionsAssembly(): Promise<string> {
+  return shared('all-options-assembly', async () => {
+    synthesize(ALL_OPTIONS_ASSEMBLY, path.join(ROOT, 'config', 'all-options.json'));
+    return ALL_OPTIONS_ASSEMBLY;
+  });
+}
+
+/** A run of the all-options assembly, named `all-<name>`, writing under `.test-out/all-<name>`. */
+export function simulateAllOptions(
+  name: string,
+  extra: string[] = [],
+  scenario = name,
+): Promise<SimulationResult> {
+  const out = path.join(WORK, `all-${name}`);
+  fs.rmSync(out, { recursive: true, force: true });
+  return runSimulator([
+    '--assembly',
+    ALL_OPTIONS_ASSEMBLY,
+    '--out',
+    out,
+    '--name',
+    `all-${name}`,
+    '--start-time',
+    START,
+    '--scenario',
+    scenario,
+    ...ALL_OPTIONS_JOBS,
+    ...extra,
+  ]);
+}
+
+/** Every named scenario's run of a deployment, by scenario name. */
 export interface ScenarioResults {
   readonly all: ReadonlyMap<string, SimulationResult>;
   /** One scenario's result; throws when it did not run. */
   run(name: string): SimulationResult;
 }
 
+/** The deployments whose every scenario the tests run. */
+export type Deployment = 'example' | 'all-options';
+
 /** The scenario results for a test file: built (or read) before its tests, as one beforeAll. */
-export function useScenarioResults(): ScenarioResults {
+export function useScenarioResults(deployment: Deployment = 'example'): ScenarioResults {
   let results: ScenarioResults | undefined;
   beforeAll(async () => {
-    results = await scenarioResults();
+    results = await scenarioResults(deployment);
   }, BUILD_TIMEOUT_MS);
   const ready = () => {
     if (!results) throw new Error('the scenario results are not built yet (used outside a test?)');
@@ -78,12 +127,14 @@ export function useScenarioResults(): ScenarioResults {
   };
 }
 
-export async function scenarioResults(): Promise<ScenarioResults> {
-  const byName = await shared('scenario-results', async () => {
-    await exampleAssembly();
+export async function scenarioResults(deployment: Deployment = 'example'): Promise<ScenarioResults> {
+  const byName = await shared(`scenario-results-${deployment}`, async () => {
+    if (deployment === 'example') await exampleAssembly();
+    else await allOptionsAssembly();
     const results: Record<string, SimulationResult> = {};
     // In this process, one after another (local runs share the simulated clock).
-    for (const name of SCENARIO_NAMES) results[name] = await simulate(name);
+    for (const name of SCENARIO_NAMES)
+      results[name] = deployment === 'example' ? await simulate(name) : await simulateAllOptions(name);
     return results;
   });
   const all = new Map(Object.entries(byName));
@@ -91,7 +142,7 @@ export async function scenarioResults(): Promise<ScenarioResults> {
     all,
     run: (name) => {
       const result = all.get(name);
-      if (!result) throw new Error(`scenario ${name} did not run`);
+      if (!result) throw new Error(`scenario ${name} did not run on the ${deployment} deployment`);
       return result;
     },
   };
