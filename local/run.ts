@@ -6,13 +6,7 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { Authorizer, type ServiceControlPolicies } from './access/authorizer';
-import { CallerCredentials } from './access/callers';
-import { checkTemplate } from './access/checks';
-import { readAccessModel } from './access/policies';
-import { buildPermissionsReport } from './access/report';
-import { StandInAccess } from './access/stand-in-access';
-import { StateMachineAccess } from './access/state-machine-access';
+import { RunAccess } from './access/run-access';
 import { LOCAL_ACCOUNT, loadAssembly } from './assembly';
 import { LambdaRuntime, runEnvironment } from './lambda-runtime';
 import { authorizeChildRedrives, ownerOfLocalStep, withMapStartSteps } from './map-children';
@@ -50,20 +44,6 @@ function describeFailure(err: unknown): { error: string; cause: string } {
 interface StatesError {
   Error?: string;
   Cause?: string;
-}
-
-/**
- * The service control policies a scenario puts the account under, beside AWS's default FullAWSAccess (an
- * SCP denies only what it names): https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
- */
-function organizationPolicies(
-  policies: readonly { readonly name: string; readonly policy: unknown }[] | undefined,
-): ServiceControlPolicies | undefined {
-  if (!policies?.length) return undefined;
-  const fullAccess = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
-  return [
-    { orgIdentifier: 'r-local', policies: [{ name: 'FullAWSAccess', policy: fullAccess }, ...policies] },
-  ];
 }
 
 /**
@@ -112,28 +92,16 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     );
   const executionArn =
     assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
+  // Every request of the run is authorized from the template's policies, as AWS would.
+  const access = new RunAccess(assembly, executionName, options.world.serviceControlPolicies);
   // Each execution writes under its own folder, which no other run shares while this one goes.
   const folder = options.runFolder ?? claimRunFolder(options.outDir, executionName);
   const runDir = folder.dir;
 
-  // Every request of the run is authorized from the template's policies, as AWS would.
-  const model = readAccessModel(assembly.template.Resources, assembly);
-  const authorizer = new Authorizer(model, {
-    serviceControlPolicies: organizationPolicies(options.world.serviceControlPolicies),
-  });
-  const credentials = new CallerCredentials();
-  if (!model.stateMachine) throw new Error('The template has no state machine');
-  const stateMachineAccess = new StateMachineAccess(
-    authorizer,
-    assembly.stateMachineArn,
-    model.stateMachine.roleArn,
-    executionName,
-  );
-
   const events: CapturedEvent[] = [];
   const eventBus = { failuresLeft: options.eventBusFailures ?? 0 };
   const standIn = new AwsStandIn({
-    access: new StandInAccess(authorizer, credentials),
+    access: access.standIn,
     // Summarize Run delivering the events EventBridge refused during the run (its own SDK client).
     onPutEvents: (entries) => {
       const account = assembly.account;
@@ -179,12 +147,11 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const items: { name: string; type: string }[] = [];
 
   try {
-    const checks = await checkTemplate(authorizer);
-    if (model.stateMachine.tracing) await stateMachineAccess.tracesWritten();
+    await access.executionStarted();
     // What every function's environment holds besides its own (local/lambda-runtime.ts).
     const lambdas = new LambdaRuntime({
-      authorizer,
-      credentials,
+      authorizer: access.authorizer,
+      credentials: access.credentials,
       environment: runEnvironment({
         region,
         endpoint,
@@ -200,7 +167,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       clock,
       standIn,
       lambdas,
-      access: stateMachineAccess,
+      access: access.stateMachine,
       resultWriterSteps,
       mapStartSteps,
       order,
@@ -217,7 +184,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
         Id: executionArn,
         Name: executionName,
         StartTime: new Date().toISOString(),
-        RoleArn: model.stateMachine.roleArn,
+        RoleArn: access.model.stateMachine!.roleArn,
       },
     };
     /** Per Map item: the last state its child execution entered (where a redrive resumes it), or its output. */
@@ -326,7 +293,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       const mapItems = (mapInput as Record<string, unknown[]>)[String(map.ItemsPath).replace(/^\$\./, '')];
       order.redriveStarted();
       const unsuccessful = mapItems.map((_item, i) => i).filter((i) => !itemOutput.has(i));
-      const children = authorizeChildRedrives(stateMachineAccess, mapState, executionName, unsuccessful)
+      const children = authorizeChildRedrives(access.stateMachine, mapState, executionName, unsuccessful)
         .then(() =>
           Promise.all(
             mapItems.map(async (_item, i) => {
@@ -420,7 +387,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       calls: standIn.calls,
       glueTaskRuns,
       filesWritten: standIn.filesWritten.map((f) => path.relative(runDir, f)),
-      permissions: buildPermissionsReport(authorizer.log, model, checks),
+      permissions: access.report(),
     };
   } finally {
     clock.uninstall();

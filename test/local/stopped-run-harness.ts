@@ -8,12 +8,10 @@ import { GlueClient, StartExportLabelsTaskRunCommand } from '@aws-sdk/client-glu
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Authorizer } from '../../local/access/authorizer';
-import { CallerCredentials } from '../../local/access/callers';
-import { checkTemplate, type AccessCheck } from '../../local/access/checks';
-import { readAccessModel } from '../../local/access/policies';
-import { buildPermissionsReport, type PermissionsReport } from '../../local/access/report';
-import { StandInAccess } from '../../local/access/stand-in-access';
+import type { Authorizer } from '../../local/access/authorizer';
+import type { AccessCheck } from '../../local/access/checks';
+import type { PermissionsReport } from '../../local/access/report';
+import { RunAccess } from '../../local/access/run-access';
 import { loadAssembly } from '../../local/assembly';
 import { LambdaRuntime, runEnvironment } from '../../local/lambda-runtime';
 import { AwsStandIn } from '../../local/stand-in/aws-stand-in';
@@ -43,13 +41,13 @@ export interface StoppedRunCleanup {
 export async function cleanUpStoppedRun(assemblyDir: string): Promise<StoppedRunCleanup> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-stopped-run-'));
   const assembly = loadAssembly(assemblyDir, 'us-east-1', '111122223333');
-  const authorizer = new Authorizer(readAccessModel(assembly.template.Resources, assembly));
-  const checks = await checkTemplate(authorizer);
-  const credentials = new CallerCredentials();
+  const access = new RunAccess(assembly, 'nightly-1');
+  const { authorizer, credentials } = access;
+  const checks = await access.checkTemplate();
   const standIn = new AwsStandIn({
     world: { transforms: [TRANSFORM], datasets: [], glueJobSeconds: 3600, personalizeJobSeconds: 3600 },
     outDir: path.join(work, 'out'),
-    access: new StandInAccess(authorizer, credentials),
+    access: access.standIn,
   });
   const endpoint = await standIn.start();
   try {
@@ -95,8 +93,7 @@ export async function cleanUpStoppedRun(assemblyDir: string): Promise<StoppedRun
       },
       { secondLookAfterMs: 0 },
     );
-    const permissions = buildPermissionsReport(authorizer.log, authorizer.model, checks);
-    return { checks, started, report, standIn, authorizer, permissions };
+    return { checks, started, report, standIn, authorizer, permissions: access.report() };
   } finally {
     await standIn.stop();
     fs.rmSync(work, { recursive: true, force: true });
