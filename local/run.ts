@@ -16,7 +16,7 @@ import {
 } from './limits';
 import { ProgressOrder } from './progress-order';
 import { claimRunFolder } from './run-folder';
-import { withResultWriterSteps } from './result-writer';
+import { childInput, withResultWriterSteps } from './result-writer';
 import {
   exportReports,
   HISTORY_EVENTS_BY_STATE,
@@ -29,7 +29,6 @@ import { SimClock } from './sim-clock';
 import { acceptEvents, buildTaskHandlers } from './task-handlers';
 import { endRun, type CleanupResult } from './ended-run';
 import { ExecutionFeed, type LoggedEvent } from './execution-feed';
-import { childInput } from './result-writer';
 import {
   defaultExecutionName,
   describeFailure,
@@ -319,17 +318,10 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     progress(`execution ${executionName} started`);
     let outcome = await execute(runnable, options.input);
     // Step Functions ends the run; the rule on its status change invokes the clean-up (local/ended-run.ts).
+    const endContext = { assembly, ...options, region, clock, say: progress, calls: standIn.calls };
     const ended = async () => {
       order.flush();
-      const ctx = {
-        assembly,
-        cleanupAssemblyDir: options.cleanupAssemblyDir,
-        region,
-        clock,
-        say: progress,
-        calls: standIn.calls,
-      };
-      const cleanup = await endRun(feed, ignoringEvents ? undefined : outcome, ctx);
+      const cleanup = await endRun(feed, ignoringEvents ? undefined : outcome, endContext);
       if (cleanup) cleanups.push(cleanup);
     };
     if (stoppedIn) progress(`${stoppedStatusText(options.stop!)}: the run stops in state "${stoppedIn}"`);

@@ -23,7 +23,7 @@ import { parseJsonObject, toChildOutcome, type OwedEvent } from '../shared/child
 import { InvalidTaskStateError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import { deliverEvents } from '../shared/put-events';
-import type { ExportItem, ExportResult, ExportTask, RunContext, Tracking } from '../shared/types';
+import type { ExportItem, ExportResult, ExportTask, Tracking } from '../shared/types';
 import {
   childExecutions,
   describeExecution,
@@ -31,7 +31,13 @@ import {
   standingOf,
   type ChildExecution,
 } from './run-history';
-import { settleJob, stoppedDetail, type JobOutcome, type UnfinishedExport } from './unfinished-exports';
+import {
+  settleJob,
+  stoppedDetail,
+  type EndedRun,
+  type JobOutcome,
+  type UnfinishedExport,
+} from './unfinished-exports';
 
 /**
  * A start task in flight when the run ended runs on to its end (its function's 30 s timeout) and may still
@@ -156,7 +162,7 @@ async function accountFor(
 }
 
 /** Each unfinished export's job, a few at a time. */
-async function settleJobs(unfinished: readonly UnfinishedExport[], run: RunContext): Promise<JobOutcome[]> {
+async function settleJobs(unfinished: readonly UnfinishedExport[], run: EndedRun): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = new Array(unfinished.length);
   const queue = unfinished.map((u, i) => [u, i] as const);
   await Promise.all(
@@ -198,11 +204,10 @@ export async function cleanUpEndedRun(
     return nothing(`the run sent its own run event (it ended in "${standing.lastState}")`);
 
   const listed = standing.runList;
-  const run: RunContext = (listed?.run as RunContext | undefined) ?? {
+  const run: EndedRun = (listed?.run as EndedRun | undefined) ?? {
     executionName: String(described.name),
     executionArn,
     startTime: (described.startDate ?? new Date()).toISOString(),
-    polling: undefined as never,
   };
   const list = (listed?.exports ?? []) as ExportItem[];
   const children = list.length > 0 ? await settledChildren(executionArn) : [];

@@ -19,6 +19,9 @@ import { exportTaskRunsSince, outputPathOf } from '../shared/glue-task-runs';
 import { datasetExportJobArn, personalizeJobName, toExportTask } from '../shared/naming';
 import type { ExportItem, ExportTask, RunContext, Tracking } from '../shared/types';
 
+/** The run as the clean-up knows it: what names its exports' jobs and folders. */
+export type EndedRun = Pick<RunContext, 'executionName' | 'executionArn' | 'startTime'>;
+
 const glue = new GlueClient(CLIENT_CONFIG);
 const personalize = new PersonalizeClient(CLIENT_CONFIG);
 
@@ -54,7 +57,7 @@ export interface JobOutcome {
  * configured export whose child was stopped before its start task resolved it, from the export catalog
  * (the one that start task uses). Undefined when the catalog no longer has it: that start starts nothing.
  */
-export function taskOf(unfinished: UnfinishedExport, run: RunContext): ExportTask | undefined {
+export function taskOf(unfinished: UnfinishedExport, run: EndedRun): ExportTask | undefined {
   if (unfinished.task) return unfinished.task;
   const item = unfinished.item;
   if (isResolved(item as ExportItem | ExportTask)) return item as unknown as ExportTask;
@@ -73,7 +76,7 @@ function permanent(err: unknown, call: string, resource: string): string {
 async function glueJob(
   task: Extract<ExportTask, { type: 'glue' }>,
   taskRunId: string | undefined,
-  run: RunContext,
+  run: EndedRun,
 ) {
   let id = taskRunId;
   let status: string | undefined;
@@ -122,7 +125,7 @@ async function glueJob(
  * The Personalize job's ARN: as its child tracked it, or made from its run-unique name in the dataset's
  * account and region (those of the run, for an export the run could not resolve).
  */
-export function personalizeJobArn(unfinished: UnfinishedExport, run: RunContext): string {
+export function personalizeJobArn(unfinished: UnfinishedExport, run: EndedRun): string {
   const tracked = unfinished.tracking?.job;
   if (tracked && 'datasetExportJobArn' in tracked) return tracked.datasetExportJobArn;
   const task = unfinished.task;
@@ -155,7 +158,7 @@ async function personalizeJob(arn: string): Promise<JobOutcome> {
 }
 
 /** Finds the export's job and stops it where there is a call for it. */
-export async function settleJob(unfinished: UnfinishedExport, run: RunContext): Promise<JobOutcome> {
+export async function settleJob(unfinished: UnfinishedExport, run: EndedRun): Promise<JobOutcome> {
   if (unfinished.item.type === 'personalize') return personalizeJob(personalizeJobArn(unfinished, run));
   const task = taskOf(unfinished, run);
   if (task?.type !== 'glue') {
@@ -198,7 +201,7 @@ function jobText(job: JobOutcome, type: ExportItem['type']): string {
 export function stoppedDetail(
   unfinished: UnfinishedExport,
   job: JobOutcome,
-  run: RunContext,
+  run: EndedRun,
   ended: { readonly status: EndedRunStatus; readonly at: string },
 ): StoppedExportEventDetail {
   const task = taskOf(unfinished, run);
