@@ -412,7 +412,8 @@ export function reportNestedPrefixes(owners: readonly PrefixOwner[], problems: P
           `(${first.field}); each export writes its own folder, one per run`,
       });
     }
-    open.push(owner);
+    // An equal prefix is the one already open: the next clash is told against that one.
+    if (!outer || outer.prefix !== owner.prefix) open.push(owner);
   }
 }
 
