@@ -128,11 +128,12 @@ describe('invalid configurations fail the synth with one message naming each pro
   });
 
   it('refuses two exports whose prefixes are equal or one inside the other, naming both (one folder per export)', () => {
-    const [personalize] = example.personalizeExports;
+    const [glue] = example.glueExports as Record<string, unknown>[];
+    const [personalize] = example.personalizeExports as Record<string, unknown>[];
     const message = failure({
       ...example,
       glueExports: [
-        { ...example.glueExports[0], outputS3Prefix: 's3://example-ml-exports/exports/' },
+        { ...glue, outputS3Prefix: 's3://example-ml-exports/exports/' },
         { name: 'other', transformId: 'tfm-2', outputS3Prefix: 's3://example-ml-exports/exports/other/' },
       ],
       personalizeExports: [{ ...personalize, outputS3Prefix: 's3://example-ml-exports/exports' }],
@@ -147,7 +148,7 @@ describe('invalid configurations fail the synth with one message naming each pro
       synth({
         ...example,
         glueExports: [
-          { ...example.glueExports[0], outputS3Prefix: 's3://example-ml-exports/labels/1/' },
+          { ...glue, outputS3Prefix: 's3://example-ml-exports/labels/1/' },
           { name: 'ten', transformId: 'tfm-10', outputS3Prefix: 's3://example-ml-exports/labels/10/' },
         ],
       }),
