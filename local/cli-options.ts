@@ -175,6 +175,8 @@ function runnerOptions(args: ReturnType<typeof parse>): SimulateOptions {
   if (args.output !== undefined) checkWritable(args.output);
   if (args.config !== undefined && !fs.statSync(args.config, { throwIfNoEntry: false })?.isFile())
     fail(`--config ${args.config}: no such file`);
+  if (args['stop-after'] !== undefined && args['time-out-after'] !== undefined)
+    fail('--stop-after and --time-out-after: give one of them, not both');
   if (
     args['cleanup-config'] !== undefined &&
     !fs.statSync(args['cleanup-config'], { throwIfNoEntry: false })?.isFile()
