@@ -20,6 +20,17 @@ export interface LocalFunction {
   readonly timeoutSeconds: number;
 }
 
+/** The function an EventBridge rule on the state machine's status changes invokes, and how it retries. */
+export interface StatusChangeTarget {
+  readonly function: LocalFunction;
+  /** Execution statuses the rule matches. */
+  readonly statuses: readonly string[];
+  /** Lambda's retries of a failed asynchronous invocation (its EventInvokeConfig). */
+  readonly retryAttempts: number;
+  /** Where a failed event goes past them (the logical id of its dead-letter queue), if anywhere. */
+  readonly deadLetterQueue?: string;
+}
+
 export interface LoadedAssembly {
   readonly stackName: string;
   readonly region: string;
@@ -27,6 +38,8 @@ export interface LoadedAssembly {
   readonly stateMachineArn: string;
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly template: Record<string, unknown>;
+  /** The clean-up of ended runs, as the template wires it (a rule on the run's status changes). */
+  readonly statusChangeTarget?: StatusChangeTarget;
 }
 
 interface CfnResource {
@@ -74,6 +87,7 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
     });
   }
   const { logicalId, definition } = definitionFromTemplate(template, region);
+  const statusChangeTarget = findStatusChangeTarget(resources, functions);
   return {
     stackName,
     region,
@@ -81,7 +95,42 @@ export function loadAssembly(assemblyDir: string, region: string): LoadedAssembl
     stateMachineArn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`,
     functions,
     template,
+    ...(statusChangeTarget ? { statusChangeTarget } : {}),
   };
+}
+
+/** The function the template's rule on "Step Functions Execution Status Change" events invokes. */
+function findStatusChangeTarget(
+  resources: Record<string, CfnResource>,
+  functions: ReadonlyMap<string, LocalFunction>,
+): StatusChangeTarget | undefined {
+  for (const rule of Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule')) {
+    const pattern = rule.Properties?.EventPattern as
+      { source?: string[]; detail?: { status?: string[] } } | undefined;
+    if (!pattern?.source?.includes('aws.states')) continue;
+    const targets = (rule.Properties?.Targets ?? []) as { Arn?: { 'Fn::GetAtt'?: [string, string] } }[];
+    const fnId = targets[0]?.Arn?.['Fn::GetAtt']?.[0];
+    const fn = fnId ? functions.get(fnId) : undefined;
+    if (!fn) continue;
+    const invokeConfig = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === fnId,
+    )?.Properties as
+      | { MaximumRetryAttempts?: number; DestinationConfig?: { OnFailure?: { Destination?: unknown } } }
+      | undefined;
+    const destination = (
+      invokeConfig?.DestinationConfig?.OnFailure?.Destination as
+        { 'Fn::GetAtt'?: [string, string] } | undefined
+    )?.['Fn::GetAtt']?.[0];
+    return {
+      function: fn,
+      statuses: pattern.detail?.status ?? [],
+      retryAttempts: invokeConfig?.MaximumRetryAttempts ?? 2,
+      ...(destination ? { deadLetterQueue: destination } : {}),
+    };
+  }
+  return undefined;
 }
 
 /** The template's one state machine definition as plain ASL, intrinsics replaced by local placeholders. */
@@ -118,6 +167,9 @@ function resolveIntrinsics(value: unknown, region: string, resources: Record<str
     };
     // A bucket's Ref is its name: lower-case, as S3 requires.
     if (resources[ref]?.Type === 'AWS::S3::Bucket') return ref.toLowerCase();
+    // A state machine's Ref is its ARN (its name is the logical id here).
+    if (resources[ref]?.Type === 'AWS::StepFunctions::StateMachine')
+      return `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${ref}`;
     return pseudo[ref] ?? ref;
   }
   if ('Fn::GetAtt' in obj) {
@@ -126,6 +178,7 @@ function resolveIntrinsics(value: unknown, region: string, resources: Record<str
     if (type === 'AWS::Lambda::Function' && attr === 'Arn')
       return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${id}`;
     if (type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
+    if (type === 'AWS::StepFunctions::StateMachine' && attr === 'Name') return id;
     return `arn:aws:local:${region}:${LOCAL_ACCOUNT}:${id}/${attr}`;
   }
   return Object.fromEntries(

@@ -1,7 +1,7 @@
 /**
  * `npm run simulate [-- options]`: synthesizes the app (or takes a cloud assembly), runs the synthesized
  * workflow offline (local/simulate.ts) and shows what happened: each step as it goes, every event as
- * EventBridge would receive it, and a summary. Exit status: 0 SUCCEEDED, 1 FAILED, 2 usage error, 3 broken.
+ * EventBridge would receive it, and a summary. Exit status: 0 SUCCEEDED, 1 FAILED (or stopped), 2 usage error, 3 broken.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -4,7 +4,6 @@
  * and Wait states on a simulated clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { loadAssembly, LOCAL_ACCOUNT } from './assembly';
 import { AwsStandIn } from './stand-in/aws-stand-in';
@@ -17,7 +16,7 @@ import {
 } from './limits';
 import { ProgressOrder } from './progress-order';
 import { claimRunFolder } from './run-folder';
-import { withResultWriterSteps } from './result-writer';
+import { childInput, withResultWriterSteps } from './result-writer';
 import {
   exportReports,
   HISTORY_EVENTS_BY_STATE,
@@ -28,29 +27,22 @@ import {
 import type { CapturedEvent, LocalRunOptions, LocalRunResult } from './run-types';
 import { SimClock } from './sim-clock';
 import { acceptEvents, buildTaskHandlers } from './task-handlers';
+import { endRun, type CleanupResult } from './ended-run';
+import { ExecutionFeed, type LoggedEvent } from './execution-feed';
+import {
+  defaultExecutionName,
+  describeFailure,
+  finalStatus,
+  handlerEnvironment,
+  stoppedError,
+  stoppedStatusText,
+  whyNoRedrive,
+} from './run-outcome';
+
+export { defaultExecutionName } from './run-outcome';
 
 export type { CapturedEvent, ExportReport, LocalRunOptions, LocalRunResult, ProgressLine } from './run-types';
 export { HISTORY_EVENTS_BY_STATE } from './run-counts';
-
-function describeFailure(err: unknown): { error: string; cause: string } {
-  const cause = (err as { cause?: StatesError & Error }).cause;
-  const e = (cause ?? err) as StatesError & Error;
-  return { error: e.name ?? e.Error ?? 'Error', cause: e.message ?? e.Cause ?? String(e) };
-}
-
-interface StatesError {
-  Error?: string;
-  Cause?: string;
-}
-
-/**
- * `local-<start time>-<random>`: unique however many runs start in the same second, as the console's
- * generated names are.
- */
-export function defaultExecutionName(startMs: number): string {
-  const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').slice(0, 15);
-  return `local-${stamp}-${randomBytes(3).toString('hex')}`;
-}
 
 /** The run this process is executing: runs share the clock and the environment, so they go one at a time. */
 let running: Promise<unknown> = Promise.resolve();
@@ -125,6 +117,19 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     throw err;
   });
   const savedEnv = { ...process.env };
+  // The run as Step Functions records it: what the clean-up of an ended run reads back.
+  const feed = new ExecutionFeed(standIn.executions, {
+    executionArn,
+    stateMachineArn: assembly.stateMachineArn,
+    name: executionName,
+    input: options.input,
+    startMs: clock.startMs,
+  });
+  /** Set when the run is stopped (StopExecution, or its timeout): the state it was in. */
+  let stoppedIn: string | undefined;
+  /** From the stop until a redrive: the library's events are not the run's any more. */
+  let ignoringEvents = false;
+  const cleanups: CleanupResult[] = [];
   const order = new ProgressOrder((line) => options.onProgress?.(line));
   const progress = (text: string) => order.line({ simSeconds: clock.elapsedSeconds, text });
   const counter = runCounter();
@@ -135,26 +140,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const items: { name: string; type: string }[] = [];
 
   try {
-    Object.assign(process.env, {
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SESSION_TOKEN: 'local',
-      AWS_ENDPOINT_URL_GLUE: endpoint,
-      AWS_ENDPOINT_URL_PERSONALIZE: endpoint,
-      AWS_ENDPOINT_URL_SFN: endpoint,
-      AWS_ENDPOINT_URL_S3: endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
-      // No shared config files: nothing on this machine may change how the handlers behave.
-      AWS_CONFIG_FILE: path.join(runDir, '.no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(runDir, '.no-aws-credentials'),
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'SILENT',
-      POWERTOOLS_DEV: 'true',
-      // The local Node.js may be older than Lambda's; the SDK's notice about it is not the run's business.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
+    Object.assign(process.env, handlerEnvironment(endpoint, runDir, region, options.handlerLogLevel));
 
     const handlers = buildTaskHandlers(runnable, {
       assembly,
@@ -163,6 +149,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       clock,
       standIn,
       resultWriterSteps,
+      mapRunArn: () => feed.mapRunArn,
       order,
       events,
       eventBus,
@@ -187,6 +174,8 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     const runStateInputs = new Map<string, unknown>();
     let mapInput: unknown;
     let mapState: string | undefined;
+    /** The state the run itself last entered. */
+    let lastRunState: string | undefined;
 
     /** Runs a definition (or a part of it, from `startAt`) to its end, tracking what it does. */
     const execute = async (
@@ -212,6 +201,9 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       const previous = new Map<number, string>();
       const drained = (async () => {
         for await (const ev of execution.eventLogs) {
+          // After a stop nothing more happens in AWS (the library may still start queued items).
+          if (ignoringEvents) continue;
+          feed.record(ev as unknown as LoggedEvent, (ev as { index?: number }).index ?? item);
           const index =
             ev.type === 'StateEntered' ||
             ev.type === 'StateExited' ||
@@ -226,7 +218,10 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
             counts.largestStateInputBytes = Math.max(counts.largestStateInputBytes, bytes);
             addHistory(index, HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2);
             if (index !== undefined) lastState.set(index, { name: ev.state.name, input: ev.state.input });
-            else runStateInputs.set(ev.state.name, ev.state.input);
+            else {
+              runStateInputs.set(ev.state.name, ev.state.input);
+              lastRunState = ev.state.name;
+            }
             if (ev.state.type === 'Map' && index === undefined) {
               mapInput = ev.state.input;
               mapState = ev.state.name;
@@ -265,10 +260,22 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
         (output) => ({ ok: true as const, output }),
         (err: unknown) => ({ ok: false as const, err }),
       );
+      // Stopped at a simulated time: StopExecution (ABORTED), or the state machine's timeout (TIMED_OUT).
+      const stop = whole && options.stop && !stoppedIn ? options.stop : undefined;
+      const stopTimer = stop
+        ? setTimeout(() => {
+            stoppedIn = lastRunState ?? 'Prepare Run';
+            ignoringEvents = true;
+            feed.stop(stop.status);
+            execution.abort();
+          }, stop.afterSeconds * 1000)
+        : undefined;
       // One driver moves the clock: executions run side by side share it.
       if (drive) await clock.drive(settled);
+      clearTimeout(stopTimer);
       await settled;
       await drained.catch(() => undefined);
+      if (whole && stoppedIn && ignoringEvents) failedState = stoppedIn;
       if (overLimit) {
         if (item === undefined) failedState = overLimit.state;
         return { ok: false as const, err: overLimit.error as unknown };
@@ -288,8 +295,12 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       const children = Promise.all(
         mapItems.map(async (_item, i) => {
           if (itemOutput.has(i)) return itemOutput.get(i);
-          const resume = lastState.get(i);
-          if (!resume) throw new Error(`cannot redrive item ${i}: it never started`);
+          // An item the Map never got to (the run was stopped first) starts now, from the beginning.
+          const resume = lastState.get(i) ?? {
+            name: String(processor.StartAt),
+            input: childInput(map.ItemSelector as Record<string, unknown> | undefined, mapInput, _item, i),
+          };
+          feed.redriveChild(i, resume.input);
           const child = await execute({ ...processor, StartAt: resume.name }, resume.input, i, false);
           if (!child.ok) throw child.err;
           return child.output;
@@ -308,6 +319,15 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
 
     progress(`execution ${executionName} started`);
     let outcome = await execute(runnable, options.input);
+    // Step Functions ends the run; the rule on its status change invokes the clean-up (local/ended-run.ts).
+    const endContext = { assembly, ...options, region, clock, say: progress, calls: standIn.calls };
+    const ended = async () => {
+      order.flush();
+      const cleanup = await endRun(feed, ignoringEvents ? undefined : outcome, endContext);
+      if (cleanup) cleanups.push(cleanup);
+    };
+    if (stoppedIn) progress(`${stoppedStatusText(options.stop!)}: the run stops in state "${stoppedIn}"`);
+    await ended();
     let firstAttempt: LocalRunResult['firstAttempt'];
     let redriveSkipped: string | undefined;
     const definitionStates = runnable.States as Record<string, Record<string, unknown>>;
@@ -322,10 +342,12 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     if (options.redrive && redrivable && !outcome.ok) {
       firstAttempt = {
         failedState: failedState!,
-        error: describeFailure(outcome.err),
+        error: stoppedIn ? stoppedError(options.stop!, stoppedIn) : describeFailure(outcome.err),
         simulatedSeconds: clock.elapsedSeconds,
       };
       order.flush();
+      feed.redrive();
+      ignoringEvents = false;
       if (failedMap) {
         progress(
           `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
@@ -335,32 +357,30 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
         progress(`redrive from "${failedState}": it runs again with the input it failed with`);
         outcome = await execute({ ...runnable, StartAt: failedState! }, runStateInputs.get(failedState!));
       }
+      await ended();
     } else if (options.redrive) {
-      redriveSkipped = outcome.ok
-        ? 'the execution SUCCEEDED: there is nothing to redrive'
-        : failedState === 'Run Failed'
-          ? 'the execution FAILED after every export event was sent (Run Failed): a redrive has nothing to ' +
-            'resume; start a new execution to export those again'
-          : 'the execution failed before any state of the run could be resumed';
+      redriveSkipped = whyNoRedrive(outcome.ok, failedState);
     }
     const simulatedSeconds = clock.elapsedSeconds;
     // Where each task run ends up, on the simulated clock (after uninstall, Date.now() is real time).
     const glueTaskRuns = standIn.glueRunsSettled();
     clock.uninstall();
 
-    const error = outcome.ok ? undefined : describeFailure(outcome.err);
+    // A run stopped and not redriven ended ABORTED (or TIMED_OUT), not with an error of its own.
+    const { status, error } = finalStatus(outcome, !firstAttempt ? stoppedIn : undefined, options.stop);
     order.flush();
-    progress(`execution ${outcome.ok ? 'SUCCEEDED' : `FAILED (${error?.error}: ${error?.cause})`}`);
+    progress(`execution ${outcome.ok ? 'SUCCEEDED' : `${status} (${error?.error}: ${error?.cause})`}`);
     if (redriveSkipped) progress(`no redrive: ${redriveSkipped}`);
 
     await standIn.stop();
     return {
       executionName,
       executionArn,
-      status: outcome.ok ? 'SUCCEEDED' : 'FAILED',
+      status,
       ...(error ? { error, failedState } : {}),
       ...(firstAttempt ? { firstAttempt } : {}),
       ...(redriveSkipped ? { redriveSkipped } : {}),
+      ...(cleanups.length > 0 ? { cleanups } : {}),
       ...(outcome.ok ? { output: outcome.output } : {}),
       simulatedSeconds,
       runDir,

@@ -6,6 +6,8 @@ import type { FaultRule, JobFate, PastRuns, Quotas, World } from './stand-in/aws
 
 export interface ScenarioPlan {
   readonly description: string;
+  /** When to stop the run, unless the user says (--stop-after, --time-out-after). */
+  readonly stopAfterSeconds?: number;
   readonly world: World;
   readonly fates?: Record<string, JobFate>;
   readonly faults?: FaultRule[];
@@ -160,6 +162,43 @@ const SCENARIOS: Record<string, Build> = {
     },
   }),
 
+  'stopped-run': (_c, world, glue) => ({
+    description:
+      "An operator stops the run 5 minutes in (StopExecution), while another run's task run writes to the same transform and another application's to another one: the clean-up cancels this run's task run only, and sends one ML Export Stopped per export, then ML Export Run Stopped.",
+    stopAfterSeconds: 300,
+    world: {
+      ...world,
+      transforms: [...world.transforms, 'tfm-another-application'],
+      otherTaskRuns: [
+        ...(glue
+          ? [{ transformId: glue.transformId, outputS3Path: `${glue.outputS3Prefix}2026-01-01/another-run/` }]
+          : []),
+        { transformId: 'tfm-another-application', outputS3Path: 's3://another-application/labels/' },
+      ],
+    },
+  }),
+
+  'prepare-run-denied': () => ({
+    description:
+      'Step Functions denies Prepare Run ListExecutions (AccessDeniedException): the run fails in Prepare Run, before any job, and the clean-up sends its run event (ML Export Run Stopped, FAILED).',
+    faults: [{ operation: 'ListExecutions', error: 'AccessDeniedException', count: 100 }],
+  }),
+
+  'results-unreadable': () => ({
+    description:
+      "S3 denies Summarize Run the Map's result files (AccessDeniedException): the exports succeed and send their events, the run fails in Summarize Run, and the clean-up sends its run event (ML Export Run Stopped, FAILED).",
+    faults: [{ operation: 'GetObject', error: 'AccessDeniedException', count: 100 }],
+  }),
+
+  'newer-run': (_c, world) => ({
+    description:
+      'A newer run of the same exports starts 5 minutes after this one and runs on: this run goes ahead (it started first); stopped and redriven while the newer one runs (--stop-after N --redrive), its redriven exports yield to it.',
+    world: {
+      ...world,
+      runningExecutions: [{ name: 'nightly-newer', input: {}, startedSecondsAgo: -300 }],
+    },
+  }),
+
   'eventbridge-outage': () => ({
     description:
       "EventBridge refuses the first export's event past its retries while the other export is still polling: that event is held, the other export goes on and sends its own, and Summarize Run delivers the held one before the run event.",
@@ -230,7 +269,16 @@ function pastRuns(
   const spread = [1.01, 0.99, 1.02, 0.98, 1];
   const runs = (seconds: number) => spread.map((f) => Math.round(seconds * scale * f));
   return [
-    ...(glue ? [{ target: glue.transformId, seconds: runs(ctx.glueJobSeconds) }] : []),
+    ...(glue
+      ? [
+          {
+            target: glue.transformId,
+            exportName: glue.name,
+            outputS3Prefix: glue.outputS3Prefix,
+            seconds: runs(ctx.glueJobSeconds),
+          },
+        ]
+      : []),
     ...(personalize
       ? [
           {

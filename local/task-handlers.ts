@@ -29,6 +29,8 @@ export interface TaskContext {
   readonly clock: SimClock;
   readonly standIn: AwsStandIn;
   readonly resultWriterSteps: ReadonlyMap<string, EmulatedResultWriter>;
+  /** The Map Run's ARN, once its Map state started. */
+  readonly mapRunArn: () => string | undefined;
   readonly order: ProgressOrder;
   /** Events as EventBridge received them, appended to. */
   readonly events: CapturedEvent[];
@@ -64,7 +66,7 @@ export function taskStates(definition: Record<string, unknown>): Map<string, Rec
  * bundle is wrapped as Node wraps a CommonJS module, in this module's realm, whatever module cache the
  * host keeps (Jest keeps its own) and with the globals the simulated clock fakes.
  */
-function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => Promise<unknown> {
+export function loadHandler(fn: LocalFunction): (event: unknown, context: unknown) => Promise<unknown> {
   const code = fs.readFileSync(fn.codeFile, 'utf8');
   const module = { exports: {} as Record<string, unknown> };
   const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', code);
@@ -117,6 +119,7 @@ function resultWriterHandler(writer: EmulatedResultWriter, ctx: TaskContext): Ta
   return async (input) =>
     writeMapResults(writer, input as Record<string, unknown>, {
       stateMachineArn: ctx.assembly.stateMachineArn,
+      mapRunArn: ctx.mapRunArn(),
       executionName: ctx.executionName,
       startedAt: new Date(ctx.clock.startMs).toISOString(),
       stoppedAt: new Date().toISOString(),

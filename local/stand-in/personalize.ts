@@ -3,6 +3,7 @@
  * limit of unfinished jobs, DescribeDatasetExportJob, and ListDatasetExportJobs (with the datasets' past
  * jobs, for the history look-up). A job that becomes ACTIVE writes the dataset's records.
  */
+import { exportJobNamePrefix } from '../../contract/names';
 import { personalizeCsv } from './csv';
 import type { LocalS3Folder } from './local-files';
 import type { JsonOperation } from './server';
@@ -64,7 +65,7 @@ export class PersonalizeStandIn {
       past.seconds.forEach((seconds, i) => {
         const startedMs = nowMs - (i + 1) * 86_400_000;
         const day = new Date(startedMs).toISOString().slice(0, 10);
-        const jobName = `mlx-${past.exportName ?? 'past'}-nightly-${day}-${String(i).padStart(8, '0')}`;
+        const jobName = `${exportJobNamePrefix(past.exportName ?? 'past')}nightly-${day}-${String(i).padStart(8, '0')}`;
         const [, partition, , region, account] = past.target.split(':');
         this.pastJobs.push({
           fate: { kind: 'succeed' },

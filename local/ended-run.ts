@@ -1,0 +1,148 @@
+/**
+ * What AWS does after a run ends, in the local run: the template's EventBridge rule on the run's
+ * "Step Functions Execution Status Change" event invokes the clean-up function (its bundle from the cloud
+ * assembly, or from another assembly: the configuration deployed by the time the run ended), asynchronously:
+ * a failed invocation is retried as Lambda retries it, on the simulated clock, and past its retries the
+ * event goes to the dead-letter queue. The function's real SDK clients talk to the stand-in, whose Step
+ * Functions answers from the run's own recorded executions.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+ */
+import { randomUUID } from 'node:crypto';
+import { LOCAL_ACCOUNT, loadAssembly, type LoadedAssembly } from './assembly';
+import type { ExecutionFeed } from './execution-feed';
+import { describeFailure } from './run-outcome';
+import type { ExecutionRecord } from './stand-in/executions';
+import type { CallRecord } from './stand-in/server';
+import type { SimClock } from './sim-clock';
+import { loadHandler } from './task-handlers';
+
+/** Lambda's waits before its retries of an asynchronous invocation (about a minute, then two). */
+const RETRY_DELAYS_MS = [60_000, 120_000];
+
+/** What the clean-up of the ended run did. */
+export interface CleanupResult {
+  /** The execution status the rule was given. */
+  readonly executionStatus: string;
+  readonly attempts: number;
+  /** The function's report, when an attempt succeeded. */
+  readonly report?: Record<string, unknown>;
+  /** The last attempt's error, when none succeeded. */
+  readonly error?: string;
+  /** Where the event went after the last failed attempt (the dead-letter queue's logical id). */
+  readonly deadLetterQueue?: string;
+  /** The calls the clean-up made (the run's own are the run result's `calls`). */
+  readonly calls?: CallRecord[];
+}
+
+/** The event the rule delivers: "Step Functions Execution Status Change", from the run's recorded state. */
+export function statusChangeEvent(run: ExecutionRecord, region: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: LOCAL_ACCOUNT,
+    time: new Date(run.stopMs ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [run.executionArn],
+    detail: {
+      executionArn: run.executionArn,
+      stateMachineArn: run.stateMachineArn,
+      name: run.name,
+      status: run.status,
+      startDate: run.startMs,
+      stopDate: run.stopMs ?? null,
+      input: JSON.stringify(run.input),
+      inputDetails: { included: true },
+    },
+  };
+}
+
+/**
+ * Delivers the ended run's status change to the clean-up when the rule matches it, retrying as Lambda does.
+ * Returns undefined when no rule matches (the run succeeded, or the assembly has no such rule).
+ */
+export async function cleanUpEndedRun(
+  run: ExecutionRecord,
+  ctx: {
+    readonly assembly: LoadedAssembly;
+    readonly region: string;
+    readonly clock: SimClock;
+    readonly say: (text: string) => void;
+  },
+): Promise<CleanupResult | undefined> {
+  const target = ctx.assembly.statusChangeTarget;
+  if (!target || !target.statuses.includes(run.status)) return undefined;
+  const fn = target.function;
+  Object.assign(process.env, fn.environment);
+  const handler = loadHandler(fn);
+  const event = statusChangeEvent(run, ctx.region);
+  let error: string | undefined;
+  const attempts = 1 + target.retryAttempts;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    ctx.say(
+      `run ended ${run.status}: the rule invokes the clean-up (${fn.logicalId})${attempt > 1 ? `, retry ${attempt - 1}` : ''}`,
+    );
+    const invoked = handler(event, {
+      functionName: fn.logicalId,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: fn.arn,
+      memoryLimitInMB: '256',
+      awsRequestId: `local-cleanup-${attempt}`,
+      getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000,
+    }).then(
+      (report) => ({ ok: true as const, report }),
+      (err: unknown) => ({ ok: false as const, err: err as Error }),
+    );
+    // The function waits on the simulated clock too (its second look for a start in flight).
+    ctx.clock.taskStarted();
+    await ctx.clock.drive(invoked);
+    ctx.clock.taskEnded();
+    const outcome = await invoked;
+    if (outcome.ok) {
+      const report = outcome.report as Record<string, unknown>;
+      ctx.say(`clean-up done${report.skipped ? `: nothing to do (${String(report.skipped)})` : ''}`);
+      return { executionStatus: run.status, attempts: attempt, report };
+    }
+    error = `${outcome.err.name}: ${outcome.err.message}`;
+    ctx.say(`clean-up failed: ${error}`);
+    if (attempt < attempts) {
+      const retry = new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt - 1] ?? 120_000));
+      await ctx.clock.drive(retry);
+    }
+  }
+  if (target.deadLetterQueue)
+    ctx.say(`the status change went to the dead-letter queue ${target.deadLetterQueue}`);
+  return {
+    executionStatus: run.status,
+    attempts,
+    ...(error ? { error } : {}),
+    ...(target.deadLetterQueue ? { deadLetterQueue: target.deadLetterQueue } : {}),
+  };
+}
+
+/**
+ * Ends the run as Step Functions records it (`outcome`, unless it was stopped: the stop ended it) and
+ * delivers its status change to the clean-up, from `cleanupAssemblyDir` when the configuration changed.
+ */
+export async function endRun(
+  feed: ExecutionFeed,
+  outcome: { ok: true; output: unknown } | { ok: false; err: unknown } | undefined,
+  ctx: Omit<Parameters<typeof cleanUpEndedRun>[1], 'assembly'> & {
+    readonly assembly: LoadedAssembly;
+    readonly cleanupAssemblyDir?: string;
+    /** Every call the stand-in answered: the clean-up's are moved from here to its result. */
+    readonly calls: CallRecord[];
+  },
+): Promise<CleanupResult | undefined> {
+  if (outcome) {
+    const e = outcome.ok ? undefined : describeFailure(outcome.err);
+    feed.end(outcome.ok, outcome.ok ? { output: outcome.output } : { error: e?.error, cause: e?.cause });
+  }
+  const assembly = ctx.cleanupAssemblyDir ? loadAssembly(ctx.cleanupAssemblyDir, ctx.region) : ctx.assembly;
+  const before = ctx.calls.length;
+  const result = await cleanUpEndedRun(feed.run, { ...ctx, assembly });
+  const calls = ctx.calls.splice(before);
+  return result && { ...result, calls };
+}
