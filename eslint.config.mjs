@@ -24,4 +24,22 @@ export default tseslint.config(
     },
   },
   { files: ['local/**', 'bin/**'], rules: { 'no-console': 'off' } },
+  {
+    // A handler imports lambda/shared and contract/, never another handler (each is bundled on its own).
+    files: ['lambda/**/*.ts'],
+    ignores: ['lambda/shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!shared/|\\.\\./)',
+              message: 'A handler imports only lambda/shared and contract/, never another handler.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -7,11 +7,13 @@
  */
 import * as z from 'zod';
 import {
+  ENDED_RUN_STATUSES,
   EXPORT_DETAIL_TYPES,
   EXPORT_OUTCOMES,
   EXPORT_TYPES,
   INGESTION_MODES,
   RUN_DETAIL_TYPES,
+  STOPPED_JOB_STATES,
   type DetailType,
 } from './names';
 
@@ -43,7 +45,7 @@ const exportDetail = z.strictObject({
   /** Seconds the export waited for a free slot of the account's concurrency quota before its job started. */
   waitedForCapacitySeconds: count.optional(),
   adoptedExistingJob: z.boolean(),
-  /** TIMED_OUT only: whether the workflow stopped the job (Glue), never for Personalize (no stop call). */
+  /** TIMED_OUT and STOPPED: whether the workflow stopped the job (Glue), never for Personalize (no stop call). */
   jobCancelled: z.boolean().optional(),
   error: errorDetailSchema.optional(),
   executionName: z.string(),
@@ -63,12 +65,24 @@ export const EXPORT_EVENT_DETAILS = {
     error: errorDetailSchema,
     jobCancelled: z.boolean(),
   }),
+  /** The run ended before the export did: sent once by the clean-up of the ended run. */
+  STOPPED: exportDetail.extend({
+    outcome: z.literal('STOPPED'),
+    error: errorDetailSchema,
+    jobCancelled: z.boolean(),
+    /** What became of the job when the run ended (see STOPPED_JOB_STATES). */
+    jobState: z.enum(STOPPED_JOB_STATES),
+  }),
 };
+
+/** The detail of an ML Export Stopped event. */
+export type StoppedExportEventDetail = z.infer<typeof EXPORT_EVENT_DETAILS.STOPPED>;
 
 export const exportEventDetailSchema = z.discriminatedUnion('outcome', [
   EXPORT_EVENT_DETAILS.SUCCEEDED,
   EXPORT_EVENT_DETAILS.FAILED,
   EXPORT_EVENT_DETAILS.TIMED_OUT,
+  EXPORT_EVENT_DETAILS.STOPPED,
 ]);
 
 const runDetail = z.strictObject({
@@ -98,16 +112,32 @@ export const RUN_EVENT_DETAILS = {
   completed: runDetail.extend({ status: z.enum(['SUCCEEDED', 'FAILED']) }),
   rejected: runDetail.extend({ status: z.literal('REJECTED'), error: errorDetailSchema }),
   skipped: runDetail.extend({ status: z.literal('SKIPPED'), error: errorDetailSchema }),
+  /**
+   * A run that ended without its own run event: the execution's status, where it stood (`failedState`), why,
+   * and how many of its exports were still unfinished (`stopped`, each with its own ML Export Stopped).
+   */
+  stopped: runDetail.extend({
+    status: z.enum(ENDED_RUN_STATUSES),
+    stopped: count,
+    stoppedExports: z.array(z.string()).max(100),
+    failedState: z.string().optional(),
+    error: errorDetailSchema,
+  }),
 };
+
+/** The detail of the run event the clean-up sends for a run that ended without its own. */
+export type StoppedRunEventDetail = z.infer<typeof RUN_EVENT_DETAILS.stopped>;
 
 /** The detail schema of each detail-type. */
 export const EVENT_DETAILS: Record<DetailType, z.ZodType> = {
   [EXPORT_DETAIL_TYPES.SUCCEEDED]: EXPORT_EVENT_DETAILS.SUCCEEDED,
   [EXPORT_DETAIL_TYPES.FAILED]: EXPORT_EVENT_DETAILS.FAILED,
   [EXPORT_DETAIL_TYPES.TIMED_OUT]: EXPORT_EVENT_DETAILS.TIMED_OUT,
+  [EXPORT_DETAIL_TYPES.STOPPED]: EXPORT_EVENT_DETAILS.STOPPED,
   [RUN_DETAIL_TYPES.completed]: RUN_EVENT_DETAILS.completed,
   [RUN_DETAIL_TYPES.rejected]: RUN_EVENT_DETAILS.rejected,
   [RUN_DETAIL_TYPES.skipped]: RUN_EVENT_DETAILS.skipped,
+  [RUN_DETAIL_TYPES.stopped]: RUN_EVENT_DETAILS.stopped,
 };
 
 export type JsonSchema = Record<string, unknown>;

@@ -371,3 +371,66 @@ export function listSome(values: readonly string[]): string {
     ? `${values.slice(0, 20).join(', ')}, ... (${values.length} in all)`
     : values.join(', ');
 }
+
+/** An export's prefix, where its field is (`glueExports[0]`), for the one-folder-per-export rules. */
+export interface PrefixOwner {
+  readonly field: string;
+  readonly name: string;
+  /** Normalized: with its trailing slash, so that prefixes compare by whole segments. */
+  readonly prefix: string;
+}
+
+/** How `prefix` stands to `other`'s: equal to, inside or containing it, or undefined when apart. */
+export function prefixNesting(
+  prefix: string,
+  other: string,
+): 'equal to' | 'inside' | 'containing' | undefined {
+  if (prefix === other) return 'equal to';
+  if (prefix.startsWith(other)) return 'inside';
+  if (other.startsWith(prefix)) return 'containing';
+  return undefined;
+}
+
+/**
+ * One folder per export: no two exports' prefixes may be equal or one inside the other, or a consumer of one
+ * export would read the other's files. Reports each clash once, on the export listed later, naming both.
+ * Sorted, a prefix's descendants follow it, so one pass with a stack of open prefixes finds every clash.
+ */
+export function reportNestedPrefixes(owners: readonly PrefixOwner[], problems: Problem[]): void {
+  const order = new Map(owners.map((o, i) => [o, i]));
+  const sorted = [...owners].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  const open: PrefixOwner[] = [];
+  for (const owner of sorted) {
+    while (open.length > 0 && !owner.prefix.startsWith(open[open.length - 1].prefix)) open.pop();
+    const outer = open[open.length - 1];
+    if (outer) {
+      const [first, later] = order.get(outer)! < order.get(owner)! ? [outer, owner] : [owner, outer];
+      problems.push({
+        field: `${later.field}.outputS3Prefix`,
+        value: later.prefix,
+        expected:
+          `a prefix of its own, neither equal to nor inside nor containing another export's: it is ` +
+          `${prefixNesting(later.prefix, first.prefix)} export "${first.name}"'s ${first.prefix} ` +
+          `(${first.field}); each export writes its own folder, one per run`,
+      });
+    }
+    // An equal prefix is the one already open: the next clash is told against that one.
+    if (!outer || outer.prefix !== owner.prefix) open.push(owner);
+  }
+}
+
+/** A run's folder below a prefix: `<yyyy-mm-dd>/<execution name>/`. */
+const RUN_FOLDER = /^(\d{4}-\d{2}-\d{2})\/([^/]+)\//;
+
+/**
+ * The run folder that `prefix` lies in, below one of `prefixes` (`<prefix><yyyy-mm-dd>/<execution name>/`),
+ * or undefined: an export given in the input may not write into another run's folder.
+ */
+export function runFolderOf(prefix: string, prefixes: readonly string[]): string | undefined {
+  for (const outer of prefixes) {
+    if (!prefix.startsWith(outer)) continue;
+    const match = RUN_FOLDER.exec(prefix.slice(outer.length));
+    if (match) return `${outer}${match[0]}`;
+  }
+  return undefined;
+}

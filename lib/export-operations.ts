@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -11,18 +11,48 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Match, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  CfnTransformer,
+  FilterPattern,
+  type ILogGroup,
+  LogGroup,
+  MetricFilter,
+  ResourcePolicy,
+  RetentionDays,
+} from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EXPORT_DETAIL_TYPES, EXPORT_OUTCOMES } from '../contract/names';
+import type { DeadLetterQueue } from './dead-letter-queue';
 
 export interface ExportOperationsProps {
   readonly stateMachine: StateMachine;
-  /** Log group of the finalize-export function, whose "Export ended" lines carry each outcome. */
-  readonly finalizeLogGroup: ILogGroup;
+  /**
+   * No longer read: the export metrics are counted from the export events themselves.
+   * @deprecated the metrics come from the events (see `exportEvents`)
+   */
+  readonly finalizeLogGroup?: ILogGroup;
+  /**
+   * Bus the workflow's events go to: its export events are counted from there.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: IEventBus;
+  /** `source` of the workflow's events. @default 'ml-exports' */
+  readonly eventSource?: string;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default - CloudWatch Logs' service key */
+  readonly logEncryptionKey?: IKey;
+  /**
+   * Dead-letter queues to alarm on (any message).
+   * @default - none
+   */
+  readonly deadLetterQueues?: readonly DeadLetterQueue[];
   /**
    * Where alarm notifications go.
    * @default - alarms without notifications
@@ -30,19 +60,25 @@ export interface ExportOperationsProps {
   readonly alarmEmail?: string;
 }
 
-/** Namespace of the export metrics taken from the finalize-export logs. */
+/** Namespace of the export metrics, counted from the export events. */
 export const METRIC_NAMESPACE = 'MlExports';
-const OUTCOMES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT'] as const;
+/** Their dimension: the state machine's name, so that each deployment has metrics of its own. */
+export const METRIC_DIMENSION = 'StateMachine';
+const OUTCOMES = EXPORT_OUTCOMES;
 
 /**
- * What an operator watches: alarms on failed, timed-out, aborted and throttled executions (optionally
- * sent to an e-mail address through an encrypted SNS topic), export outcome and duration metrics from the
- * structured logs, and a dashboard of both.
+ * What an operator watches: alarms on failed, timed-out, aborted and throttled executions and on messages in
+ * the dead-letter queues (optionally sent to an e-mail address through an encrypted SNS topic), export
+ * outcome and duration metrics counted from the export events themselves (one per event, whoever sent it:
+ * the export's own child execution, Summarize Run for owed events, the clean-up of a stopped run), and a
+ * dashboard of both.
  */
 export class ExportOperations extends Construct {
   public readonly alarms: Alarm[];
   public readonly topic?: Topic;
   public readonly dashboard: Dashboard;
+  /** Every export event of this workflow, as EventBridge delivered it; the metric filters count them. */
+  public readonly exportEvents: LogGroup;
 
   constructor(scope: Construct, id: string, props: ExportOperationsProps) {
     super(scope, id);
@@ -63,6 +99,13 @@ export class ExportOperations extends Construct {
       ['ExecutionsAborted', sm.metricAborted({ period }), 'An ml-exports run was stopped'],
       ['ExecutionsThrottled', sm.metricThrottled({ period }), 'Step Functions throttled ml-exports'],
     ];
+    for (const dlq of props.deadLetterQueues ?? []) {
+      executionAlarms.push([
+        `${Names.uniqueId(dlq)}Alarm`,
+        dlq.queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        `A message is in a dead-letter queue of ml-exports: ${dlq.purpose}`,
+      ]);
+    }
     this.alarms = executionAlarms.map(
       ([name, metric, description]) =>
         new Alarm(this, name, {
@@ -125,40 +168,22 @@ export class ExportOperations extends Construct {
       for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
     }
 
-    // One metric per outcome, and the export duration, from the finalize-export log lines.
+    this.exportEvents = countExportEvents(this, props);
+    // One metric per outcome, and the export duration, from the export events.
+    const dimensionsMap = { [METRIC_DIMENSION]: sm.stateMachineName };
     const outcomeMetric = (outcome: string) =>
       new Metric({
         namespace: METRIC_NAMESPACE,
         metricName: `Exports${pascal(outcome)}`,
+        dimensionsMap,
         statistic: 'Sum',
         period,
       });
-    for (const outcome of OUTCOMES) {
-      new MetricFilter(this, `Exports${pascal(outcome)}Filter`, {
-        logGroup: props.finalizeLogGroup,
-        filterPattern: FilterPattern.all(
-          FilterPattern.stringValue('$.message', '=', 'Export ended'),
-          FilterPattern.stringValue('$.outcome', '=', outcome),
-        ),
-        metricNamespace: METRIC_NAMESPACE,
-        metricName: `Exports${pascal(outcome)}`,
-        metricValue: '1',
-      });
-    }
-    new MetricFilter(this, 'ExportDurationFilter', {
-      logGroup: props.finalizeLogGroup,
-      filterPattern: FilterPattern.all(
-        FilterPattern.stringValue('$.message', '=', 'Export ended'),
-        FilterPattern.numberValue('$.durationSeconds', '>=', 0),
-      ),
-      metricNamespace: METRIC_NAMESPACE,
-      metricName: 'ExportDurationSeconds',
-      metricValue: '$.durationSeconds',
-    });
     const exportDuration = (statistic: string) =>
       new Metric({
         namespace: METRIC_NAMESPACE,
         metricName: 'ExportDurationSeconds',
+        dimensionsMap,
         statistic,
         period: Duration.hours(1),
       });
@@ -204,10 +229,14 @@ export class ExportOperations extends Construct {
             width: 6,
             metrics: [
               new MathExpression({
-                expression: 'failed + timedOut',
-                usingMetrics: { failed: outcomeMetric('FAILED'), timedOut: outcomeMetric('TIMED_OUT') },
+                expression: 'failed + timedOut + stopped',
+                usingMetrics: {
+                  failed: outcomeMetric('FAILED'),
+                  timedOut: outcomeMetric('TIMED_OUT'),
+                  stopped: outcomeMetric('STOPPED'),
+                },
                 period: Duration.days(1),
-                label: 'failed or timed out',
+                label: 'failed, timed out or stopped',
               }),
             ],
           }),
@@ -215,6 +244,95 @@ export class ExportOperations extends Construct {
       ],
     });
   }
+}
+
+/**
+ * The export metrics, counted from the export events of this workflow only (its source, its state
+ * machine's executions): an EventBridge rule writes each event to a log group, a transformer adds the
+ * state machine's name (the metrics' dimension), and a metric filter per outcome counts them. So the counts
+ * are the events, one to one: an event owed and sent by Summarize Run or the clean-up counts, a Lambda
+ * retry that sends nothing does not.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html
+ */
+function countExportEvents(scope: Construct, props: ExportOperationsProps): LogGroup {
+  const stack = Stack.of(scope);
+  const sm = props.stateMachine;
+  // EventBridge writes only to log groups named /aws/events/...
+  const logGroup = new LogGroup(scope, 'ExportEvents', {
+    logGroupName: `/aws/events/ml-exports/${Names.uniqueId(scope)}`,
+    retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    encryptionKey: props.logEncryptionKey,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const logGroupArn = stack.formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: logGroup.logGroupName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const rule = new Rule(scope, 'ExportEventsRule', {
+    description: 'Every export event of this ml-exports workflow, counted into the export metrics',
+    eventBus: props.eventBus,
+    eventPattern: {
+      source: [props.eventSource ?? 'ml-exports'],
+      detailType: Object.values(EXPORT_DETAIL_TYPES),
+      detail: {
+        executionArn: Match.prefix(
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${sm.stateMachineName}:`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      },
+    },
+  });
+  rule.addTarget({ bind: () => ({ arn: logGroupArn }) });
+  // EventBridge writes to the log group under this resource policy (CloudWatch Logs' own resource, instead
+  // of the custom resource the CloudWatchLogGroup target deploys), for this rule only.
+  new ResourcePolicy(scope, 'ExportEventsPolicy', {
+    policyStatements: [
+      new PolicyStatement({
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${logGroupArn}:*`],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    ],
+  });
+  new CfnTransformer(scope, 'ExportEventsTransformer', {
+    logGroupIdentifier: logGroup.logGroupName,
+    transformerConfig: [
+      { parseJson: {} },
+      {
+        addKeys: {
+          entries: [{ key: 'stateMachine', value: sm.stateMachineName, overwriteIfExists: true }],
+        },
+      },
+    ],
+  });
+  const dimensions = { [METRIC_DIMENSION]: '$.stateMachine' };
+  for (const outcome of OUTCOMES) {
+    new MetricFilter(scope, `Exports${pascal(outcome)}Filter`, {
+      logGroup,
+      filterPattern: FilterPattern.stringValue('$.detail.outcome', '=', outcome),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: `Exports${pascal(outcome)}`,
+      metricValue: '1',
+      dimensions,
+    });
+  }
+  new MetricFilter(scope, 'ExportDurationFilter', {
+    logGroup,
+    filterPattern: FilterPattern.numberValue('$.detail.durationSeconds', '>=', 0),
+    metricNamespace: METRIC_NAMESPACE,
+    metricName: 'ExportDurationSeconds',
+    metricValue: '$.detail.durationSeconds',
+    dimensions,
+  });
+  return logGroup;
 }
 
 function pascal(outcome: string): string {

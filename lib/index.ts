@@ -14,6 +14,7 @@ export {
 } from './ml-export-workflow';
 export { EventSchemas, EVENT_DETAIL_SCHEMAS } from './event-schemas';
 export { ExportFunction, type ExportFunctionProps } from './export-function';
+export { DeadLetterQueue } from './dead-letter-queue';
 export { ExportOperations } from './export-operations';
 export { OutputBucket, type OutputBucketProps } from './output-bucket';
 export { PersonalizeExportRole } from './personalize-export-role';

@@ -29,6 +29,8 @@ import { OutputBucket } from './output-bucket';
 import { PersonalizeExportRole } from './personalize-export-role';
 import { RunResultsBucket } from './run-results-bucket';
 import { StoppedRunCleanup } from './stopped-run-cleanup';
+import { DeadLetterQueue } from './dead-letter-queue';
+import type { ExportFunction } from './export-function';
 
 export type { WorkflowFunctions } from './workflow-functions';
 export { ConfigurationError } from './workflow-props-check';
@@ -92,8 +94,13 @@ export class MlExportWorkflow extends Construct {
   public readonly exportCatalog: ExportSpec[];
   /** Where the Distributed Map writes each run's export results. */
   public readonly runResults: RunResultsBucket;
-  /** Cancels the Glue task runs of a stopped or timed-out run, when Glue exports are configured. */
-  public readonly stoppedRunCleanup?: StoppedRunCleanup;
+  /**
+   * Accounts for a run that ended without its run event (stopped, timed out, failed in its own steps): cancels
+   * its Glue task runs and sends its exports' and its own events.
+   */
+  public readonly stoppedRunCleanup: StoppedRunCleanup;
+  /** Scheduled starts that EventBridge Scheduler could not make, when a schedule is configured. */
+  public readonly scheduleDeadLetters?: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: MlExportWorkflowProps) {
     super(scope, id);
@@ -153,7 +160,13 @@ export class MlExportWorkflow extends Construct {
       logEncryptionKey: props.logEncryptionKey,
     });
     this.functions = functions;
-    const transformArns = grantServiceAccess(this, this.polling, glueExports, personalizeExports, functions);
+    const { transformArns, exportJobArns } = grantServiceAccess(
+      this,
+      this.polling,
+      glueExports,
+      personalizeExports,
+      functions,
+    );
 
     this.runResults = new RunResultsBucket(this, 'RunResults');
     functions.summarizeRun.addToRolePolicy(
@@ -165,9 +178,8 @@ export class MlExportWorkflow extends Construct {
       "Each run's results are written under a folder named by its Map Run; the ARN is scoped to the results prefix of this workflow's bucket",
     );
     // Summarize Run delivers export events EventBridge refused during the run, to the same bus.
-    (props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultEventBus', 'default')).grantPutEventsTo(
-      functions.summarizeRun,
-    );
+    const eventBus = props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
+    eventBus.grantPutEventsTo(functions.summarizeRun);
     const definition = buildWorkflowDefinition(
       this,
       {
@@ -224,60 +236,98 @@ export class MlExportWorkflow extends Construct {
       "The Distributed Map manages this state machine's own child executions, whose names are generated",
     );
 
-    // Prepare Run looks for earlier runs of this state machine still exporting the same data. A policy of
-    // its own, so that the function does not depend on the state machine that depends on it.
-    const seeOtherRuns = new Policy(this, 'PrepareRunSeesOtherRuns', {
-      roles: [functions.prepareRun.role!],
-      statements: [
-        new PolicyStatement({
-          actions: ['states:ListExecutions'],
-          resources: [this.stateMachine.stateMachineArn],
-        }),
-        new PolicyStatement({
-          actions: ['states:DescribeExecution'],
-          resources: [
-            Stack.of(this).formatArn({
-              service: 'states',
-              resource: 'execution',
-              resourceName: `${this.stateMachine.stateMachineName}:*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      ],
+    seeRuns(this, this.stateMachine, functions, {
+      glue: glueExports.length > 0,
+      personalize: personalizeExports.length > 0,
     });
-    acknowledgeWildcardResources(
-      seeOtherRuns.node.defaultChild as CfnPolicy,
-      'Execution names are chosen per run; the ARN is scoped to executions of this state machine',
-    );
 
-    if (transformArns.length > 0) {
-      this.stoppedRunCleanup = new StoppedRunCleanup(this, 'StoppedRunCleanup', {
-        stateMachine: this.stateMachine,
-        transformArns,
-        wildcardReason: `More than ${MAX_LISTED_RESOURCES} transforms are configured: the grant covers this account's ML transforms, and only task runs writing to a run's own output paths are cancelled`,
-        bundledFiles: { [CATALOG_FILE]: catalog.file },
-        environment: catalog.environment,
-        logRetention: retention,
-        logEncryptionKey: props.logEncryptionKey,
+    // Whatever the run's exports, a run that ends without its run event is accounted for.
+    this.stoppedRunCleanup = new StoppedRunCleanup(this, 'StoppedRunCleanup', {
+      stateMachine: this.stateMachine,
+      transformArns,
+      exportJobArns,
+      eventBus: props.eventBus,
+      eventSource: this.eventSource,
+      wildcardReason: `More than ${MAX_LISTED_RESOURCES} transforms are configured: the grant covers this account's ML transforms, and only task runs of a run's own exports are cancelled`,
+      bundledFiles: { [CATALOG_FILE]: catalog.file },
+      environment: catalog.environment,
+      logRetention: retention,
+      logEncryptionKey: props.logEncryptionKey,
+    });
+
+    if (props.schedule) {
+      this.scheduleDeadLetters = new DeadLetterQueue(this, 'ScheduleDeadLetters', {
+        purpose: 'scheduled starts EventBridge Scheduler could not make past its retries',
+      });
+      this.schedule = new Schedule(this, 'Schedule', {
+        schedule: props.schedule,
+        description: 'Runs every configured export (input {})',
+        target: new StepFunctionsStartExecution(this.stateMachine, {
+          input: ScheduleTargetInput.fromObject({}),
+          deadLetterQueue: this.scheduleDeadLetters.queue,
+        }),
       });
     }
 
     this.eventSchemas = new EventSchemas(this, 'EventSchemas', { source: this.eventSource });
     this.operations = new ExportOperations(this, 'Operations', {
       stateMachine: this.stateMachine,
-      finalizeLogGroup: functions.finalizeExport.logGroup,
+      eventBus: props.eventBus,
+      eventSource: this.eventSource,
       alarmEmail: props.alarmEmail,
+      logRetention: retention,
+      logEncryptionKey: props.logEncryptionKey,
+      deadLetterQueues: [
+        this.stoppedRunCleanup.deadLetterQueue,
+        ...(this.scheduleDeadLetters ? [this.scheduleDeadLetters] : []),
+      ],
     });
+  }
+}
 
-    if (props.schedule) {
-      this.schedule = new Schedule(this, 'Schedule', {
-        schedule: props.schedule,
-        description: 'Runs every configured export (input {})',
-        target: new StepFunctionsStartExecution(this.stateMachine, {
-          input: ScheduleTargetInput.fromObject({}),
-        }),
-      });
-    }
+/**
+ * The handlers that read the state machine's own executions, each with a policy of its own so that the
+ * functions do not depend on the state machine that depends on them: Prepare Run and the start tasks look
+ * for other runs exporting the same data (the overlap rule; a start task before each new job, so that a
+ * redriven run yields too), and the Glue tasks ask whether their run was redriven (a task run cancelled by
+ * the clean-up of the stopped run is then replaced, not adopted).
+ */
+function seeRuns(
+  scope: Construct,
+  sm: StateMachine,
+  fns: WorkflowFunctions,
+  configured: { glue: boolean; personalize: boolean },
+): void {
+  const list = new PolicyStatement({ actions: ['states:ListExecutions'], resources: [sm.stateMachineArn] });
+  const describe = new PolicyStatement({
+    actions: ['states:DescribeExecution'],
+    resources: [
+      Stack.of(scope).formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${sm.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ],
+  });
+  const policies: [string, ExportFunction[], PolicyStatement[]][] = [
+    ['PrepareRunSeesOtherRuns', [fns.prepareRun], [list, describe]],
+    [
+      'StartTasksSeeOtherRuns',
+      [
+        ...(configured.glue ? [fns.startGlue] : []),
+        ...(configured.personalize ? [fns.startPersonalize] : []),
+      ],
+      [list, describe],
+    ],
+    ['GlueStatusSeesItsRun', configured.glue ? [fns.getGlue] : [], [describe]],
+  ];
+  for (const [id, roles, statements] of policies) {
+    if (roles.length === 0) continue;
+    const policy = new Policy(scope, id, { roles: roles.map((fn) => fn.role!), statements });
+    acknowledgeWildcardResources(
+      policy.node.defaultChild as CfnPolicy,
+      'Execution names are chosen per run; the ARN is scoped to executions of this state machine',
+    );
   }
 }

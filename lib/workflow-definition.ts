@@ -26,7 +26,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { ERROR_NAMES } from '../contract/names';
+import { ERROR_NAMES, STATE_NAMES } from '../contract/names';
 import type { PollingSettings } from '../contract/exports';
 import { PrefixResultWriter, RunResultsBucket } from './run-results-bucket';
 import type { WorkflowFunctions } from './workflow-functions';
@@ -72,7 +72,7 @@ export function buildWorkflowDefinition(
     fns.finalizeExport,
     'Turns the outcome into one terminal event',
   );
-  const emitExport = emit('Emit Export Event', 'The one terminal event of this export');
+  const emitExport = emit(STATE_NAMES.emitExportEvent, 'The one terminal event of this export');
   finalize.next(emitExport).next(new Succeed(scope, 'Export Done', { outputPath: '$.result' }));
   // An event EventBridge still refuses after its retries is held in the export's result, and the child
   // execution succeeds: one export's outage never stops another. Summarize Run delivers held events.
@@ -115,9 +115,13 @@ export function buildWorkflowDefinition(
       getStatus,
       'Checks the job and sets the next wait',
     );
-    const done = new Choice(scope, `${kind} Export Done?`)
-      .when(Condition.stringEquals('$.tracking.outcome', 'RUNNING'), wait)
-      .otherwise(finalize);
+    const done = new Choice(scope, `${kind} Export Done?`).when(
+      Condition.stringEquals('$.tracking.outcome', 'RUNNING'),
+      wait,
+    );
+    // A redriven run's Glue task run that the clean-up of the stopped run cancelled: start a new one.
+    if (kind === 'Glue') done.when(Condition.stringEquals('$.tracking.outcome', 'RESTART'), startTask);
+    done.otherwise(finalize);
     for (const task of [startTask, check])
       task.addCatch(finalize, { errors: ['States.ALL'], resultPath: '$.error' });
     startTask.next(started);
@@ -132,7 +136,7 @@ export function buildWorkflowDefinition(
     )
     .otherwise(finalize);
 
-  const exportEach = new DistributedMap(scope, 'Export Each', {
+  const exportEach = new DistributedMap(scope, STATE_NAMES.exportEach, {
     comment: 'One child execution per export; an export failing never stops another',
     itemsPath: '$.exports',
     itemSelector: { 'export.$': '$$.Map.Item.Value', 'run.$': '$.run' },
@@ -155,18 +159,24 @@ export function buildWorkflowDefinition(
     'arn.$': '$$.Execution.Id',
     'startTime.$': '$$.Execution.StartTime',
   };
-  const prepare = invoke(scope, 'Prepare Run', fns.prepareRun, 'Validates the input and lists the exports', {
-    payload: TaskInput.fromObject({
-      // The execution's own input, whatever JSON it is (null included, which $ cannot point to).
-      'input.$': '$$.Execution.Input',
-      polling: settings.polling,
-      execution,
-      limits: { ...concurrency, runTimeoutSeconds: settings.runTimeoutSeconds },
-    }),
-  });
+  const prepare = invoke(
+    scope,
+    STATE_NAMES.prepareRun,
+    fns.prepareRun,
+    'Validates the input and lists the exports',
+    {
+      payload: TaskInput.fromObject({
+        // The execution's own input, whatever JSON it is (null included, which $ cannot point to).
+        'input.$': '$$.Execution.Input',
+        polling: settings.polling,
+        execution,
+        limits: { ...concurrency, runTimeoutSeconds: settings.runTimeoutSeconds },
+      }),
+    },
+  );
   const summarize = invoke(
     scope,
-    'Summarize Run',
+    STATE_NAMES.summarizeRun,
     fns.summarizeRun,
     'Counts the outcomes into the run event',
     {
@@ -200,8 +210,11 @@ export function buildWorkflowDefinition(
     errors: [ERROR_NAMES.invalidExecutionInput, ERROR_NAMES.runSkipped, 'States.DataLimitExceeded'],
   });
 
-  const emitRun = emit('Emit Run Event', 'The run event: completed with counts, or rejected with the reason');
-  const runFailed = new Fail(scope, 'Run Failed', {
+  const emitRun = emit(
+    STATE_NAMES.emitRunEvent,
+    'The run event: completed with counts, or rejected with the reason',
+  );
+  const runFailed = new Fail(scope, STATE_NAMES.runFailed, {
     errorPath: '$.failure.error',
     causePath: '$.failure.cause',
   });

@@ -72,7 +72,7 @@ export function grantServiceAccess(
   glueExports: GlueExportSpec[],
   personalizeExports: PersonalizeExportSpec[],
   fns: WorkflowFunctions,
-): string[] {
+): { transformArns: string[]; exportJobArns: string[] } {
   const stack = Stack.of(scope);
   const transformArns = listedOrWildcard(
     glueExports.map((e) =>
@@ -156,7 +156,7 @@ export function grantServiceAccess(
       );
     }
   }
-  return transformArns;
+  return { transformArns, exportJobArns };
 }
 
 /**

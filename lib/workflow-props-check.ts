@@ -17,6 +17,7 @@ import {
   checkOutputPrefix,
   formatProblems,
   normalizePrefix,
+  reportNestedPrefixes,
   validateExportSpec,
   validatePolling,
   type Problem,
@@ -97,6 +98,11 @@ export function checkWorkflowProps(props: MlExportWorkflowProps, region: string)
       c.spec.type === 'glue' ? [{ field: `${c.field}.transformId`, value: c.spec.transformId }] : [],
     ),
     'each Glue transform at most once per run (its task runs are matched by transform and output path)',
+    problems,
+  );
+  // One folder per export: a consumer of one export must never read another's files.
+  reportNestedPrefixes(
+    checked.map((c) => ({ field: c.field, name: c.spec.name, prefix: c.spec.outputS3Prefix })),
     problems,
   );
   const allowedOutputS3Prefixes: string[] = [];

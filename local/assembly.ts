@@ -30,6 +30,21 @@ export interface LocalFunction {
   readonly timeoutSeconds: number;
 }
 
+/** The function an EventBridge rule on the state machine's status changes invokes, and how it retries. */
+export interface StatusChangeTarget {
+  readonly function: LocalFunction;
+  /** Execution statuses the rule matches. */
+  readonly statuses: readonly string[];
+  /** Lambda's retries of a failed asynchronous invocation (its EventInvokeConfig). */
+  readonly retryAttempts: number;
+  /** Where a failed event goes past them (the logical id of its dead-letter queue), if anywhere. */
+  readonly deadLetterQueue?: string;
+  /** That queue's ARN. */
+  readonly deadLetterQueueArn?: string;
+  /** The rule's ARN: EventBridge invokes the function for it (aws:SourceArn). */
+  readonly ruleArn: string;
+}
+
 export interface LoadedAssembly {
   readonly stackName: string;
   readonly region: string;
@@ -38,6 +53,8 @@ export interface LoadedAssembly {
   readonly stateMachineArn: string;
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly template: { readonly Resources: Record<string, CfnResource> };
+  /** The clean-up of ended runs, as the template wires it (a rule on the run's status changes). */
+  readonly statusChangeTarget?: StatusChangeTarget;
 }
 
 /** A logical id as a person reads it: without the construct path's `Workflow` and CDK's hash. */
@@ -110,6 +127,7 @@ export function loadAssembly(assemblyDir: string, region: string, account = LOCA
     });
   }
   const { logicalId, definition } = definitionFromTemplate(template, region, account);
+  const statusChangeTarget = findStatusChangeTarget(resources, functions, place);
   return {
     stackName,
     region,
@@ -118,7 +136,46 @@ export function loadAssembly(assemblyDir: string, region: string, account = LOCA
     stateMachineArn: resourceArn(logicalId, resources, place)!,
     functions,
     template,
+    ...(statusChangeTarget ? { statusChangeTarget } : {}),
   };
+}
+
+/** The function the template's rule on "Step Functions Execution Status Change" events invokes. */
+function findStatusChangeTarget(
+  resources: Record<string, CfnResource>,
+  functions: ReadonlyMap<string, LocalFunction>,
+  place: StackPlace,
+): StatusChangeTarget | undefined {
+  for (const [ruleId, rule] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Events::Rule')) {
+    const pattern = rule.Properties?.EventPattern as
+      { source?: string[]; detail?: { status?: string[] } } | undefined;
+    if (!pattern?.source?.includes('aws.states')) continue;
+    const targets = (rule.Properties?.Targets ?? []) as { Arn?: { 'Fn::GetAtt'?: [string, string] } }[];
+    const fnId = targets[0]?.Arn?.['Fn::GetAtt']?.[0];
+    const fn = fnId ? functions.get(fnId) : undefined;
+    if (!fn) continue;
+    const invokeConfig = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+        (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === fnId,
+    )?.Properties as
+      | { MaximumRetryAttempts?: number; DestinationConfig?: { OnFailure?: { Destination?: unknown } } }
+      | undefined;
+    const destination = (
+      invokeConfig?.DestinationConfig?.OnFailure?.Destination as
+        { 'Fn::GetAtt'?: [string, string] } | undefined
+    )?.['Fn::GetAtt']?.[0];
+    return {
+      function: fn,
+      statuses: pattern.detail?.status ?? [],
+      retryAttempts: invokeConfig?.MaximumRetryAttempts ?? 2,
+      ...(destination
+        ? { deadLetterQueue: destination, deadLetterQueueArn: resourceArn(destination, resources, place) }
+        : {}),
+      ruleArn: resourceArn(ruleId, resources, place)!,
+    };
+  }
+  return undefined;
 }
 
 /** The template's one state machine definition as plain ASL, its intrinsics resolved (local/intrinsics.ts). */

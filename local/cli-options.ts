@@ -36,14 +36,19 @@ Options:
                               other run shares (default: .sim-out)
   --json                      print one JSON document with the whole result on stdout, all else on stderr
   --output FILE               also write that JSON document to FILE (checked before the run)
-  --redrive                   if the execution fails, redrive it once where it failed, as from the console
+  --redrive                   if the execution fails (or is stopped), redrive it once where it ended, as
+                              from the console
+  --stop-after N              stop the execution (StopExecution) N simulated seconds after it started; the
+                              clean-up of the stopped run follows, as the deployed rule invokes it
+  --time-out-after N          the same, as if the state machine's timeout were N seconds (TIMED_OUT)
+  --cleanup-config FILE       the configuration deployed by the time the run ends: its clean-up handles it
   --logs                      show the handlers' own log lines
   --no-states                 do not show each state entered, only tasks, checks and events
   --help                      this text
 
 Exit status: 0 when the execution SUCCEEDED and AWS would have allowed every request (the permissions
-report says what was denied), 1 when it FAILED or a request was denied, 2 for a usage error (a bad option,
-file, name or configuration), 3 if the local run itself broke.
+report says what was denied), 1 when it FAILED or was stopped or a request was denied, 2 for a usage error
+(a bad option, file, name or configuration), 3 if the local run itself broke.
 
 Scenarios:
 ${describeScenarios()}
@@ -111,6 +116,9 @@ function parse(argv: readonly string[]) {
         output: { type: 'string' },
         logs: { type: 'boolean', default: false },
         redrive: { type: 'boolean', default: false },
+        'stop-after': { type: 'string' },
+        'time-out-after': { type: 'string' },
+        'cleanup-config': { type: 'string' },
         'no-states': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -168,6 +176,13 @@ function runnerOptions(args: ReturnType<typeof parse>): SimulateOptions {
   if (args.output !== undefined) checkWritable(args.output);
   if (args.config !== undefined && !fs.statSync(args.config, { throwIfNoEntry: false })?.isFile())
     fail(`--config ${args.config}: no such file`);
+  if (args['stop-after'] !== undefined && args['time-out-after'] !== undefined)
+    fail('--stop-after and --time-out-after: give one of them, not both');
+  if (
+    args['cleanup-config'] !== undefined &&
+    !fs.statSync(args['cleanup-config'], { throwIfNoEntry: false })?.isFile()
+  )
+    fail(`--cleanup-config ${args['cleanup-config']}: no such file`);
   if (args.assembly !== undefined && args.config === undefined) {
     if (!fs.existsSync(path.join(args.assembly, 'manifest.json')))
       fail(
@@ -187,6 +202,9 @@ function runnerOptions(args: ReturnType<typeof parse>): SimulateOptions {
     assemblyDir: args.assembly,
     outDir: args.out,
     redrive: args.redrive,
+    stopAfterSeconds: count(args['stop-after'], '--stop-after', ' of seconds'),
+    timeOutAfterSeconds: count(args['time-out-after'], '--time-out-after', ' of seconds'),
+    cleanupConfigFile: args['cleanup-config'],
     handlerLogLevel: args.logs ? 'INFO' : 'SILENT',
   };
 }

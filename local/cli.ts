@@ -2,7 +2,7 @@
  * `npm run simulate [-- options]`: synthesizes the app (or takes a cloud assembly), runs the synthesized
  * workflow offline (local/simulate.ts) and shows what happened: each step as it goes, every event as
  * EventBridge would receive it, a summary, and what AWS would have allowed. Exit status: 0 SUCCEEDED with
- * every request allowed, 1 FAILED or a request denied, 2 usage error, 3 broken.
+ * every request allowed, 1 FAILED (or stopped) or a request denied, 2 usage error, 3 broken.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

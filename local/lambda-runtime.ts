@@ -100,7 +100,7 @@ export class LocalLambda {
 
   /** The function's environment, as Lambda sets it. */
   environment(): Record<string, string> {
-    const credentials = this.runtime.credentials.issue(this.caller);
+    const credentials = this.runtime.credentials.issue(this.caller, this.runtime.authorizer);
     return {
       ...this.runtime.environment,
       ...this.fn.environment,
@@ -166,7 +166,7 @@ export class LocalLambda {
 export class LambdaRuntime {
   private readonly lambdas = new Map<string, LocalLambda>();
 
-  constructor(private readonly options: LambdaRuntimeOptions) {}
+  constructor(readonly options: LambdaRuntimeOptions) {}
 
   get(fn: LocalFunction): LocalLambda {
     let lambda = this.lambdas.get(fn.logicalId);

@@ -82,7 +82,7 @@ function setAt(
 }
 
 /** A child execution's input: the ItemSelector applied to one item. */
-function childInput(
+export function childInput(
   selector: Record<string, unknown> | undefined,
   stateInput: unknown,
   item: unknown,
@@ -101,6 +101,8 @@ function childInput(
 
 export interface ResultWriterContext {
   readonly stateMachineArn: string;
+  /** The Map Run's ARN, as the run's executions record it. @default - a new one */
+  readonly mapRunArn?: string;
   readonly executionName: string;
   readonly startedAt: string;
   readonly stoppedAt: string;
@@ -119,11 +121,11 @@ export async function writeMapResults(
   if (!Array.isArray(outputs) || !Array.isArray(items) || outputs.length !== items.length) {
     throw new Error(`${writer.mapState}: expected one result per item at ${writer.resultPath}`);
   }
-  const mapRunId = randomUUID();
   const arnParts = context.stateMachineArn.split(':');
-  const mapRunArn = [...arnParts.slice(0, 5), 'mapRun', `${arnParts[6]}/${writer.mapState}`, mapRunId].join(
-    ':',
-  );
+  const mapRunArn =
+    context.mapRunArn ??
+    [...arnParts.slice(0, 5), 'mapRun', `${arnParts[6]}/${writer.mapState}`, randomUUID()].join(':');
+  const mapRunId = mapRunArn.split(':').pop()!;
   const folder = `${writer.prefix.replace(/\/$/, '')}/${mapRunId}`;
   const children = outputs.map((output, i) => ({
     ExecutionArn: `${mapRunArn.replace(':mapRun:', ':execution:')}:${i}`,

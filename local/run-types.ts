@@ -1,6 +1,7 @@
 /** The options and the result of a local run (local/run.ts). */
 import type { PermissionsReport } from './access/report';
 import type { RunFolder } from './run-folder';
+import type { CleanupResult } from './ended-run';
 import type { CallRecord, FaultRule, JobFate, World } from './stand-in/aws-stand-in';
 
 export interface LocalRunOptions {
@@ -32,6 +33,17 @@ export interface LocalRunOptions {
   readonly redrive?: boolean;
   /** Powertools log level for the handlers. @default 'SILENT' */
   readonly handlerLogLevel?: string;
+  /**
+   * Stop the execution at this simulated time: StopExecution (ABORTED) or the state machine's timeout
+   * (TIMED_OUT). The clean-up of the ended run follows, as the deployed rule would invoke it.
+   * @default - the run goes to its end
+   */
+  readonly stop?: { readonly afterSeconds: number; readonly status: 'ABORTED' | 'TIMED_OUT' };
+  /**
+   * The cloud assembly whose clean-up function handles the ended run: the configuration deployed by then.
+   * @default - the assembly that ran
+   */
+  readonly cleanupAssemblyDir?: string;
 }
 
 export interface ProgressLine {
@@ -76,7 +88,7 @@ export interface ExportReport {
 export interface LocalRunResult {
   readonly executionName: string;
   readonly executionArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   readonly error?: { readonly error: string; readonly cause: string };
   /** The top-level state the execution failed in: where a redrive would resume. */
   readonly failedState?: string;
@@ -88,6 +100,11 @@ export interface LocalRunResult {
   };
   /** With `redrive`, why there was nothing to redrive (the execution did not fail in its export map). */
   readonly redriveSkipped?: string;
+  /**
+   * Each time the run ended stopped, timed out or failed: what the clean-up the deployed rule invokes did
+   * (after the first attempt, and after a redrive that did not succeed).
+   */
+  readonly cleanups?: CleanupResult[];
   readonly output?: unknown;
   readonly simulatedSeconds: number;
   /** The folder this execution's files were written under (`<outDir>/<execution name>`). */
@@ -109,8 +126,8 @@ export interface LocalRunResult {
     readonly personalizeJobsCreated: number;
   };
   readonly calls: CallRecord[];
-  /** Each Glue task run and where it ends up (a cancelled one STOPPED). */
-  readonly glueTaskRuns: { transformId: string; taskRunId: string; status: string }[];
+  /** Each Glue task run and where it ends up (a cancelled one STOPPED); `other`: not this run's. */
+  readonly glueTaskRuns: { transformId: string; taskRunId: string; status: string; other?: true }[];
   /** This execution's files, relative to `runDir`. */
   readonly filesWritten: string[];
   /** What the run was allowed and denied, by whom and why, checked from the template (local/access/). */

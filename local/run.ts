@@ -4,7 +4,6 @@
  * and Wait states on a simulated clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { RunAccess } from './access/run-access';
 import { LOCAL_ACCOUNT, loadAssembly } from './assembly';
@@ -20,7 +19,7 @@ import {
 } from './limits';
 import { ProgressOrder } from './progress-order';
 import { claimRunFolder } from './run-folder';
-import { withResultWriterSteps } from './result-writer';
+import { childInput, withResultWriterSteps } from './result-writer';
 import {
   exportReports,
   HISTORY_EVENTS_BY_STATE,
@@ -31,29 +30,21 @@ import {
 import type { CapturedEvent, LocalRunOptions, LocalRunResult } from './run-types';
 import { SimClock } from './sim-clock';
 import { acceptEvents, buildTaskHandlers } from './task-handlers';
+import { endRun, type CleanupResult } from './ended-run';
+import { ExecutionFeed, type LoggedEvent } from './execution-feed';
+import {
+  defaultExecutionName,
+  describeFailure,
+  finalStatus,
+  stoppedError,
+  stoppedStatusText,
+  whyNoRedrive,
+} from './run-outcome';
+
+export { defaultExecutionName } from './run-outcome';
 
 export type { CapturedEvent, ExportReport, LocalRunOptions, LocalRunResult, ProgressLine } from './run-types';
 export { HISTORY_EVENTS_BY_STATE } from './run-counts';
-
-function describeFailure(err: unknown): { error: string; cause: string } {
-  const cause = (err as { cause?: StatesError & Error }).cause;
-  const e = (cause ?? err) as StatesError & Error;
-  return { error: e.name ?? e.Error ?? 'Error', cause: e.message ?? e.Cause ?? String(e) };
-}
-
-interface StatesError {
-  Error?: string;
-  Cause?: string;
-}
-
-/**
- * `local-<start time>-<random>`: unique however many runs start in the same second, as the console's
- * generated names are.
- */
-export function defaultExecutionName(startMs: number): string {
-  const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').slice(0, 15);
-  return `local-${stamp}-${randomBytes(3).toString('hex')}`;
-}
 
 /** The run this process is executing: runs share the clock (Date and timers), so they go one at a time. */
 let running: Promise<unknown> = Promise.resolve();
@@ -137,6 +128,19 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     if (!options.runFolder) folder.release();
     throw err;
   });
+  // The run as Step Functions records it: what the clean-up of an ended run reads back.
+  const feed = new ExecutionFeed(standIn.executions, {
+    executionArn,
+    stateMachineArn: assembly.stateMachineArn,
+    name: executionName,
+    input: options.input,
+    startMs: clock.startMs,
+  });
+  /** Set when the run is stopped (StopExecution, or its timeout): the state it was in. */
+  let stoppedIn: string | undefined;
+  /** From the stop until a redrive: the library's events are not the run's any more. */
+  let ignoringEvents = false;
+  const cleanups: CleanupResult[] = [];
   const order = new ProgressOrder((line) => options.onProgress?.(line));
   const progress = (text: string) => order.line({ simSeconds: clock.elapsedSeconds, text });
   const counter = runCounter();
@@ -170,6 +174,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       access: access.stateMachine,
       resultWriterSteps,
       mapStartSteps,
+      mapRunArn: () => feed.mapRunArn,
       order,
       events,
       eventBus,
@@ -194,6 +199,8 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     const runStateInputs = new Map<string, unknown>();
     let mapInput: unknown;
     let mapState: string | undefined;
+    /** The state the run itself last entered. */
+    let lastRunState: string | undefined;
 
     /** Runs a definition (or a part of it, from `startAt`) to its end, tracking what it does. */
     const execute = async (
@@ -219,6 +226,9 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       const previous = new Map<number, string>();
       const drained = (async () => {
         for await (const ev of execution.eventLogs) {
+          // After a stop nothing more happens in AWS (the library may still start queued items).
+          if (ignoringEvents) continue;
+          feed.record(ev as unknown as LoggedEvent, (ev as { index?: number }).index ?? item);
           const index =
             ev.type === 'StateEntered' ||
             ev.type === 'StateExited' ||
@@ -233,7 +243,10 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
             counts.largestStateInputBytes = Math.max(counts.largestStateInputBytes, bytes);
             addHistory(index, HISTORY_EVENTS_BY_STATE[ev.state.type] ?? 2);
             if (index !== undefined) lastState.set(index, { name: ev.state.name, input: ev.state.input });
-            else runStateInputs.set(ev.state.name, ev.state.input);
+            else {
+              runStateInputs.set(ev.state.name, ev.state.input);
+              lastRunState = ev.state.name;
+            }
             if (ev.state.type === 'Map' && index === undefined) {
               mapInput = ev.state.input;
               mapState = ev.state.name;
@@ -272,10 +285,22 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
         (output) => ({ ok: true as const, output }),
         (err: unknown) => ({ ok: false as const, err }),
       );
+      // Stopped at a simulated time: StopExecution (ABORTED), or the state machine's timeout (TIMED_OUT).
+      const stop = whole && options.stop && !stoppedIn ? options.stop : undefined;
+      const stopTimer = stop
+        ? setTimeout(() => {
+            stoppedIn = lastRunState ?? 'Prepare Run';
+            ignoringEvents = true;
+            feed.stop(stop.status);
+            execution.abort();
+          }, stop.afterSeconds * 1000)
+        : undefined;
       // One driver moves the clock: executions run side by side share it.
       if (drive) await clock.drive(settled);
+      clearTimeout(stopTimer);
       await settled;
       await drained.catch(() => undefined);
+      if (whole && stoppedIn && ignoringEvents) failedState = stoppedIn;
       if (overLimit) {
         if (item === undefined) failedState = overLimit.state;
         return { ok: false as const, err: overLimit.error as unknown };
@@ -298,8 +323,17 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
           Promise.all(
             mapItems.map(async (_item, i) => {
               if (itemOutput.has(i)) return itemOutput.get(i);
-              const resume = lastState.get(i);
-              if (!resume) throw new Error(`cannot redrive item ${i}: it never started`);
+              // An item the Map never got to (the run was stopped first) starts now, from the beginning.
+              const resume = lastState.get(i) ?? {
+                name: String(processor.StartAt),
+                input: childInput(
+                  map.ItemSelector as Record<string, unknown> | undefined,
+                  mapInput,
+                  _item,
+                  i,
+                ),
+              };
+              feed.redriveChild(i, resume.input);
               const child = await execute({ ...processor, StartAt: resume.name }, resume.input, i, false);
               if (!child.ok) throw child.err;
               return child.output;
@@ -320,6 +354,25 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
 
     progress(`execution ${executionName} started`);
     let outcome = await execute(runnable, options.input);
+    // Step Functions ends the run; the rule on its status change invokes the clean-up (local/ended-run.ts).
+    const endContext = {
+      assembly,
+      ...options,
+      region,
+      clock,
+      say: progress,
+      calls: standIn.calls,
+      access,
+      lambdas,
+      serviceControlPolicies: options.world.serviceControlPolicies,
+    };
+    const ended = async () => {
+      order.flush();
+      const cleanup = await endRun(feed, ignoringEvents ? undefined : outcome, endContext);
+      if (cleanup) cleanups.push(cleanup);
+    };
+    if (stoppedIn) progress(`${stoppedStatusText(options.stop!)}: the run stops in state "${stoppedIn}"`);
+    await ended();
     let firstAttempt: LocalRunResult['firstAttempt'];
     let redriveSkipped: string | undefined;
     const definitionStates = runnable.States as Record<string, Record<string, unknown>>;
@@ -334,10 +387,12 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     if (options.redrive && redrivable && !outcome.ok) {
       firstAttempt = {
         failedState: ownerOfLocalStep(failedState!),
-        error: describeFailure(outcome.err),
+        error: stoppedIn ? stoppedError(options.stop!, stoppedIn) : describeFailure(outcome.err),
         simulatedSeconds: clock.elapsedSeconds,
       };
       order.flush();
+      feed.redrive();
+      ignoringEvents = false;
       if (failedMap) {
         progress(
           `redrive from "${failedState}": child executions that did not succeed resume where they stopped`,
@@ -347,33 +402,31 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
         progress(`redrive from "${failedState}": it runs again with the input it failed with`);
         outcome = await execute({ ...runnable, StartAt: failedState! }, runStateInputs.get(failedState!));
       }
+      await ended();
     } else if (options.redrive) {
-      redriveSkipped = outcome.ok
-        ? 'the execution SUCCEEDED: there is nothing to redrive'
-        : failedState === 'Run Failed'
-          ? 'the execution FAILED after every export event was sent (Run Failed): a redrive has nothing to ' +
-            'resume; start a new execution to export those again'
-          : 'the execution failed before any state of the run could be resumed';
+      redriveSkipped = whyNoRedrive(outcome.ok, failedState);
     }
     const simulatedSeconds = clock.elapsedSeconds;
     // Where each task run ends up, on the simulated clock (after uninstall, Date.now() is real time).
     const glueTaskRuns = standIn.glueRunsSettled();
     clock.uninstall();
 
-    const error = outcome.ok ? undefined : describeFailure(outcome.err);
+    // A run stopped and not redriven ended ABORTED (or TIMED_OUT), not with an error of its own.
+    const { status, error } = finalStatus(outcome, !firstAttempt ? stoppedIn : undefined, options.stop);
     order.flush();
-    progress(`execution ${outcome.ok ? 'SUCCEEDED' : `FAILED (${error?.error}: ${error?.cause})`}`);
+    progress(`execution ${outcome.ok ? 'SUCCEEDED' : `${status} (${error?.error}: ${error?.cause})`}`);
     if (redriveSkipped) progress(`no redrive: ${redriveSkipped}`);
 
     await standIn.stop();
     return {
       executionName,
       executionArn,
-      status: outcome.ok ? 'SUCCEEDED' : 'FAILED',
+      status,
       // A local step fails for the Map it stands for.
       ...(error ? { error, failedState: failedState && ownerOfLocalStep(failedState) } : {}),
       ...(firstAttempt ? { firstAttempt } : {}),
       ...(redriveSkipped ? { redriveSkipped } : {}),
+      ...(cleanups.length > 0 ? { cleanups } : {}),
       ...(outcome.ok ? { output: outcome.output } : {}),
       simulatedSeconds,
       runDir,

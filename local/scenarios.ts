@@ -6,6 +6,8 @@ import type { FaultRule, JobFate, PastRuns, Quotas, World } from './stand-in/aws
 
 export interface ScenarioPlan {
   readonly description: string;
+  /** When to stop the run, unless the user says (--stop-after, --time-out-after). */
+  readonly stopAfterSeconds?: number;
   readonly world: World;
   readonly fates?: Record<string, JobFate>;
   readonly faults?: FaultRule[];
@@ -142,18 +144,7 @@ const SCENARIOS: Record<string, Build> = {
   'access-denied': (_c, world) => ({
     description:
       "The account's organization denies creating export jobs (a service control policy): CreateDatasetExportJob gets AWS's AccessDeniedException and the Personalize export fails at once, no retries.",
-    world: {
-      ...world,
-      serviceControlPolicies: [
-        {
-          name: 'DenyPersonalizeExportJobs',
-          policy: {
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Deny', Action: 'personalize:CreateDatasetExportJob', Resource: '*' }],
-          },
-        },
-      ],
-    },
+    world: organizationDenies(world, 'personalize:CreateDatasetExportJob'),
   }),
 
   'overlapping-run': (_c, world, _g, personalize) => ({
@@ -168,6 +159,43 @@ const SCENARIOS: Record<string, Build> = {
           startedSecondsAgo: 1800,
         },
       ],
+    },
+  }),
+
+  'stopped-run': (_c, world, glue) => ({
+    description:
+      "An operator stops the run 5 minutes in (StopExecution), while another run's task run writes to the same transform and another application's to another one: the clean-up cancels this run's task run only, and sends one ML Export Stopped per export, then ML Export Run Stopped.",
+    stopAfterSeconds: 300,
+    world: {
+      ...world,
+      transforms: [...world.transforms, 'tfm-another-application'],
+      otherTaskRuns: [
+        ...(glue
+          ? [{ transformId: glue.transformId, outputS3Path: `${glue.outputS3Prefix}2026-01-01/another-run/` }]
+          : []),
+        { transformId: 'tfm-another-application', outputS3Path: 's3://another-application/labels/' },
+      ],
+    },
+  }),
+
+  'prepare-run-denied': (_c, world) => ({
+    description:
+      "The organization denies Prepare Run's ListExecutions (a service control policy: AccessDeniedException): the run fails in Prepare Run, before any job, and the clean-up sends its run event (ML Export Run Stopped, FAILED).",
+    world: organizationDenies(world, 'states:ListExecutions'),
+  }),
+
+  'results-unreadable': (_c, world) => ({
+    description:
+      "The organization denies reading objects (a service control policy): S3 refuses Summarize Run the Map's result files (AccessDenied), the exports succeed and send their events, the run fails in Summarize Run, and the clean-up sends its run event (ML Export Run Stopped, FAILED).",
+    world: organizationDenies(world, 's3:GetObject'),
+  }),
+
+  'newer-run': (_c, world) => ({
+    description:
+      'A newer run of the same exports starts 5 minutes after this one and runs on: this run goes ahead (it started first); stopped and redriven while the newer one runs (--stop-after N --redrive), its redriven exports yield to it.',
+    world: {
+      ...world,
+      runningExecutions: [{ name: 'nightly-newer', input: {}, startedSecondsAgo: -300 }],
     },
   }),
 
@@ -231,6 +259,19 @@ const SCENARIOS: Record<string, Build> = {
   }),
 };
 
+/** The world with a service control policy of the account's organization that denies `action`. */
+function organizationDenies(world: World, action: string): World {
+  return {
+    ...world,
+    serviceControlPolicies: [
+      {
+        name: `Deny ${action}`,
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: action, Resource: '*' }] },
+      },
+    ],
+  };
+}
+
 /** Five past runs of each export (newest first), `scale` times today's job length, within +-2 %. */
 function pastRuns(
   ctx: ScenarioContext,
@@ -241,7 +282,16 @@ function pastRuns(
   const spread = [1.01, 0.99, 1.02, 0.98, 1];
   const runs = (seconds: number) => spread.map((f) => Math.round(seconds * scale * f));
   return [
-    ...(glue ? [{ target: glue.transformId, seconds: runs(ctx.glueJobSeconds) }] : []),
+    ...(glue
+      ? [
+          {
+            target: glue.transformId,
+            exportName: glue.name,
+            outputS3Prefix: glue.outputS3Prefix,
+            seconds: runs(ctx.glueJobSeconds),
+          },
+        ]
+      : []),
     ...(personalize
       ? [
           {

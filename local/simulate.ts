@@ -51,8 +51,18 @@ export interface SimulateOptions {
   readonly assemblyDir?: string;
   /** Where each run's folder goes (`<outDir>/<execution name>/`). @default '.sim-out' */
   readonly outDir?: string;
-  /** Redrive a failed execution once, where it failed. @default false */
+  /** Redrive a failed (or stopped) execution once, where it ended. @default false */
   readonly redrive?: boolean;
+  /** Stop the execution (StopExecution) at this simulated second. @default - it runs to its end */
+  readonly stopAfterSeconds?: number;
+  /** Time the execution out (as the state machine's timeout would) at this simulated second. @default - none */
+  readonly timeOutAfterSeconds?: number;
+  /**
+   * A configuration deployed by the time the run ends: synthesized into `<run folder>/cdk.out-cleanup`,
+   * its clean-up function handles the ended run.
+   * @default - the configuration that ran
+   */
+  readonly cleanupConfigFile?: string;
   /** @default 'SILENT' */
   readonly handlerLogLevel?: string;
   readonly onProgress?: (line: ProgressLine) => void;
@@ -75,7 +85,10 @@ export type SimulationResult = LocalRunResult & {
  * request (and every check on the template), 1 otherwise.
  */
 export function exitStatus(result: LocalRunResult): 0 | 1 {
-  return result.status === 'SUCCEEDED' && result.permissions.denied.length === 0 ? 0 : 1;
+  const denied =
+    result.permissions.denied.length > 0 ||
+    (result.cleanups ?? []).some((c) => (c.permissions?.denied.length ?? 0) > 0);
+  return result.status === 'SUCCEEDED' && !denied ? 0 : 1;
 }
 
 /** Throws LocalRunRefused for what a user must change (a name, a file, a configuration, an input). */
@@ -116,6 +129,12 @@ export async function simulate(options: SimulateOptions = {}): Promise<Simulatio
       },
     });
     const input = options.input !== undefined ? options.input : (scenario.input ?? {});
+    const cleanupAssemblyDir = options.cleanupConfigFile
+      ? prepareAssembly(
+          { configFile: options.cleanupConfigFile, assemblyDir: path.join(folder.dir, 'cdk.out-cleanup') },
+          folder.dir,
+        )
+      : undefined;
     options.onStart?.(scenario, input);
     const result = await runLocal({
       assemblyDir,
@@ -129,6 +148,13 @@ export async function simulate(options: SimulateOptions = {}): Promise<Simulatio
       faults: scenario.faults,
       eventBusFailures: scenario.eventBusFailures,
       redrive: options.redrive,
+      // The scenario's stop, unless the user says when (or how) to stop.
+      ...stopOf(
+        options.stopAfterSeconds === undefined && options.timeOutAfterSeconds === undefined
+          ? { stopAfterSeconds: scenario.stopAfterSeconds }
+          : options,
+      ),
+      ...(cleanupAssemblyDir ? { cleanupAssemblyDir } : {}),
       outDir: path.dirname(folder.dir),
       runFolder: folder,
       handlerLogLevel: options.handlerLogLevel,
@@ -154,8 +180,24 @@ function deploymentPlace(synthesized: Partial<StackPlace>, configured: Record<st
   };
 }
 
+/** When to stop the run, and how, from the options (one of the two). */
+function stopOf(options: SimulateOptions): {
+  stop?: { afterSeconds: number; status: 'ABORTED' | 'TIMED_OUT' };
+} {
+  if (options.stopAfterSeconds !== undefined && options.timeOutAfterSeconds !== undefined)
+    throw new LocalRunRefused('--stop-after and --time-out-after: give one of them, not both');
+  if (options.stopAfterSeconds !== undefined)
+    return { stop: { afterSeconds: options.stopAfterSeconds, status: 'ABORTED' } };
+  if (options.timeOutAfterSeconds !== undefined)
+    return { stop: { afterSeconds: options.timeOutAfterSeconds, status: 'TIMED_OUT' } };
+  return {};
+}
+
 /** The cloud assembly to run: the one given, or the app synthesized now. */
-function prepareAssembly(options: SimulateOptions, runDir: string): string {
+function prepareAssembly(
+  options: Pick<SimulateOptions, 'assemblyDir' | 'configFile' | 'onSynthesized'>,
+  runDir: string,
+): string {
   if (options.assemblyDir && !options.configFile) return path.resolve(options.assemblyDir);
   const dir = options.assemblyDir ? path.resolve(options.assemblyDir) : path.join(runDir, 'cdk.out');
   const started = Date.now();

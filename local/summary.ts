@@ -35,7 +35,18 @@ export function printSummary(result: LocalRunResult, runDir: string): void {
   if (result.firstAttempt) {
     const { failedState, error } = result.firstAttempt;
     console.log(
-      `\nFirst attempt: FAILED in state "${failedState}" (${error.error}: ${error.cause}); redriven`,
+      `\nFirst attempt: ended in state "${failedState}" (${error.error}: ${error.cause}); redriven`,
+    );
+  }
+  for (const cleanup of result.cleanups ?? []) {
+    const report = cleanup.report as { skipped?: string; stopped?: { jobState: string }[] } | undefined;
+    console.log(
+      `\nClean-up of the ${cleanup.executionStatus} run: ` +
+        (report?.skipped
+          ? `nothing to do (${report.skipped})`
+          : report
+            ? `${report.stopped?.length ?? 0} unfinished export(s) (${(report.stopped ?? []).map((s) => s.jobState).join(', ') || 'none'}), after ${cleanup.attempts} attempt(s)`
+            : `FAILED ${cleanup.attempts} time(s) (${cleanup.error})${cleanup.deadLetterQueue ? `; the event is in the dead-letter queue ${cleanup.deadLetterQueue}` : ''}`),
     );
   }
   console.log(
@@ -73,13 +84,18 @@ export function printSummary(result: LocalRunResult, runDir: string): void {
   }
   const counts = result.exports.map((e) => e.events);
   if (result.exports.length > 0) {
-    const once = counts.every((n) => n === 1);
+    // A redrive after a stop is a new attempt: each export has one terminal event per attempt.
+    const attempts =
+      result.firstAttempt && result.cleanups?.some((c) => c.report && !c.report.skipped) ? 2 : 1;
+    const once = counts.every((n) => n === attempts);
     console.log(
       `\nTerminal events: ${result.exports.length} export(s), ` +
         (once
-          ? 'each with exactly one'
+          ? attempts === 1
+            ? 'each with exactly one'
+            : 'each with exactly one per attempt (the stopped run, the redrive)'
           : `NOT one each: ${result.exports
-              .filter((e) => e.events !== 1)
+              .filter((e) => e.events !== attempts)
               .map((e) => `${e.name} (${e.events})`)
               .join(', ')}`),
     );
@@ -89,4 +105,10 @@ export function printSummary(result: LocalRunResult, runDir: string): void {
   if (result.filesWritten.length > 20)
     console.log(`  ... and ${result.filesWritten.length - 20} more (--json lists them all)`);
   console.log(`\n${describePermissions(result.permissions).join('\n')}`);
+  // The clean-up of another deployment (--cleanup-config) went by that deployment's policies.
+  for (const cleanup of result.cleanups ?? [])
+    if (cleanup.permissions)
+      console.log(
+        `\nThe clean-up, as the other deployment's:\n${describePermissions(cleanup.permissions).join('\n')}`,
+      );
 }

@@ -35,6 +35,8 @@ export interface TaskContext {
   readonly access: StateMachineAccess;
   readonly resultWriterSteps: ReadonlyMap<string, EmulatedResultWriter>;
   readonly mapStartSteps: ReadonlyMap<string, MapStartStep>;
+  /** The Map Run's ARN, once its Map state started. */
+  readonly mapRunArn: () => string | undefined;
   readonly order: ProgressOrder;
   /** Events as EventBridge received them, appended to. */
   readonly events: CapturedEvent[];
@@ -115,6 +117,7 @@ function resultWriterHandler(writer: EmulatedResultWriter, ctx: TaskContext): Ta
     try {
       return await writeMapResults(writer, input as Record<string, unknown>, {
         stateMachineArn: ctx.assembly.stateMachineArn,
+        mapRunArn: ctx.mapRunArn(),
         executionName: ctx.executionName,
         startedAt: new Date(ctx.clock.startMs).toISOString(),
         stoppedAt: new Date().toISOString(),

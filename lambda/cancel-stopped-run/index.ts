@@ -1,36 +1,55 @@
 /**
- * Cancels the Glue task runs an execution left running when it was stopped (StopExecution, ABORTED) or hit
- * the state machine's timeout (TIMED_OUT): neither lets the workflow's own tasks run, so nothing else would
- * stop them. Invoked by an EventBridge rule on "Step Functions Execution Status Change" events.
- *
- * The execution's Glue exports are worked out from its input as Prepare Run does (the export catalog bundled
- * with this function), their output paths as the start task makes them, and their task runs found by
- * transform and output path (GetMLTaskRuns). Personalize has no call to stop a dataset export job.
+ * The clean-up of a run that ended without its own run event: stopped (StopExecution, ABORTED), at the state
+ * machine's timeout (TIMED_OUT), or failed in one of its own steps (FAILED anywhere but Run Failed). Invoked
+ * by an EventBridge rule on the run's "Step Functions Execution Status Change" event, it first confirms with
+ * Step Functions that the execution is this state machine's and really ended so, then works out from the run
+ * itself (./run-history.ts) which exports had ended and which had not, and sends what the run still owes:
+ * the events its children held or never sent, one ML Export Stopped per unfinished export (its Glue task
+ * run cancelled, or its Personalize job said to be still running: ./unfinished-exports.ts), then one
+ * ML Export Run Stopped.
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
- * @see https://docs.aws.amazon.com/glue/latest/webapi/API_CancelMLTaskRun.html
  */
-import { CancelMLTaskRunCommand, GlueClient, type TaskRun } from '@aws-sdk/client-glue';
-import { createdResources, selectExports } from '../prepare-run';
-import { classifyAwsError } from '../shared/aws-errors';
-import { CLIENT_CONFIG } from '../shared/client-config';
-import { configuredCatalog } from '../shared/catalog';
-import { InvalidExecutionInputError, TransientServiceError } from '../shared/errors';
-import { exportTaskRunsSince, outputPathOf } from '../shared/glue-task-runs';
+import type { StoppedRunEventDetail } from '../../contract/events';
+import {
+  ENDED_RUN_STATUSES,
+  RUN_DETAIL_TYPES,
+  STATE_NAMES,
+  EXPORT_DETAIL_TYPES,
+  type EndedRunStatus,
+} from '../../contract/names';
+import { describeCaughtError } from '../shared/caught-error';
+import { isResolved } from '../shared/catalog';
+import { parseJsonObject, toChildOutcome, type OwedEvent } from '../shared/child-outcome';
+import { InvalidTaskStateError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { toExportTask } from '../shared/naming';
-import type { ExportTask } from '../shared/types';
+import { deliverEvents } from '../shared/put-events';
+import type { ExportItem, ExportResult, ExportTask, Tracking } from '../shared/types';
+import {
+  childExecutions,
+  describeExecution,
+  sentRunEvent,
+  standingOf,
+  type ChildExecution,
+} from './run-history';
+import {
+  settleJob,
+  stoppedDetail,
+  type EndedRun,
+  type JobOutcome,
+  type UnfinishedExport,
+} from './unfinished-exports';
 
-const glue = new GlueClient(CLIENT_CONFIG);
-
-/** Task runs still working; STOPPING ones are already being stopped. */
-const CANCELLABLE = new Set(['STARTING', 'RUNNING']);
-/** Transforms looked at in parallel: enough for thousands of exports, gentle on Glue's request rate. */
-const TRANSFORMS_AT_ONCE = 5;
 /**
- * A start task in flight when the run stopped runs on to its end (its function's 30 s timeout) and may
- * still start a task run: the function looks a second time once that has passed.
+ * A start task in flight when the run ended runs on to its end (its function's 30 s timeout) and may still
+ * start a job: the clean-up looks for that export's job a second time once that has passed.
  */
 export const SECOND_LOOK_AFTER_MS = 35_000;
+/** Children still RUNNING (Step Functions stops them after their parent) are waited for this long at most. */
+const CHILDREN_SETTLE_TRIES = 6;
+const CHILDREN_SETTLE_MS = 5_000;
+/** Jobs looked after at once. */
+const JOBS_AT_ONCE = 5;
+const MAX_LISTED = 100;
 
 /** The detail of a "Step Functions Execution Status Change" event (the fields used here). */
 export interface ExecutionStatusChangeDetail {
@@ -38,11 +57,6 @@ export interface ExecutionStatusChangeDetail {
   readonly stateMachineArn?: string;
   readonly name?: string;
   readonly status?: string;
-  /** Epoch milliseconds. */
-  readonly startDate?: number | string;
-  /** The execution input as a JSON string; null when too large to include (inputDetails.included false). */
-  readonly input?: string | null;
-  readonly inputDetails?: { readonly included?: boolean };
 }
 
 export interface ExecutionStatusChangeEvent {
@@ -51,20 +65,16 @@ export interface ExecutionStatusChangeEvent {
   readonly detail?: ExecutionStatusChangeDetail;
 }
 
-export interface CancelledTaskRun {
-  readonly exportName: string;
-  readonly transformId: string;
-  readonly taskRunId: string;
-}
-
 export interface CleanupReport {
   readonly executionArn?: string;
-  /** Why the execution's task runs were not looked for, when they were not. */
+  /** Why nothing was done, when nothing was. */
   readonly skipped?: string;
-  readonly glueExports: number;
-  readonly cancelled: CancelledTaskRun[];
-  /** Calls that failed for good (not found, denied, a task run that ended meanwhile): logged, not retried. */
-  readonly notCancelled: string[];
+  readonly status?: EndedRunStatus;
+  readonly exportCount: number;
+  /** The unfinished exports and what became of their jobs. */
+  readonly stopped: ({ readonly exportName: string } & JobOutcome)[];
+  /** Events the run's children held or never sent, delivered now. */
+  readonly owed: number;
 }
 
 /**
@@ -76,149 +86,235 @@ export function isMapChildExecution(executionArn: string): boolean {
   return stateMachineSegment.includes('/');
 }
 
-/** The execution's Glue exports, as Prepare Run selected them and the start task named their output paths. */
-export function glueExportsOf(
-  detail: Required<Pick<ExecutionStatusChangeDetail, 'name'>>,
-  input: unknown,
-  startTime: string,
-) {
-  const { exports: configured, allowedOutputS3Prefixes } = configuredCatalog();
-  return selectExports(input, configured, allowedOutputS3Prefixes, createdResources(process.env))
-    .map((spec) => toExportTask(spec, { startTime, executionName: detail.name }))
-    .filter((task): task is Extract<ExportTask, { type: 'glue' }> => task.type === 'glue');
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new InvalidTaskStateError(`cancel-stopped-run needs the ${name} environment variable`);
+  return value;
 }
 
-export async function cleanUpStoppedRun(
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The run's children once none is still running (Step Functions stops them after the parent). */
+async function settledChildren(executionArn: string): Promise<ChildExecution[]> {
+  let children = await childExecutions(executionArn);
+  for (let i = 1; i < CHILDREN_SETTLE_TRIES && children.some((c) => c.status === 'RUNNING'); i++) {
+    await sleep(CHILDREN_SETTLE_MS);
+    children = await childExecutions(executionArn);
+  }
+  return children;
+}
+
+interface Accounting {
+  readonly results: ExportResult[];
+  readonly owed: OwedEvent[];
+  readonly unfinished: UnfinishedExport[];
+}
+
+/** What each export of the run came to: ended (with an event sent or owed), or unfinished. */
+async function accountFor(
+  list: readonly ExportItem[],
+  children: readonly ChildExecution[],
+): Promise<Accounting> {
+  const results: ExportResult[] = [];
+  const owed: OwedEvent[] = [];
+  const unfinished: UnfinishedExport[] = [];
+  const seen = new Set<string>();
+  for (const child of children) {
+    const input = parseJsonObject(child.input) as { export?: ExportItem } | undefined;
+    const item = input?.export;
+    if (!item?.name || seen.has(item.name)) continue;
+    seen.add(item.name);
+    if (child.status === 'SUCCEEDED' || child.status === 'FAILED' || child.status === 'TIMED_OUT') {
+      const outcome = toChildOutcome({
+        Status: child.status,
+        Input: child.input,
+        Output: child.output,
+        Error: child.error,
+        Cause: child.cause,
+      });
+      results.push(outcome.result);
+      if (outcome.owed) owed.push(outcome.owed);
+      continue;
+    }
+    // Stopped with its parent: where it stood tells whether its event went out, was made, or is owed.
+    const standing = await standingOf(child.executionArn);
+    const data = standing.data ?? {};
+    const result = data.result as ExportResult | undefined;
+    if (standing.exited.has(STATE_NAMES.emitExportEvent) && result) {
+      results.push(result);
+    } else if (data.event && result) {
+      results.push(result);
+      owed.push(data.event as OwedEvent);
+    } else {
+      const exported = data.export as ExportItem | ExportTask | undefined;
+      unfinished.push({
+        item,
+        ...(exported && isResolved(exported) ? { task: exported } : {}),
+        ...(data.tracking ? { tracking: data.tracking as Tracking } : {}),
+        lastState: standing.lastState,
+        startInFlight: Boolean(standing.lastState?.startsWith('Start ') && !standing.lastStateExited),
+      });
+    }
+  }
+  // Exports whose child never started (the Map had not got to them).
+  for (const item of list) if (!seen.has(item.name)) unfinished.push({ item, startInFlight: false });
+  return { results, owed, unfinished };
+}
+
+/** Each unfinished export's job, a few at a time. */
+async function settleJobs(unfinished: readonly UnfinishedExport[], run: EndedRun): Promise<JobOutcome[]> {
+  const outcomes: JobOutcome[] = new Array(unfinished.length);
+  const queue = unfinished.map((u, i) => [u, i] as const);
+  await Promise.all(
+    Array.from({ length: Math.min(JOBS_AT_ONCE, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift())
+        outcomes[next[1]] = await settleJob(next[0], run);
+    }),
+  );
+  return outcomes;
+}
+
+export async function cleanUpEndedRun(
   event: ExecutionStatusChangeEvent,
   options: { readonly secondLookAfterMs?: number } = {},
 ): Promise<CleanupReport> {
-  const detail = event?.detail ?? {};
-  const { executionArn, name } = detail;
+  const executionArn = event?.detail?.executionArn;
   const nothing = (skipped: string): CleanupReport => ({
     executionArn,
     skipped,
-    glueExports: 0,
-    cancelled: [],
-    notCancelled: [],
+    exportCount: 0,
+    stopped: [],
+    owed: 0,
   });
-  const startMs = typeof detail.startDate === 'string' ? Date.parse(detail.startDate) : detail.startDate;
-  if (!executionArn || !name || typeof startMs !== 'number' || Number.isNaN(startMs)) {
-    return nothing(`not an execution status change event: ${JSON.stringify(detail).slice(0, 300)}`);
-  }
+  if (typeof executionArn !== 'string' || !executionArn.includes(':execution:'))
+    return nothing(`not an execution status change event: ${JSON.stringify(event?.detail).slice(0, 300)}`);
   if (isMapChildExecution(executionArn)) return nothing('a child execution of the Distributed Map');
-  // An input too large for the event is left out of it: look for every configured export's task run then
-  // (a superset of the run's; only this run's output paths match). Explicit exports' own prefixes are missed.
-  const inputIncluded = typeof detail.input === 'string' && detail.inputDetails?.included !== false;
-  if (!inputIncluded) {
-    logger.warn('The event does not include the execution input: looking for every configured Glue export', {
-      executionArn,
-    });
-  }
-  let tasks: ReturnType<typeof glueExportsOf>;
-  try {
-    const input: unknown = inputIncluded ? JSON.parse(detail.input as string) : {};
-    tasks = glueExportsOf({ name }, input, new Date(startMs).toISOString());
-  } catch (err) {
-    if (err instanceof InvalidExecutionInputError || err instanceof SyntaxError) {
-      return nothing(`the run's input was rejected, so it started no job: ${err.message}`);
-    }
-    throw err;
-  }
+  const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
+  const target = { source: requireEnv('EVENT_SOURCE'), eventBusName: requireEnv('EVENT_BUS') };
 
-  const byTransform = new Map<string, Map<string, string>>();
-  for (const task of tasks) {
-    const paths = byTransform.get(task.transformId) ?? new Map<string, string>();
-    paths.set(task.outputS3Path, task.name);
-    byTransform.set(task.transformId, paths);
-  }
-  const cancelled: CancelledTaskRun[] = [];
-  const notCancelled = new Set<string>();
-  const transient = new Set<string>();
-  const record = (err: Error) =>
-    (err instanceof TransientServiceError ? transient : notCancelled).add(err.message);
-  const startTime = new Date(startMs).toISOString();
+  // The event is only a trigger: Step Functions says whose execution it is and how it ended.
+  const described = await describeExecution(executionArn);
+  if (described.stateMachineArn !== stateMachineArn)
+    return nothing(`not an execution of this state machine (${described.stateMachineArn})`);
+  const status = described.status as EndedRunStatus;
+  if (!ENDED_RUN_STATUSES.includes(status))
+    return nothing(`the execution is ${status} (redriven, or it ended by itself): nothing to clean up`);
+  const standing = await standingOf(executionArn, true);
+  if (sentRunEvent(standing))
+    return nothing(`the run sent its own run event (it ended in "${standing.lastState}")`);
 
-  const cleanTransform = async (transformId: string, paths: Map<string, string>) => {
-    const runs: TaskRun[] = [];
-    try {
-      for await (const run of exportTaskRunsSince(glue, transformId, startTime)) {
-        if (paths.has(outputPathOf(run) ?? '') && CANCELLABLE.has(run.Status ?? '')) runs.push(run);
-      }
-    } catch (err) {
-      record(err as Error);
-      return;
-    }
-    for (const run of runs) {
-      const taskRunId = run.TaskRunId ?? '';
-      const exportName = paths.get(outputPathOf(run) ?? '') ?? '';
-      try {
-        const response = await glue.send(
-          new CancelMLTaskRunCommand({ TransformId: transformId, TaskRunId: taskRunId }),
-        );
-        cancelled.push({ exportName, transformId, taskRunId });
-        logger.info('Cancelled a task run of a stopped run', {
-          executionName: name,
-          exportName,
-          transformId,
-          taskRunId,
-          status: response.Status,
-        });
-      } catch (err) {
-        record(
-          classifyAwsError(err, 'Glue CancelMLTaskRun', `transform ${transformId} task run ${taskRunId}`),
-        );
-      }
-    }
-  };
-  const sweep = async () => {
-    const queue = [...byTransform];
-    await Promise.all(
-      Array.from({ length: Math.min(TRANSFORMS_AT_ONCE, queue.length) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await cleanTransform(...next);
-      }),
-    );
-  };
-  await sweep();
-  const secondLookAfterMs = options.secondLookAfterMs ?? SECOND_LOOK_AFTER_MS;
-  if (byTransform.size > 0 && secondLookAfterMs > 0) {
-    // What the first look cancelled is STOPPING now, so it is not cancelled twice.
-    await new Promise((resolve) => setTimeout(resolve, secondLookAfterMs));
-    await sweep();
-  }
-
-  const report: CleanupReport = {
+  const listed = standing.runList;
+  const run: EndedRun = (listed?.run as EndedRun | undefined) ?? {
+    executionName: String(described.name),
     executionArn,
-    glueExports: tasks.length,
-    cancelled,
-    notCancelled: [...notCancelled, ...transient],
+    startTime: (described.startDate ?? new Date()).toISOString(),
   };
-  if (notCancelled.size > 0)
-    logger.error('Some task runs of a stopped run could not be cancelled', { ...report });
-  if (transient.size > 0) {
-    // Lambda retries the event (asynchronous invocation); what was cancelled is STOPPING by then, not retried.
-    throw new TransientServiceError(
-      `cancelling the task runs of ${executionArn} failed for now: ${[...transient].join('; ')}`,
-    );
+  const list = (listed?.exports ?? []) as ExportItem[];
+  const children = list.length > 0 ? await settledChildren(executionArn) : [];
+  const { results, owed, unfinished } = await accountFor(list, children);
+
+  const jobs = await settleJobs(unfinished, run);
+  const secondLook = unfinished.flatMap((u, i) =>
+    u.startInFlight && jobs[i].jobState === 'NOT_STARTED' ? [i] : [],
+  );
+  if (secondLook.length > 0 && (options.secondLookAfterMs ?? SECOND_LOOK_AFTER_MS) > 0) {
+    await sleep(options.secondLookAfterMs ?? SECOND_LOOK_AFTER_MS);
+    for (const i of secondLook) jobs[i] = await settleJob(unfinished[i], run);
   }
-  return report;
+
+  const stopDate = (described.stopDate ?? new Date()).toISOString();
+  const stoppedEvents: OwedEvent[] = unfinished.map((u, i) => ({
+    detailType: EXPORT_DETAIL_TYPES.STOPPED,
+    detail: { ...stoppedDetail(u, jobs[i], run, { status, at: stopDate }) },
+  }));
+  const runEvent: OwedEvent = {
+    detailType: RUN_DETAIL_TYPES.stopped,
+    detail: { ...runDetail(described, standing.lastState, results, unfinished, owed.length) },
+  };
+  // The run event last, after every export's.
+  await deliverEvents([...owed, ...stoppedEvents, runEvent], target);
+  return {
+    executionArn,
+    status,
+    exportCount: results.length + unfinished.length,
+    stopped: unfinished.map((u, i) => ({ exportName: u.item.name, ...jobs[i] })),
+    owed: owed.length,
+  };
+}
+
+function runDetail(
+  described: Awaited<ReturnType<typeof describeExecution>>,
+  lastState: string | undefined,
+  results: readonly ExportResult[],
+  unfinished: readonly UnfinishedExport[],
+  lateEvents: number,
+): StoppedRunEventDetail {
+  const status = described.status as EndedRunStatus;
+  const startedAt = (described.startDate ?? new Date()).toISOString();
+  const completedAt = (described.stopDate ?? new Date()).toISOString();
+  const named = (outcome: ExportResult['outcome']) =>
+    results.filter((r) => r.outcome === outcome).map((r) => r.name);
+  const stoppedExports = unfinished.map((u) => u.item.name);
+  const where = lastState ? ` in state "${lastState}"` : '';
+  const left =
+    stoppedExports.length > 0
+      ? `; ${stoppedExports.length} export(s) had not ended, each told in its own ML Export Stopped event`
+      : '';
+  const error =
+    status === 'FAILED'
+      ? (({ type, message }) => ({ type, message: `the run failed${where}: ${message}${left}` }))(
+          describeCaughtError({ Error: described.error ?? 'ExecutionFailed', Cause: described.cause }),
+        )
+      : status === 'TIMED_OUT'
+        ? {
+            type: 'ExecutionTimedOut',
+            message: `the run reached the state machine's timeout at ${completedAt}${where}${left}`,
+          }
+        : {
+            type: 'ExecutionAborted',
+            message: `the run was stopped (StopExecution) at ${completedAt}${where}${left}`,
+          };
+  return {
+    executionName: String(described.name),
+    executionArn: String(described.executionArn),
+    status,
+    startedAt,
+    completedAt,
+    durationSeconds: Math.max(0, Math.round((Date.parse(completedAt) - Date.parse(startedAt)) / 1000)),
+    exportCount: results.length + unfinished.length,
+    succeeded: named('SUCCEEDED').length,
+    failed: named('FAILED').length,
+    timedOut: named('TIMED_OUT').length,
+    stopped: stoppedExports.length,
+    failedExports: named('FAILED').slice(0, MAX_LISTED),
+    timedOutExports: named('TIMED_OUT').slice(0, MAX_LISTED),
+    stoppedExports: stoppedExports.slice(0, MAX_LISTED),
+    ...(lastState ? { failedState: lastState } : {}),
+    ...(lateEvents > 0 ? { lateEvents } : {}),
+    error,
+  };
 }
 
 export const handler = withLambdaContext(
   async (event: ExecutionStatusChangeEvent): Promise<CleanupReport> => {
-    const report = await cleanUpStoppedRun(event);
+    const report = await cleanUpEndedRun(event);
     if (report.skipped) {
-      logger.info('Nothing to cancel for this execution', {
+      logger.info('Nothing to clean up for this execution', {
         executionArn: report.executionArn,
         reason: report.skipped,
       });
     } else {
-      logger.info('Cleaned up a stopped run', {
+      logger.info('Cleaned up an ended run', {
         executionArn: report.executionArn,
-        status: event.detail?.status,
-        glueExports: report.glueExports,
-        cancelled: report.cancelled.length,
-        notCancelled: report.notCancelled.length,
+        status: report.status,
+        exportCount: report.exportCount,
+        stopped: report.stopped.length,
+        cancelled: report.stopped.filter((s) => s.jobState === 'CANCELLED').length,
+        owed: report.owed,
       });
+      const problems = report.stopped.filter((s) => s.problem);
+      if (problems.length > 0)
+        logger.error('Some jobs of an ended run could not be stopped or found', { problems });
     }
     return report;
   },

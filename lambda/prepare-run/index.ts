@@ -9,21 +9,13 @@
  * - `{ "exports": [ ... ] }`: explicit exports in the configuration's shape, for the transforms, datasets
  *   and roles this deployment is allowed to use.
  */
-import { InvalidExecutionInputError, InvalidTaskStateError, RunSkippedError } from '../shared/errors';
-import { parseArn, withResource } from '../../contract/arn';
+import { InvalidExecutionInputError, InvalidTaskStateError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
-import { CATALOG_PLACEHOLDERS, configuredCatalog, toItem } from '../shared/catalog';
-import type { ExportItem, ExportSpec, PollingSettings, RunContext } from '../shared/types';
-import {
-  formatProblems,
-  isPlainObject,
-  listSome,
-  normalizePrefix,
-  rejectUnknownFields,
-  validateExportList,
-  type Problem,
-} from '../../contract/validation';
-import { findOverlap } from './overlap';
+import { configuredCatalog, toItem } from '../shared/catalog';
+import { yieldToEarlierRun } from '../shared/run-overlap';
+import { createdResources, selectExports } from '../shared/select-exports';
+import type { ExportItem, PollingSettings, RunContext } from '../shared/types';
+import { formatProblems, listSome } from '../../contract/validation';
 import { maxExportsPerRun, RUN_PAYLOAD_BUDGET_BYTES, runSecondsNeeded } from '../shared/polling';
 
 export interface PrepareRunEvent {
@@ -41,141 +33,12 @@ export interface PrepareRunEvent {
   };
 }
 
-export interface PreparedRun {
-  readonly run: RunContext;
-  readonly exports: ExportItem[];
-}
-
-const INPUT_FIELDS = ['exports', 'exportNames'];
 /** Step Functions execution names: 1-80 characters. */
 const MAX_EXECUTION_NAME = 80;
 
-/**
- * The exports a run's input selects. Explicit exports are confined to what this deployment was configured
- * with: its transforms, datasets, roles and KMS keys, and output prefixes under `allowedOutputS3Prefixes`
- * (by default the configured exports' own prefixes), so that whoever may start an execution cannot send
- * the training data anywhere else the services' roles can write.
- */
-export function selectExports(
-  input: unknown,
-  configured: readonly ExportSpec[],
-  allowedOutputS3Prefixes: readonly string[] = configured.map((e) => e.outputS3Prefix),
-  created: CreatedResources = {},
-): ExportSpec[] {
-  const problems: Problem[] = [];
-  if (!isPlainObject(input)) {
-    throw new InvalidExecutionInputError(
-      formatProblems([
-        { field: 'input', value: input, expected: 'a JSON object such as {} or {"exportNames": ["..."]}' },
-      ]),
-    );
-  }
-  rejectUnknownFields(input, INPUT_FIELDS, 'input', problems);
-  let selected: ExportSpec[] = [...configured];
-  if (input.exports !== undefined && input.exportNames !== undefined) {
-    problems.push({
-      field: 'input',
-      value: Object.keys(input),
-      expected: 'either "exports" or "exportNames", not both',
-    });
-  } else if (input.exportNames !== undefined) {
-    selected = selectByName(input.exportNames, configured, problems);
-  } else if (input.exports !== undefined) {
-    selected = validateExportList(withCreated(input.exports, created), 'input.exports', problems);
-    checkAllowedResources(selected, configured, allowedOutputS3Prefixes, problems);
-  }
-  if (problems.length === 0 && selected.length === 0) {
-    problems.push({
-      field: input.exports !== undefined ? 'input.exports' : 'configuration',
-      value: [],
-      expected: 'at least one export',
-    });
-  }
-  if (problems.length > 0) throw new InvalidExecutionInputError(formatProblems(problems));
-  return selected;
-}
-
-function selectByName(names: unknown, configured: readonly ExportSpec[], problems: Problem[]): ExportSpec[] {
-  const known = configured.map((e) => e.name);
-  if (!Array.isArray(names) || names.length === 0) {
-    problems.push({
-      field: 'input.exportNames',
-      value: names,
-      expected: `a non-empty array of names from: ${listSome(known)}`,
-    });
-    return [];
-  }
-  names.forEach((name, i) => {
-    if (typeof name !== 'string' || !known.includes(name)) {
-      problems.push({
-        field: `input.exportNames[${i}]`,
-        value: name,
-        expected: `one of the configured exports: ${listSome(known)}`,
-      });
-    } else if (names.indexOf(name) !== i) {
-      problems.push({ field: `input.exportNames[${i}]`, value: name, expected: 'each name once' });
-    }
-  });
-  return configured.filter((e) => names.includes(e.name));
-}
-
-/** The deployment's IAM policies name the configured resources only: say so before AWS denies the call. */
-function checkAllowedResources(
-  selected: readonly ExportSpec[],
-  configured: readonly ExportSpec[],
-  allowedOutputS3Prefixes: readonly string[],
-  problems: Problem[],
-) {
-  const allowed = (pick: (e: ExportSpec) => string | undefined) =>
-    new Set(configured.map(pick).filter((v): v is string => v !== undefined));
-  const transforms = allowed((e) => (e.type === 'glue' ? e.transformId : undefined));
-  const datasets = allowed((e) => (e.type === 'personalize' ? e.datasetArn : undefined));
-  const roles = allowed((e) => (e.type === 'personalize' ? e.roleArn : undefined));
-  const keys = allowed((e) => (e.type === 'personalize' ? e.kmsKeyArn : undefined));
-  const prefixes = new Set(allowedOutputS3Prefixes.map(normalizePrefix));
-  const list = (s: Set<string>) => (s.size > 0 ? listSome([...s]) : 'none configured');
-  selected.forEach((e, i) => {
-    const field = `input.exports[${i}]`;
-    // Prefixes are compared whole, with their trailing slash: s3://bucket/labels/ admits
-    // s3://bucket/labels/2027/, never s3://bucket/labels-elsewhere/ or another bucket.
-    if (![...prefixes].some((p) => e.outputS3Prefix.startsWith(p))) {
-      problems.push({
-        field: `${field}.outputS3Prefix`,
-        value: e.outputS3Prefix,
-        expected: `a location under one of the output prefixes this deployment allows: ${list(prefixes)}`,
-      });
-    }
-    if (e.type === 'glue' && !transforms.has(e.transformId)) {
-      problems.push({
-        field: `${field}.transformId`,
-        value: e.transformId,
-        expected: `a transform this deployment may export: ${list(transforms)}`,
-      });
-    }
-    if (e.type === 'personalize') {
-      if (!datasets.has(e.datasetArn)) {
-        problems.push({
-          field: `${field}.datasetArn`,
-          value: e.datasetArn,
-          expected: `a dataset this deployment may export: ${list(datasets)}`,
-        });
-      }
-      if (!roles.has(e.roleArn)) {
-        problems.push({
-          field: `${field}.roleArn`,
-          value: e.roleArn,
-          expected: `a role this deployment may pass: ${list(roles)}`,
-        });
-      }
-      if (e.kmsKeyArn !== undefined && !keys.has(e.kmsKeyArn)) {
-        problems.push({
-          field: `${field}.kmsKeyArn`,
-          value: e.kmsKeyArn,
-          expected: `a KMS key this deployment's exports use, or none (the bucket's own encryption): ${list(keys)}`,
-        });
-      }
-    }
-  });
+export interface PreparedRun {
+  readonly run: RunContext;
+  readonly exports: ExportItem[];
 }
 
 /**
@@ -201,49 +64,6 @@ export function interleaveByQuota<T extends { type: string }>(
     out.push(takeGlue ? glue[gi++] : personalize[pi++]);
   }
   return out;
-}
-
-/** The output bucket and Personalize role the stack created, when it did (the functions' environment). */
-export interface CreatedResources {
-  readonly bucket?: string;
-  readonly roleArn?: string;
-}
-
-export function createdResources(env: Readonly<Record<string, string | undefined>>): CreatedResources {
-  return {
-    bucket: env[CATALOG_PLACEHOLDERS.outputBucket.env] || undefined,
-    roleArn: env[CATALOG_PLACEHOLDERS.personalizeRoleArn.env] || undefined,
-  };
-}
-
-/**
- * Explicit exports in the configuration's shape: with a created bucket, a key prefix ("adhoc/") is a
- * place in it; with a created role, a Personalize export without roleArn uses it, as in the file.
- */
-function withCreated(exports: unknown, created: CreatedResources): unknown {
-  if (!Array.isArray(exports)) return exports;
-  return exports.map((e: unknown) => {
-    if (!isPlainObject(e)) return e;
-    const prefix = e.outputS3Prefix;
-    return {
-      ...e,
-      ...(created.bucket && typeof prefix === 'string' && !prefix.startsWith('s3://')
-        ? { outputS3Prefix: `s3://${created.bucket}/${prefix.replace(/^\/+/, '')}` }
-        : {}),
-      ...(created.roleArn && e.type === 'personalize' && e.roleArn === undefined
-        ? { roleArn: created.roleArn }
-        : {}),
-    };
-  });
-}
-
-/** arn:<p>:states:<region>:<account>:execution:<state machine>:<name> -> the state machine's ARN. */
-export function stateMachineArnOf(executionArn: string | undefined): string | undefined {
-  const arn = parseArn(executionArn);
-  const [kind, stateMachine, name, ...rest] = arn?.resource.split(':') ?? [];
-  return arn?.service === 'states' && kind === 'execution' && stateMachine && name && rest.length === 0
-    ? withResource(arn, `stateMachine:${stateMachine}`)
-    : undefined;
 }
 
 /** Refuses a run too long for the state machine's timeout, which would stop its exports unfinished. */
@@ -317,26 +137,7 @@ export const handler = withLambdaContext(async (event: PrepareRunEvent): Promise
     exports: interleaveByQuota(selected, event.limits).map((spec) => toItem(spec, byName)),
   };
   checkPayloadFits(prepared);
-  // Fails closed: without its own state machine's ARN the run cannot look for overlapping runs.
-  const stateMachineArn = stateMachineArnOf(execution.arn);
-  if (!stateMachineArn) {
-    throw new InvalidTaskStateError(
-      `execution.arn must be a Step Functions execution ARN; got ${JSON.stringify(execution.arn)}`,
-    );
-  }
-  const overlap = await findOverlap(stateMachineArn, execution, selected, (input) => {
-    try {
-      return selectExports(input, configured, allowedOutputS3Prefixes, created);
-    } catch {
-      return undefined;
-    }
-  });
-  if (overlap) {
-    throw new RunSkippedError(
-      `execution ${overlap.executionName} (started ${overlap.startDate}) is still running and exports the same data as ` +
-        `${listSome(overlap.exportNames)}, so this run started no job (${overlap.executionArn})`,
-    );
-  }
+  await yieldToEarlierRun(run, selected, 'this run started no job');
   logger.info('Run prepared', {
     executionName: run.executionName,
     exportCount: selected.length,

@@ -45,3 +45,45 @@ export async function* exportTaskRunsSince(
 export function outputPathOf(run: TaskRun): string | undefined {
   return run.Properties?.ExportLabelsTaskRunProperties?.OutputS3Path;
 }
+
+/**
+ * How many task runs of any type the transform has STARTING or RUNNING, counted up to `atMost`: Glue allows
+ * a few per transform (GLUE_TASK_RUNS_PER_TRANSFORM), and what it answers a start beyond them is not
+ * documented, so the start task counts before it starts.
+ */
+export async function taskRunsInFlight(
+  glue: GlueClient,
+  transformId: string,
+  atMost: number,
+): Promise<number> {
+  let count = 0;
+  for (const Status of ['RUNNING', 'STARTING'] as const) {
+    const response = await glue
+      .send(new GetMLTaskRunsCommand({ TransformId: transformId, MaxResults: atMost, Filter: { Status } }))
+      .catch((err: unknown) => {
+        throw classifyAwsError(err, 'Glue GetMLTaskRuns', `transform ${transformId}`);
+      });
+    count += (response.TaskRuns ?? []).filter((run) => run.Status === Status).length;
+  }
+  return count;
+}
+
+/** A task run being stopped or stopped. */
+export function isStoppedTaskRun(run: Pick<TaskRun, 'Status'>): boolean {
+  return run.Status === 'STOPPING' || run.Status === 'STOPPED';
+}
+
+/**
+ * Whether a stopped task run was stopped before the run's latest redrive: by the clean-up of the stopped run
+ * (or by hand while the run was not running). A redriven export does not adopt it: it starts a new one.
+ */
+export function stoppedBeforeRedrive(
+  run: Pick<TaskRun, 'Status' | 'StartedOn'>,
+  standing: { readonly redriveDate?: Date },
+): boolean {
+  return (
+    isStoppedTaskRun(run) &&
+    standing.redriveDate !== undefined &&
+    (run.StartedOn?.getTime() ?? 0) < standing.redriveDate.getTime()
+  );
+}

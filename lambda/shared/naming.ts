@@ -3,7 +3,7 @@
  * started instead of starting a second one, and so runs never overwrite each other's output.
  */
 import { parseArn, withResource } from '../../contract/arn';
-import { JOB_NAME_PREFIX } from '../../contract/names';
+import { exportJobNamePrefix, JOB_NAME_PREFIX } from '../../contract/names';
 import { createHash } from 'node:crypto';
 import type { ExportSpec, ExportTask, RunContext } from './types';
 
@@ -13,15 +13,17 @@ export function runOutputPath(prefix: string, startTime: string, executionName: 
 }
 
 const JOB_NAME_MAX = 63;
-export { JOB_NAME_PREFIX };
+export { exportJobNamePrefix, JOB_NAME_PREFIX };
 
 /**
- * A Personalize job name (`^[a-zA-Z0-9][a-zA-Z0-9\-_]*`, at most 63 characters): `mlx-`, the export and
- * execution names, and a short hash of both so that truncation or sanitizing never makes two equal.
+ * A Personalize job name (`^[a-zA-Z0-9][a-zA-Z0-9\-_]*`, at most 63 characters): the export's own prefix
+ * (`mlx-<length of its name>-<name>-`, which no other export's jobs start with: see exportJobNamePrefix), the
+ * execution name, and a short hash of both so that truncation or sanitizing never makes two equal. The
+ * export's prefix (at most 48 characters) is never truncated.
  */
 export function personalizeJobName(executionName: string, exportName: string): string {
   const hash = createHash('sha256').update(`${executionName}\n${exportName}`).digest('hex').slice(0, 8);
-  const readable = `${JOB_NAME_PREFIX}${exportName}-${executionName}`.replace(/[^a-zA-Z0-9_-]/g, '-');
+  const readable = `${exportJobNamePrefix(exportName)}${executionName.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
   return `${readable.slice(0, JOB_NAME_MAX - hash.length - 1)}-${hash}`;
 }
 

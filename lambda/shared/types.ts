@@ -49,7 +49,11 @@ export type ExportTask = (GlueExportSpec | (PersonalizeExportSpec & { readonly j
   readonly outputS3Path: string;
 };
 
-export type TrackingOutcome = ExportOutcome | 'RUNNING';
+/**
+ * Where the job stands after a check: still RUNNING, an outcome, or RESTART: the job was cancelled by the
+ * clean-up of a stopped run before the run was redriven, so the redriven export starts a new one.
+ */
+export type TrackingOutcome = Exclude<ExportOutcome, 'STOPPED'> | 'RUNNING' | 'RESTART';
 
 export interface GlueJobRef {
   readonly taskRunId: string;

@@ -1,7 +1,8 @@
 /**
  * The export's recent jobs, for history-aware polling: one page of the dataset's export jobs
  * (ListDatasetExportJobs), of which the ACTIVE ones this app made for this export (job names
- * `mlx-<export>-...`), newest first, summarized into a few numbers. The page also lists the job just
+ * `mlx-<length of the export's name>-<export>-...`, which no other export's start with), newest first,
+ * summarized into a few numbers. A renamed export has no such jobs yet: it starts without history. The page also lists the job just
  * created, which is not ACTIVE yet. A failed look-up never fails the export: it logs a warning and the
  * export is polled with the backoff.
  * @see https://docs.aws.amazon.com/personalize/latest/dg/API_ListDatasetExportJobs.html
@@ -13,7 +14,7 @@ import {
 } from '@aws-sdk/client-personalize';
 import { describeAwsError } from '../shared/aws-errors';
 import { logger } from '../shared/logger';
-import { JOB_NAME_PREFIX } from '../shared/naming';
+import { exportJobNamePrefix } from '../shared/naming';
 import { HISTORY_SIZE, summarizeDurations } from '../shared/schedule';
 import type { PersonalizeTask } from '../shared/task-state';
 import type { HistorySummary, PollingSettings } from '../shared/types';
@@ -38,7 +39,7 @@ export async function lookUpPersonalizeHistory(
     const response = await personalize.send(
       new ListDatasetExportJobsCommand({ datasetArn: task.datasetArn, maxResults: PAGE_SIZE }),
     );
-    const ownPrefix = `${JOB_NAME_PREFIX}${task.name}-`;
+    const ownPrefix = exportJobNamePrefix(task.name);
     const durations = (response?.datasetExportJobs ?? [])
       .filter((job) => job.status === 'ACTIVE' && job.jobName !== task.jobName)
       .filter((job) => job.jobName?.startsWith(ownPrefix))

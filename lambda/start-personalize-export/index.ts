@@ -2,7 +2,9 @@
  * Starts a Personalize dataset export (CreateDatasetExportJob) under a job name derived from the execution
  * and export names. It describes that job first and adopts it when it exists for the same dataset and
  * output path, so a retried or redriven start never creates a second job; a job of that name for anything
- * else is a conflict, never silently reused. Then it looks up the export's recent jobs (./history.ts), from
+ * else is a conflict, never silently reused (a job cannot be stopped, so a redriven export adopts its job
+ * whatever became of the run). Before a new job it applies the overlap rule, so a redriven run yields to a
+ * newer run exporting the same dataset. Then it looks up the export's recent jobs (./history.ts), from
  * which the checks are timed.
  */
 import {
@@ -19,6 +21,7 @@ import { logger, withLambdaContext } from '../shared/logger';
 import { datasetExportJobArn } from '../shared/naming';
 import { startTracking } from '../shared/polling';
 import { withHistory } from '../shared/schedule';
+import { yieldToEarlierRun } from '../shared/run-overlap';
 import { requireExport, type PersonalizeTask } from '../shared/task-state';
 import { resolveState } from '../shared/catalog';
 import type { ExportState, ItemState, PersonalizeJobRef } from '../shared/types';
@@ -74,6 +77,7 @@ export const handler = withLambdaContext(async (item: ItemState): Promise<Export
 
   let existing = await describeJob(arn);
   if (!existing) {
+    await yieldToEarlierRun(state.run, [task], `export ${task.name} created no job`);
     try {
       const created = await personalize.send(
         new CreateDatasetExportJobCommand({

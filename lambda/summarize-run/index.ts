@@ -10,7 +10,7 @@ import { InvalidTaskStateError } from '../shared/errors';
 import { logger, withLambdaContext } from '../shared/logger';
 import type { CaughtError, EventEnvelope, ExportResult } from '../shared/types';
 import { isResultWriterOutput, readMapResults, type ResultWriterOutput } from './map-results';
-import { deliverOwedEvents, type EventTarget } from './owed-events';
+import { deliverEvents, type EventTarget } from '../shared/put-events';
 
 export { RUN_DETAIL_TYPES };
 export type { RunEventDetail };
@@ -152,7 +152,7 @@ export const handler = withLambdaContext(async (event: SummarizeRunEvent): Promi
         `summarize-run owes ${owed.length} export events but has no events target`,
       );
     }
-    await deliverOwedEvents(owed, event.events);
+    await deliverEvents(owed, event.events);
   }
   const summary = summarizeRun(
     written

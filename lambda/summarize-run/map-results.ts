@@ -3,12 +3,14 @@
  * ResultWriter), so that a run of thousands of exports never holds them all in one 256 KiB state; its
  * output is then only where they are. This reads them back: the manifest, then each result file.
  */
-import { EXPORT_DETAIL_TYPES } from '../../contract/names';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CLIENT_CONFIG } from '../shared/client-config';
 import { classifyAwsError } from '../shared/aws-errors';
 import { InvalidTaskStateError } from '../shared/errors';
-import type { EventEnvelope, ExportResult } from '../shared/types';
+import { toChildOutcome, type ChildExecutionResult, type ChildOutcome } from '../shared/child-outcome';
+
+export type { ChildExecutionResult, ChildOutcome, OwedEvent } from '../shared/child-outcome';
+export { toChildOutcome } from '../shared/child-outcome';
 
 const s3 = new S3Client(CLIENT_CONFIG);
 
@@ -25,18 +27,6 @@ export interface ResultManifest {
   readonly ResultFiles: Partial<
     Record<'SUCCEEDED' | 'FAILED' | 'PENDING', { readonly Key: string; readonly Size: number }[]>
   >;
-}
-
-/** One child execution in a result file (the ResultWriter's default NONE transformation). */
-export interface ChildExecutionResult {
-  readonly Status: string;
-  readonly Name?: string;
-  /** The child's input and output, as JSON text. */
-  readonly Input?: string;
-  readonly Output?: string;
-  /** Why a child that did not succeed failed. */
-  readonly Error?: string;
-  readonly Cause?: string;
 }
 
 export function isResultWriterOutput(value: unknown): value is ResultWriterOutput {
@@ -57,68 +47,6 @@ async function getJson<T>(bucket: string, key: string): Promise<T> {
   } catch {
     throw new InvalidTaskStateError(`s3://${bucket}/${key} is not JSON: ${text.slice(0, 200)}`);
   }
-}
-
-function parse(text: string | undefined): Record<string, unknown> | undefined {
-  try {
-    return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** An export event the run still owes: held after EventBridge refused it, or for a child that failed. */
-export type OwedEvent = EventEnvelope<Record<string, unknown>>;
-
-/** One export's result, and the event it is still owed, if any. */
-export interface ChildOutcome {
-  readonly result: ExportResult;
-  readonly owed?: OwedEvent;
-}
-
-/**
- * A child execution's result. A child that held its event (EventBridge refused it past its retries) owes
- * it; a child that did not succeed (the Map tolerates failures so that its siblings go on) is a failed
- * export whose event is made here from its input and error, since it never got to send one.
- */
-export function toChildOutcome(child: ChildExecutionResult): ChildOutcome {
-  const output = parse(child.Output);
-  if (child.Status === 'SUCCEEDED' && typeof output?.name === 'string') {
-    const { heldEvent, name, type, outcome } = output as {
-      heldEvent?: OwedEvent;
-      name: string;
-      type: ExportResult['type'];
-      outcome: ExportResult['outcome'];
-    };
-    return { result: { name, type, outcome }, ...(heldEvent ? { owed: heldEvent } : {}) };
-  }
-  const input = parse(child.Input) as
-    | { export?: { name?: string; type?: string }; run?: { executionName?: string; executionArn?: string } }
-    | undefined;
-  const result: ExportResult = {
-    name: input?.export?.name ?? child.Name ?? 'unknown',
-    type: input?.export?.type === 'personalize' ? 'personalize' : 'glue',
-    outcome: 'FAILED',
-  };
-  return {
-    result,
-    owed: {
-      detailType: EXPORT_DETAIL_TYPES.FAILED,
-      detail: {
-        exportName: result.name,
-        exportType: result.type,
-        outcome: 'FAILED',
-        pollCount: 0,
-        adoptedExistingJob: false,
-        error: {
-          type: child.Error ?? `ChildExecution${child.Status}`,
-          message: `the export's child execution ended ${child.Status} before it sent its event${child.Cause ? `: ${child.Cause.slice(0, 1000)}` : ''}; its job, if one started, was not followed to its end`,
-        },
-        executionName: input?.run?.executionName ?? 'unknown',
-        executionArn: input?.run?.executionArn ?? 'unknown',
-      },
-    },
-  };
 }
 
 /** Every export result the Map Run wrote, read from S3, with the events the run still owes. */

@@ -11,7 +11,7 @@ import {
   runSimulation,
   type Simulation,
 } from '@cloud-copilot/iam-simulate';
-import type { AccessModel, NamedPolicy, PolicyDocument } from './policies';
+import { logsPolicyKey, type AccessModel, type NamedPolicy, type PolicyDocument } from './policies';
 
 /** Who makes a request, as AWS sees it. */
 export interface Caller {
@@ -88,8 +88,12 @@ function requestKey(request: AccessRequest): string {
   ]);
 }
 
+let authorizers = 0;
+
 export class Authorizer {
   readonly log = new AccessLog();
+  /** Tells authorizers (deployments) apart, for the credentials each issues. */
+  readonly id = ++authorizers;
   private readonly decisions = new Map<string, Promise<AccessDecision>>();
 
   constructor(
@@ -197,6 +201,7 @@ export class Authorizer {
       return resourcePolicies.get(`arn:aws:s3:::${resource.slice(13).split('/')[0]}`);
     if (resource.startsWith('arn:aws:lambda:'))
       return resourcePolicies.get(resource.split(':').slice(0, 7).join(':'));
+    if (resource.startsWith('arn:aws:logs:')) return resourcePolicies.get(logsPolicyKey(place));
     const own = resourcePolicies.get(resource);
     if (own) return own;
     const account = accountOf(resource, place.account);

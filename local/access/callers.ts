@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
 import { createHash } from 'node:crypto';
-import type { Caller } from './authorizer';
+import type { Authorizer, Caller } from './authorizer';
 
 export interface IssuedCredentials {
   readonly accessKeyId: string;
@@ -26,18 +26,31 @@ export function servicePrincipal(service: string, label: string): Caller {
   return { principal: service, label };
 }
 
+/** Who holds a key: the caller, and the authorizer of the deployment whose role it is a session of. */
+export interface KeyHolder {
+  readonly caller: Caller;
+  /** @default the stand-in's own (the run's deployment) */
+  readonly authorizer?: Authorizer;
+}
+
 /** The credentials handed out in a run, by access key id. */
 export class CallerCredentials {
-  private readonly callers = new Map<string, Caller>();
+  private readonly holders = new Map<string, KeyHolder>();
 
-  /** Temporary credentials (`ASIA...` key ids, as STS issues) for a caller; the same ones each time. */
-  issue(caller: Caller): IssuedCredentials {
-    const digest = createHash('sha256').update(caller.principal).digest('hex').toUpperCase();
+  /**
+   * Temporary credentials (`ASIA...` key ids, as STS issues) for a caller; the same ones each time. A
+   * caller of another deployment (the clean-up of another configuration) comes with its own authorizer.
+   */
+  issue(caller: Caller, authorizer?: Authorizer): IssuedCredentials {
+    const digest = createHash('sha256')
+      .update(`${caller.principal} ${authorizer?.id ?? ''}`)
+      .digest('hex')
+      .toUpperCase();
     const accessKeyId = `ASIA${digest
       .replace(/[^A-Z2-7]/g, '')
       .padEnd(16, 'X')
       .slice(0, 16)}`;
-    this.callers.set(accessKeyId, caller);
+    this.holders.set(accessKeyId, { caller, ...(authorizer ? { authorizer } : {}) });
     return {
       accessKeyId,
       secretAccessKey: digest.slice(0, 40),
@@ -45,9 +58,9 @@ export class CallerCredentials {
     };
   }
 
-  /** The caller that signed a request, from its `Authorization` header; undefined for an unknown key. */
-  callerOf(authorization: string | undefined): Caller | undefined {
+  /** Who signed a request, from its `Authorization` header; undefined for a key nobody issued. */
+  holderOf(authorization: string | undefined): KeyHolder | undefined {
     const accessKeyId = /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
-    return accessKeyId ? this.callers.get(accessKeyId) : undefined;
+    return accessKeyId ? this.holders.get(accessKeyId) : undefined;
   }
 }

@@ -2,8 +2,9 @@
  * What every local run checks on the template, for the parts of the deployment a run does not exercise
  * itself: when an alarm fires, could CloudWatch publish to its topic (and use the topic's key)? When a rule
  * matches, could EventBridge invoke its target (and reach its dead-letter queue)? When the schedule fires,
- * could EventBridge Scheduler assume its role and start the state machine? Could Step Functions assume the
- * state machine's role and set up its log delivery? Each is a request the authorizer decides as AWS would.
+ * could EventBridge Scheduler assume its role and start the state machine (and reach its dead-letter queue)?
+ * When a function fails past its retries, could Lambda send the event to its dead-letter queue? Could Step
+ * Functions assume the state machine's role and set up its log delivery? Each is a request the authorizer decides as AWS would.
  */
 import type { AccessDecision, AccessRequest, Authorizer } from './authorizer';
 import { roleSession, servicePrincipal } from './callers';
@@ -83,6 +84,17 @@ function plannedChecks(authorizer: Authorizer): PlannedCheck[] {
           context,
           by: 'check',
         });
+      // A log group: the account's CloudWatch Logs resource policy must let EventBridge write to it.
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions
+      if (/^arn:aws:logs:.*:log-group:/.test(target.arn))
+        for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+          requests.push({
+            caller: eventBridge,
+            action,
+            resource: `${target.arn.replace(/:\*$/, '')}:log-stream:events`,
+            context,
+            by: 'check',
+          });
       if (target.deadLetterArn)
         requests.push({
           caller: eventBridge,
@@ -112,6 +124,32 @@ function plannedChecks(authorizer: Authorizer): PlannedCheck[] {
           by: 'check',
         },
         { caller: role, action: 'states:StartExecution', resource: schedule.targetArn, by: 'check' },
+        // https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
+        ...(schedule.deadLetterArn
+          ? [
+              {
+                caller: role,
+                action: 'sqs:SendMessage',
+                resource: schedule.deadLetterArn,
+                by: 'check' as const,
+              },
+            ]
+          : []),
+      ],
+    });
+  }
+  // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+  for (const destination of model.failureDestinations) {
+    const name = readableName(destination.functionLogicalId);
+    checks.push({
+      description: `${name} fails past its retries: Lambda sends the event to ${nameOf(destination.destinationArn)} as its role`,
+      requests: [
+        {
+          caller: roleSession(destination.roleArn, destination.functionLogicalId, name),
+          action: 'sqs:SendMessage',
+          resource: destination.destinationArn,
+          by: 'check',
+        },
       ],
     });
   }

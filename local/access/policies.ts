@@ -65,6 +65,8 @@ export interface TemplateRule {
 
 export interface TemplateSchedule {
   readonly logicalId: string;
+  /** Where Scheduler sends an event it could not deliver, as the schedule's role. */
+  readonly deadLetterArn?: string;
   /** The schedule group's ARN: what EventBridge Scheduler gives as aws:SourceArn when it assumes the role. */
   readonly groupArn: string;
   readonly roleArn: string;
@@ -84,6 +86,12 @@ export interface AccessModel {
   readonly alarms: readonly TemplateAlarm[];
   readonly rules: readonly TemplateRule[];
   readonly schedules: readonly TemplateSchedule[];
+  /** Where Lambda sends a function's failed asynchronous events (EventInvokeConfig), as the function's role. */
+  readonly failureDestinations: readonly {
+    readonly functionLogicalId: string;
+    readonly roleArn: string;
+    readonly destinationArn: string;
+  }[];
   /** KMS keys the log groups are encrypted with: CloudWatch Logs uses them, as their key policies allow. */
   readonly logGroupKeys: readonly string[];
   readonly stateMachine?: {
@@ -185,6 +193,9 @@ export function readAccessModel(resources: CfnResources, place: StackPlace): Acc
   for (const { id, props } of of('AWS::SQS::QueuePolicy'))
     for (const url of asList(props.Queues as string[]))
       addStatements(queueArn(url), id, document(props.PolicyDocument).Statement);
+  // CloudWatch Logs' resource policies are the account's, for the log groups their statements name.
+  for (const { id, props } of of('AWS::Logs::ResourcePolicy'))
+    addStatements(logsPolicyKey(place), id, document(JSON.parse(String(props.PolicyDocument))).Statement);
   for (const { id, props } of of('AWS::Lambda::Permission')) {
     const arn = functionArn(String(props.FunctionName), place);
     addStatements(arn, `${arn.split(':').pop()} (function policy)`, [
@@ -232,14 +243,28 @@ export function readAccessModel(resources: CfnResources, place: StackPlace): Acc
     })),
   }));
   const schedules = of('AWS::Scheduler::Schedule').map(({ id, props }) => {
-    const target = props.Target as { Arn: string; RoleArn: string };
+    const target = props.Target as { Arn: string; RoleArn: string; DeadLetterConfig?: { Arn?: string } };
     const group = String(props.GroupName ?? 'default');
     return {
       logicalId: id,
+      ...(target.DeadLetterConfig?.Arn ? { deadLetterArn: target.DeadLetterConfig.Arn } : {}),
       groupArn: `arn:aws:scheduler:${place.region}:${place.account}:schedule-group/${group}`,
       roleArn: target.RoleArn,
       targetArn: target.Arn,
     };
+  });
+  const functionRoles = new Map(
+    of('AWS::Lambda::Function').map(({ id, props }) => [
+      physicalName(id, resources, place),
+      String(props.Role),
+    ]),
+  );
+  const failureDestinations = of('AWS::Lambda::EventInvokeConfig').flatMap(({ props }) => {
+    const destination = (props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
+      ?.OnFailure?.Destination;
+    const name = String(props.FunctionName);
+    const roleArn = functionRoles.get(name);
+    return destination && roleArn ? [{ functionLogicalId: name, roleArn, destinationArn: destination }] : [];
   });
   const machine = of('AWS::StepFunctions::StateMachine')[0];
   const logGroupKeys = [
@@ -250,6 +275,7 @@ export function readAccessModel(resources: CfnResources, place: StackPlace): Acc
   return {
     place,
     logGroupKeys,
+    failureDestinations,
     roles,
     resourcePolicies,
     buckets,
@@ -269,6 +295,11 @@ export function readAccessModel(resources: CfnResources, place: StackPlace): Acc
         }
       : {}),
   };
+}
+
+/** Where the model keeps the account's CloudWatch Logs resource policy (not one resource's). */
+export function logsPolicyKey(place: StackPlace): string {
+  return `arn:aws:logs:${place.region}:${place.account}`;
 }
 
 /** A queue's ARN from its URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`), as a QueuePolicy names it. */

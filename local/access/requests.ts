@@ -67,8 +67,13 @@ const JSON_OPERATIONS: Record<string, (input: Record<string, unknown>, place: St
   'AmazonPersonalize.ListDatasetExportJobs': () => [
     { action: 'personalize:ListDatasetExportJobs', resource: '*' },
   ],
+  // A state machine's executions, or a Map Run's child executions.
   'AWSStepFunctions.ListExecutions': (i) => [
-    { action: 'states:ListExecutions', resource: String(i.stateMachineArn) },
+    { action: 'states:ListExecutions', resource: String(i.mapRunArn ?? i.stateMachineArn) },
+  ],
+  'AWSStepFunctions.ListMapRuns': (i) => [{ action: 'states:ListMapRuns', resource: String(i.executionArn) }],
+  'AWSStepFunctions.GetExecutionHistory': (i) => [
+    { action: 'states:GetExecutionHistory', resource: String(i.executionArn) },
   ],
   'AWSStepFunctions.DescribeExecution': (i) => [
     { action: 'states:DescribeExecution', resource: String(i.executionArn) },

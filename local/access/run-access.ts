@@ -32,14 +32,21 @@ function serviceControlPolicies(
 export class RunAccess {
   readonly model: AccessModel;
   readonly authorizer: Authorizer;
-  readonly credentials = new CallerCredentials();
+  readonly credentials: CallerCredentials;
   /** Step Functions' own requests, as the state machine's role. */
   readonly stateMachine: StateMachineAccess;
   /** What the stand-in asks before it answers. */
   readonly standIn: StandInAccess;
   private checks: AccessCheck[] = [];
 
-  constructor(assembly: LoadedAssembly, executionName: string, organization?: OrganizationPolicies) {
+  /** `credentials`: the run's, when this is another deployment of it (the clean-up of a newer configuration). */
+  constructor(
+    assembly: LoadedAssembly,
+    executionName: string,
+    organization?: OrganizationPolicies,
+    credentials = new CallerCredentials(),
+  ) {
+    this.credentials = credentials;
     this.model = readAccessModel(assembly.template.Resources, assembly);
     const machine = this.model.stateMachine;
     if (!machine) throw new Error('The template has no state machine');

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the AWS APIs the workflow calls: Glue and Personalize (their jobs), Step Functions
- * (the state machine's other runs) and EventBridge's PutEvents, speaking awsJson 1.1, and S3's GetObject
+ * (the run's own executions and the state machine's other runs) and EventBridge's PutEvents, speaking awsJson 1.1, and S3's GetObject
  * (REST, path-style) for the result files the Distributed Map writes; all on 127.0.0.1, so the real SDK v3
  * clients in the bundled handlers talk to it unchanged (through AWS_ENDPOINT_URL_GLUE, ...).
  *
@@ -13,6 +13,7 @@
  */
 import type { AccessGuard } from './access-guard';
 import { EventBridgeStandIn, type PutEventsHandler } from './event-bridge';
+import { ExecutionRecords } from './executions';
 import { Faults, type FaultRule } from './faults';
 import { GlueStandIn, type GlueTaskRun } from './glue';
 import { LocalS3Folder } from './local-files';
@@ -26,6 +27,7 @@ export type { FaultRule } from './faults';
 export type { CallRecord } from './server';
 export { DEFAULT_QUOTAS } from './world';
 export type { JobFate, PastRuns, Quotas, SelfExecution, World } from './world';
+export type { ExecutionRecord, MapRunRecord } from './executions';
 
 export interface StandInOptions {
   readonly world: World;
@@ -54,6 +56,8 @@ export class AwsStandIn {
   readonly glueRuns: GlueTaskRun[];
   readonly personalizeJobs: PersonalizeJob[];
   readonly filesWritten: string[];
+  /** The local run's executions (the run, its Map Runs, their children) as Step Functions keeps them. */
+  readonly executions = new ExecutionRecords();
   private readonly glue: GlueStandIn;
   private readonly personalize: PersonalizeStandIn;
   private readonly s3: S3StandIn;
@@ -69,7 +73,7 @@ export class AwsStandIn {
       operations: new Map([
         ...this.glue.operations(),
         ...this.personalize.operations(),
-        ...new StepFunctionsStandIn(options.world, options.self).operations(),
+        ...new StepFunctionsStandIn(options.world, this.executions, options.self).operations(),
         ...new EventBridgeStandIn(options.onPutEvents).operations(),
       ]),
       rest: this.s3,

@@ -31,12 +31,23 @@ export class GlueStandIn {
   readonly runs: GlueTaskRun[] = [];
   /** Past task runs (`world.pastRuns`): listed, never started or counted as started by this execution. */
   private readonly pastRuns: GlueTaskRun[] = [];
+  /** Task runs of others (`world.otherTaskRuns`), running since before the execution. */
+  readonly otherRuns: GlueTaskRun[] = [];
 
   constructor(
     private readonly account: Account,
     private readonly files: LocalS3Folder,
   ) {
     this.seedPastRuns(account.pastRunsBeforeMs());
+    (account.world.otherTaskRuns ?? []).forEach((other, i) =>
+      this.otherRuns.push({
+        ...other,
+        taskRunId: `tfmtaskrun-other${String(i).padStart(26, '0')}`,
+        startedMs: account.pastRunsBeforeMs() - 600_000,
+        fate: { kind: 'never-finish' },
+        written: true,
+      }),
+    );
   }
 
   /** The awsJson operations, by X-Amz-Target. */
@@ -63,12 +74,22 @@ export class GlueStandIn {
   }
 
   /** Where each task run ends up once nothing more happens: a cancelled one STOPPED, a stuck one RUNNING. */
-  settled(): { transformId: string; taskRunId: string; status: string }[] {
-    return this.runs.map((run) => ({
-      transformId: run.transformId,
-      taskRunId: run.taskRunId,
-      status: this.status(run, Math.max(Date.now(), (run.cancelledMs ?? 0) + STOPPING_SECONDS * 1000)),
-    }));
+  settled(): { transformId: string; taskRunId: string; status: string; other?: true }[] {
+    const settle = (run: GlueTaskRun) =>
+      this.status(run, Math.max(Date.now(), (run.cancelledMs ?? 0) + STOPPING_SECONDS * 1000));
+    return [
+      ...this.runs.map((run) => ({
+        transformId: run.transformId,
+        taskRunId: run.taskRunId,
+        status: settle(run),
+      })),
+      ...this.otherRuns.map((run) => ({
+        transformId: run.transformId,
+        taskRunId: run.taskRunId,
+        status: settle(run),
+        other: true as const,
+      })),
+    ];
   }
 
   private seedPastRuns(nowMs: number): void {
@@ -83,7 +104,7 @@ export class GlueStandIn {
           seconds,
           transformId: past.target,
           taskRunId: `tfmtaskrun-past${String(i).padStart(27, '0')}`,
-          outputS3Path: `s3://past-exports/${day}/`,
+          outputS3Path: `${past.outputS3Prefix ?? 's3://past-exports/'}${day}/nightly-${day}/`,
           startedMs,
         });
       });
@@ -123,7 +144,9 @@ export class GlueStandIn {
     const transformId = requireString(input, 'TransformId', 1, 255, 'InvalidInputException');
     const taskRunId = requireString(input, 'TaskRunId', 1, 255, 'InvalidInputException');
     this.requireTransform(transformId);
-    const run = this.runs.find((r) => r.transformId === transformId && r.taskRunId === taskRunId);
+    const run = [...this.runs, ...this.otherRuns].find(
+      (r) => r.transformId === transformId && r.taskRunId === taskRunId,
+    );
     if (!run)
       throw new ServiceError(
         'EntityNotFoundException',
@@ -158,7 +181,7 @@ export class GlueStandIn {
     const filter = (input.Filter ?? {}) as { TaskRunType?: string; Status?: string; StartedAfter?: number };
     const sort = (input.Sort ?? {}) as { Column?: string; SortDirection?: string };
     const now = Date.now();
-    const runs = [...this.runs, ...this.pastRuns]
+    const runs = [...this.runs, ...this.otherRuns, ...this.pastRuns]
       .filter((r) => r.transformId === transformId)
       .filter(() => !filter.TaskRunType || filter.TaskRunType === 'EXPORT_LABELS')
       .filter((r) => !filter.Status || this.status(r, now) === filter.Status)

@@ -5,6 +5,7 @@
  * was given: a job whose role may not write there ends CREATE FAILED instead.
  */
 import type { AccessGuard, ExportWriteAccess } from './access-guard';
+import { exportJobNamePrefix } from '../../contract/names';
 import { personalizeCsv } from './csv';
 import type { LocalS3Folder } from './local-files';
 import type { JsonOperation } from './server';
@@ -77,7 +78,7 @@ export class PersonalizeStandIn {
       past.seconds.forEach((seconds, i) => {
         const startedMs = nowMs - (i + 1) * 86_400_000;
         const day = new Date(startedMs).toISOString().slice(0, 10);
-        const jobName = `mlx-${past.exportName ?? 'past'}-nightly-${day}-${String(i).padStart(8, '0')}`;
+        const jobName = `${exportJobNamePrefix(past.exportName ?? 'past')}nightly-${day}-${String(i).padStart(8, '0')}`;
         const [, partition, , region, account] = past.target.split(':');
         this.pastJobs.push({
           fate: { kind: 'succeed' },

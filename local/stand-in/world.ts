@@ -32,6 +32,12 @@ export interface World {
    * @default none
    */
   readonly serviceControlPolicies?: readonly { readonly name: string; readonly policy: unknown }[];
+  /**
+   * Task runs already running when the execution starts, never finishing: another run's, another
+   * application's (on another transform). Listed, described and cancellable like the run's own.
+   * @default none
+   */
+  readonly otherTaskRuns?: readonly { readonly transformId: string; readonly outputS3Path: string }[];
   /** Other executions of the state machine already running when this one starts (e.g. a manual backfill). */
   readonly runningExecutions?: readonly {
     readonly name: string;
@@ -58,10 +64,14 @@ export const DEFAULT_QUOTAS: Quotas = {
   personalizeExportJobs: 5,
 };
 
-/** Successful past jobs of a transform or dataset (`target`); Personalize ones named for `exportName`. */
+/**
+ * Successful past jobs of a transform or dataset (`target`): Personalize ones named for `exportName`, Glue
+ * ones written to run folders below `outputS3Prefix`, as the export's own.
+ */
 export interface PastRuns {
   readonly target: string;
   readonly exportName?: string;
+  readonly outputS3Prefix?: string;
   /** Durations in seconds, newest first. */
   readonly seconds: readonly number[];
 }

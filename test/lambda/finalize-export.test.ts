@@ -277,7 +277,7 @@ describe('finalizeExport of an export the run could not resolve', () => {
 });
 
 describe('finalize-export handler logs', () => {
-  it('writes one "Export ended" JSON line with the outcome and duration at the top level (the metric filters read them)', async () => {
+  it('writes one "Export ended" JSON line with the outcome and duration at the top level, for people and Logs Insights', async () => {
     const lines: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));

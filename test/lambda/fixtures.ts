@@ -1,4 +1,11 @@
 /** Shared test state: one Glue and one Personalize export of run "run-1". */
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  type DescribeExecutionOutput,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import type {
   ExportState,
   GlueJobRef,
@@ -74,3 +81,27 @@ export const tracking = (
   outcome: 'RUNNING',
   ...overrides,
 });
+
+/**
+ * Step Functions as the start and status tasks see it: this run is the only one running, and was not
+ * redriven (or was, at `redriveDate`). Returns the mock, reset before each test.
+ */
+export function useRunStanding() {
+  const sfn = mockClient(SFNClient);
+  const standing = (described: Partial<DescribeExecutionOutput> = {}) => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: run.executionArn,
+      stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:sm',
+      status: 'RUNNING',
+      startDate: new Date(run.startTime),
+      redriveCount: 0,
+      ...described,
+    });
+  };
+  beforeEach(() => {
+    sfn.reset();
+    standing();
+  });
+  return { sfn, standing };
+}

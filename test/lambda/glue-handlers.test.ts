@@ -10,9 +10,10 @@ import { handler as getStatus } from '../../lambda/get-glue-export-status';
 import { observeGlueTaskRun } from '../../lambda/get-glue-export-status/status';
 import { handler as start } from '../../lambda/start-glue-export';
 import { useCatalog } from './catalog';
-import { glueState, run, serviceError, tracking } from './fixtures';
+import { glueState, run, serviceError, tracking, useRunStanding } from './fixtures';
 
 const glue = mockClient(GlueClient);
+useRunStanding();
 beforeEach(() => glue.reset());
 
 describe('start-glue-export', () => {

@@ -26,9 +26,11 @@ import {
   personalizeState,
   polling,
   serviceError,
+  useRunStanding,
 } from './fixtures';
 
 const glue = mockClient(GlueClient);
+useRunStanding();
 const personalize = mockClient(PersonalizeClient);
 let warn: jest.SpyInstance;
 beforeEach(() => {
@@ -44,17 +46,23 @@ const hourRuns = [3600, 3571, 3641, 3537, 3662];
 /** Summary of hourRuns, and the first wait it gives: half a step (72 s) before p10. */
 const hourSummary = { samples: 5, lowSeconds: 3551, expectedSeconds: 3600, highSeconds: 3654 };
 
-const pastTaskRuns = (seconds: number[]): TaskRun[] =>
+/** Past task runs of the export, each in its run's folder below the export's prefix (s3://b/l/). */
+const pastTaskRuns = (seconds: number[], prefix = 's3://b/l/'): TaskRun[] =>
   seconds.map((s, i) => {
     const started = Date.parse('2026-11-21T03:00:00Z') - i * DAY;
+    const day = new Date(started).toISOString().slice(0, 10);
     return {
       TaskRunId: `past-${i}`,
       Status: 'SUCCEEDED',
-      Properties: { TaskType: 'EXPORT_LABELS' },
+      Properties: {
+        TaskType: 'EXPORT_LABELS',
+        ExportLabelsTaskRunProperties: { OutputS3Path: `${prefix}${day}/nightly-${day}/` },
+      },
       StartedOn: new Date(started),
       CompletedOn: new Date(started + s * 1000),
     };
   });
+const mine = { ExportLabelsTaskRunProperties: { OutputS3Path: 's3://b/l/2026-11-20/nightly/' } };
 
 function glueStarts(history: TaskRun[] | Error) {
   glue.on(GetMLTaskRunsCommand).resolves({ TaskRuns: [] });
@@ -69,14 +77,17 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
     glueStarts(pastTaskRuns(hourRuns));
     const out = await startGlue(glueState);
     const calls = glue.calls().map((c) => c.args[0].constructor.name);
+    // Adoption look-up, the transform's task runs RUNNING and STARTING (its quota), the start, the history.
     expect(calls).toEqual([
+      'GetMLTaskRunsCommand',
+      'GetMLTaskRunsCommand',
       'GetMLTaskRunsCommand',
       'StartExportLabelsTaskRunCommand',
       'GetMLTaskRunsCommand',
     ]);
-    expect(glue.commandCalls(GetMLTaskRunsCommand)[1].args[0].input).toEqual({
+    expect(glue.commandCalls(GetMLTaskRunsCommand)[3].args[0].input).toEqual({
       TransformId: 'tfm-1',
-      MaxResults: 10,
+      MaxResults: 100,
       Filter: { TaskRunType: 'EXPORT_LABELS', Status: 'SUCCEEDED' },
       Sort: { Column: 'STARTED', SortDirection: 'DESCENDING' },
     });
@@ -85,17 +96,18 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
 
   it('uses ExecutionTime when a run has no times, and skips the current run and other task types', async () => {
     glueStarts([
-      { TaskRunId: 'run-abc', Status: 'SUCCEEDED', ExecutionTime: 5 },
+      { TaskRunId: 'run-abc', Status: 'SUCCEEDED', ExecutionTime: 5, Properties: mine },
       {
         TaskRunId: 'x',
         Status: 'SUCCEEDED',
-        Properties: { TaskType: 'LABELING_SET_GENERATION' },
+        Properties: { ...mine, TaskType: 'LABELING_SET_GENERATION' },
         ExecutionTime: 9,
       },
       ...[100, 101, 99].map((s, i) => ({
         TaskRunId: `p${i}`,
         Status: 'SUCCEEDED' as const,
         ExecutionTime: s,
+        Properties: mine,
       })),
     ]);
     expect((await startGlue(glueState)).tracking?.history).toEqual({
@@ -104,6 +116,12 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
       expectedSeconds: 100,
       highSeconds: 101,
     });
+  });
+
+  it("is timed from the export's own task runs only: those another export of the transform wrote elsewhere do not count", async () => {
+    // An export given in a run's input (a backfill of the same transform, under its own prefix) took 10 h.
+    glueStarts([...pastTaskRuns([36_000, 36_000, 36_000], 's3://b/backfills/'), ...pastTaskRuns(hourRuns)]);
+    expect((await startGlue(glueState)).tracking?.history).toEqual(hourSummary);
   });
 
   it('keeps the backoff with too little history, and does not look with strategy "backoff"', async () => {
@@ -117,7 +135,8 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
     });
     expect(out.tracking).toMatchObject({ waitSeconds: 30 });
     expect(out.tracking?.history).toBeUndefined();
-    expect(glue.commandCalls(GetMLTaskRunsCommand)).toHaveLength(1);
+    // The adoption look-up and the quota count only.
+    expect(glue.commandCalls(GetMLTaskRunsCommand)).toHaveLength(3);
   });
 
   it.each([
@@ -173,7 +192,7 @@ describe('Glue: the transform history (GetMLTaskRuns)', () => {
   });
 });
 
-const pastJobs = (seconds: number[], prefix = 'mlx-interactions-nightly'): DatasetExportJobSummary[] =>
+const pastJobs = (seconds: number[], prefix = 'mlx-12-interactions-nightly'): DatasetExportJobSummary[] =>
   seconds.map((s, i) => {
     const created = Date.parse('2026-11-21T03:00:00Z') - i * DAY;
     return {
@@ -196,8 +215,13 @@ describe('Personalize: the dataset export history (ListDatasetExportJobs)', () =
   it("asks for one page of the dataset's jobs after creating the job, and keeps this export's ACTIVE ones", async () => {
     personalizeStarts([
       { jobName: JOB_NAME, status: 'CREATE PENDING', creationDateTime: new Date('2026-11-22T03:00:00Z') },
-      ...pastJobs([60_000, 50_000], 'mlx-other-export-nightly'),
-      { ...pastJobs([10])[0], jobName: 'mlx-interactions-failed-1', status: 'CREATE FAILED' },
+      ...pastJobs([60_000, 50_000], 'mlx-12-other-export-nightly'),
+      // Export "interactions-bulk" on the same dataset: its names start with mlx-interactions- too, but
+      // not with this export's own mlx-12-interactions-.
+      ...pastJobs([3300, 3300, 3300], 'mlx-17-interactions-bulk-nightly'),
+      { ...pastJobs([10])[0], jobName: 'mlx-12-interactions-failed-1', status: 'CREATE FAILED' },
+      // Jobs named before the length was part of the name: not told apart, so not counted.
+      ...pastJobs([3300, 3300, 3300], 'mlx-interactions-nightly'),
       ...pastJobs(hourRuns).reverse(),
     ]);
     const out = await startPersonalize(personalizeState);

@@ -19,9 +19,11 @@ import {
   run,
   serviceError,
   tracking,
+  useRunStanding,
 } from './fixtures';
 
 const personalize = mockClient(PersonalizeClient);
+useRunStanding();
 beforeEach(() => personalize.reset());
 
 const existingJob = (overrides: Partial<DatasetExportJob> = {}): DatasetExportJob => ({

@@ -1,6 +1,8 @@
 /** What an operator may paste in the console, and how Prepare Run answers everything else. */
 import fc from 'fast-check';
-import { handler, selectExports } from '../../lambda/prepare-run';
+import { handler } from '../../lambda/prepare-run';
+import { selectExports } from '../../lambda/shared/select-exports';
+import { runFolderOf } from '../../contract/validation';
 import type { ExportSpec } from '../../lambda/shared/types';
 import { useCatalog } from './catalog';
 import { configured, event, glue, personalize, usePrepareRunMocks } from './prepare-run-fixtures';
@@ -130,10 +132,11 @@ describe('selectExports rejects bad input with one error naming every field', ()
     const [g, p] = selectExports(
       {
         exports: [
-          { ...glue, name: 'adhoc', outputS3Prefix: 'labels/2027/' },
+          // The configured exports themselves, into folders below their own prefixes.
+          { ...glue, outputS3Prefix: 'labels/2027/' },
           {
             type: 'personalize',
-            name: 'records',
+            name: personalize.name,
             datasetArn: personalize.datasetArn,
             outputS3Prefix: '/p/x/',
           },
@@ -221,26 +224,20 @@ describe('selectExports rejects bad input with one error naming every field', ()
 
 describe('run-time validation properties', () => {
   const name = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}$/);
-  // Below a configured prefix, without empty segments.
-  const prefix = fc
-    .tuple(
-      fc.constantFrom(glue.outputS3Prefix, personalize.outputS3Prefix),
-      fc.stringMatching(/^([a-z0-9_-]{1,8}\/){0,4}$/),
-    )
-    .map(([base, rest]) => `${base}${rest}`);
+  // Each below an allowed prefix no configured export writes under, in a folder of its own (its name).
+  const ADHOC = 's3://adhoc/';
   const validExport = fc.oneof(
-    fc.record({ type: fc.constant('glue'), name, transformId: fc.constant('tfm-1'), outputS3Prefix: prefix }),
-    fc.record(
-      {
-        type: fc.constant('personalize'),
-        name,
-        datasetArn: fc.constant(personalize.datasetArn),
-        roleArn: fc.constant(personalize.roleArn),
-        outputS3Prefix: prefix,
-        ingestionMode: fc.constantFrom('BULK', 'PUT', 'ALL'),
-      },
-      { requiredKeys: ['type', 'name', 'datasetArn', 'roleArn', 'outputS3Prefix'] },
-    ),
+    name.map((n) => ({ type: 'glue', name: n, transformId: 'tfm-1', outputS3Prefix: `${ADHOC}${n}/` })),
+    fc
+      .record({ n: name, ingestionMode: fc.constantFrom('BULK', 'PUT', 'ALL') })
+      .map(({ n, ingestionMode }) => ({
+        type: 'personalize',
+        name: n,
+        datasetArn: personalize.datasetArn,
+        roleArn: personalize.roleArn,
+        outputS3Prefix: `${ADHOC}${n}/`,
+        ingestionMode,
+      })),
   );
 
   it('never admits an explicit export outside the allowed prefixes or with a key not configured', () => {
@@ -258,10 +255,16 @@ describe('run-time validation properties', () => {
           }
         })();
         const normalized = outputS3Prefix.endsWith('/') ? outputS3Prefix : `${outputS3Prefix}/`;
-        const underConfigured = configured.some((c) => normalized.startsWith(c.outputS3Prefix));
+        // The configured Personalize export itself may write below its own prefix, never below another
+        // export's (one folder per export), nor into a run's folder.
+        const underItsOwn = normalized.startsWith(personalize.outputS3Prefix);
+        const inRunFolder = runFolderOf(normalized, [personalize.outputS3Prefix]) !== undefined;
         // No KMS key is configured here: any key is refused; without one, the prefix decides.
         expect(admitted).toBe(
-          underConfigured && kmsKeyArn === undefined && !/\/\/|\/\.\.?\//.test(normalized.slice(5)),
+          underItsOwn &&
+            !inRunFolder &&
+            kmsKeyArn === undefined &&
+            !/\/\/|\/\.\.?\//.test(normalized.slice(5)),
         );
       }),
       { numRuns: 300 },
@@ -275,7 +278,8 @@ describe('run-time validation properties', () => {
         (exports) => {
           const glueCount = exports.filter((e) => e.type === 'glue').length;
           fc.pre(glueCount <= 1); // a transform is exported at most once per run
-          expect(selectExports({ exports }, configured)).toHaveLength(exports.length);
+          const allowed = [ADHOC, ...configured.map((c) => c.outputS3Prefix)];
+          expect(selectExports({ exports }, configured, allowed)).toHaveLength(exports.length);
         },
       ),
     );

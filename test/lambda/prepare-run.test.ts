@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { handler, selectExports, stateMachineArnOf } from '../../lambda/prepare-run';
+import { handler } from '../../lambda/prepare-run';
+import { selectExports, stateMachineArnOf } from '../../lambda/shared/select-exports';
 import { RUN_PAYLOAD_BUDGET_BYTES } from '../../lambda/shared/polling';
 import { useCatalog } from './catalog';
 import { serviceError } from './fixtures';
@@ -52,15 +53,19 @@ describe('prepare-run handler', () => {
   });
 
   it('refuses an explicit list too large for the state payload, saying how to run it instead', async () => {
-    const prefix = `s3://bucket/${'p'.repeat(150)}/`;
     const configuredMany = Array.from({ length: 1200 }, (_, i) => ({
       ...glue,
       name: `g${i}`,
       transformId: `t${i}`,
-      outputS3Prefix: 's3://bucket/',
+      outputS3Prefix: `s3://bucket/configured/${i}/`,
     }));
-    useCatalog(configuredMany);
-    const exports = configuredMany.map((e) => ({ ...e, name: `adhoc-${e.name}`, outputS3Prefix: prefix }));
+    useCatalog(JSON.stringify({ exports: configuredMany, allowedOutputS3Prefixes: ['s3://bucket/adhoc/'] }));
+    // Each in a folder of its own.
+    const exports = configuredMany.map((e, i) => ({
+      ...e,
+      name: `adhoc-${e.name}`,
+      outputS3Prefix: `s3://bucket/adhoc/${'p'.repeat(130)}/${i}/`,
+    }));
     await expect(
       handler({ ...event({ exports }), limits: { maxConcurrency: 100, runTimeoutSeconds: 1e9 } }),
     ).rejects.toMatchObject({
@@ -76,15 +81,51 @@ describe('prepare-run handler', () => {
     expect(prepared.exports.map((e) => e.name)).toEqual(['interactions']);
   });
 
-  it('accepts explicit exports of configured resources with another prefix below a configured one, and mode', async () => {
+  it('accepts a configured export given in full into a folder below its own prefix, with another mode', async () => {
     const outputS3Prefix = 's3://bucket/personalize/backfill';
     const prepared = await handler(
-      event({ exports: [{ ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix }] }),
+      event({ exports: [{ ...personalize, ingestionMode: 'ALL', outputS3Prefix }] }),
     );
     // Not configured as given: the item carries the whole export for the start task.
     expect(prepared.exports).toEqual([
-      { ...personalize, name: 'backfill', ingestionMode: 'ALL', outputS3Prefix: `${outputS3Prefix}/` },
+      { ...personalize, ingestionMode: 'ALL', outputS3Prefix: `${outputS3Prefix}/` },
     ]);
+  });
+
+  it("refuses explicit exports that would write into another export's folder, saying which rule", async () => {
+    useCatalog(JSON.stringify({ exports: configured, allowedOutputS3Prefixes: ['s3://bucket/adhoc/'] }));
+    const rejection = async (exports: unknown[]) =>
+      handler(event({ exports })).then(
+        () => 'accepted',
+        (err: Error) => err.message,
+      );
+    // Another configured export's prefix: only that export writes there.
+    expect(
+      await rejection([{ ...personalize, name: 'backfill', outputS3Prefix: 's3://bucket/personalize/b/' }]),
+    ).toBe(
+      'input.exports[0].outputS3Prefix: got "s3://bucket/personalize/b/"; expected a prefix outside other exports\' folders (one folder per export): it is inside configured export "interactions"\'s s3://bucket/personalize/, where only that export writes',
+    );
+    // Another run's folder.
+    expect(
+      await rejection([
+        { ...glue, name: 'again', outputS3Prefix: 's3://bucket/adhoc/2026-11-21/nightly-7/x/' },
+      ]),
+    ).toBe(
+      'input.exports[0].outputS3Prefix: got "s3://bucket/adhoc/2026-11-21/nightly-7/x/"; expected a prefix outside every run\'s folder (<prefix><yyyy-mm-dd>/<execution name>/): it is inside s3://bucket/adhoc/2026-11-21/nightly-7/, the folder of another run',
+    );
+    // Two exports of the same input, one inside the other.
+    expect(
+      await rejection([
+        { ...glue, name: 'a', outputS3Prefix: 's3://bucket/adhoc/x/' },
+        { ...personalize, name: 'b', outputS3Prefix: 's3://bucket/adhoc/x/y/' },
+      ]),
+    ).toBe(
+      'input.exports[1].outputS3Prefix: got "s3://bucket/adhoc/x/y/"; expected a prefix of its own, neither equal to nor inside nor containing another export\'s: it is inside export "a"\'s s3://bucket/adhoc/x/ (input.exports[0]); each export writes its own folder, one per run',
+    );
+    // A folder of its own below an allowed prefix is fine.
+    expect(await rejection([{ ...glue, name: 'a', outputS3Prefix: 's3://bucket/adhoc/a/' }])).toBe(
+      'accepted',
+    );
   });
 
   it('names an explicit export by type and name when it is configured exactly so', async () => {
@@ -136,7 +177,12 @@ describe('a very bad input', () => {
 
 describe('run length', () => {
   it('refuses a run with more waves of exports than the state machine timeout allows', async () => {
-    const exports = Array.from({ length: 5 }, (_, i) => ({ ...personalize, name: `p${i}` }));
+    useCatalog(JSON.stringify({ exports: configured, allowedOutputS3Prefixes: ['s3://bucket/adhoc/'] }));
+    const exports = Array.from({ length: 5 }, (_, i) => ({
+      ...personalize,
+      name: `p${i}`,
+      outputS3Prefix: `s3://bucket/adhoc/p${i}/`,
+    }));
     await expect(handler(event({ exports }))).rejects.toMatchObject({
       name: 'InvalidExecutionInput',
       message:

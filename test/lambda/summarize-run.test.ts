@@ -288,8 +288,7 @@ describe('summarize-run handler reads the results the Distributed Map wrote to S
     });
     await expect(summarizeHandler({ execution, results: mapOutput, events })).rejects.toMatchObject({
       name: 'TransientServiceError',
-      message:
-        'EventBridge PutEvents for bus exports-bus refused 1 of 1 owed export events: InternalFailure: try again',
+      message: 'EventBridge PutEvents for bus exports-bus refused 1 of 1 events: InternalFailure: try again',
     });
     eventBridge.on(PutEventsCommand).rejects(serviceError('AccessDeniedException'));
     await expect(summarizeHandler({ execution, results: mapOutput, events })).rejects.toMatchObject({

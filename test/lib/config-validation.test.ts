@@ -150,6 +150,34 @@ describe('invalid configurations fail the synth with one message naming each pro
     ]);
   });
 
+  it('refuses two exports whose prefixes are equal or one inside the other, naming both (one folder per export)', () => {
+    const [glue] = example.glueExports as Record<string, unknown>[];
+    const [personalize] = example.personalizeExports as Record<string, unknown>[];
+    const message = failure({
+      ...example,
+      glueExports: [
+        { ...glue, outputS3Prefix: 's3://example-ml-exports/exports/' },
+        { name: 'other', transformId: 'tfm-2', outputS3Prefix: 's3://example-ml-exports/exports/other/' },
+      ],
+      personalizeExports: [{ ...personalize, outputS3Prefix: 's3://example-ml-exports/exports' }],
+    });
+    expect(message.split('\n')).toEqual([
+      'Invalid ml-exports configuration in test:',
+      `personalizeExports[0].outputS3Prefix: got "s3://example-ml-exports/exports/"; expected a prefix of its own, neither equal to nor inside nor containing another export's: it is equal to export "customer-matches"'s s3://example-ml-exports/exports/ (glueExports[0]); each export writes its own folder, one per run`,
+      `glueExports[1].outputS3Prefix: got "s3://example-ml-exports/exports/other/"; expected a prefix of its own, neither equal to nor inside nor containing another export's: it is inside export "customer-matches"'s s3://example-ml-exports/exports/ (glueExports[0]); each export writes its own folder, one per run`,
+    ]);
+    // Prefixes compare by whole segments: labels/1/ and labels/10/ are apart.
+    expect(() =>
+      synth({
+        ...example,
+        glueExports: [
+          { ...glue, outputS3Prefix: 's3://example-ml-exports/labels/1/' },
+          { name: 'ten', transformId: 'tfm-10', outputS3Prefix: 's3://example-ml-exports/labels/10/' },
+        ],
+      }),
+    ).not.toThrow();
+  });
+
   it('reports duplicate names across the Glue and Personalize lists at the later one', () => {
     const personalize = (example.personalizeExports as Record<string, unknown>[])[0];
     expect(

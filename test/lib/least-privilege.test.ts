@@ -42,10 +42,53 @@ describe('the example configuration', () => {
       ]);
     });
 
-    it('lets the clean-up of stopped runs list and cancel task runs of the configured transform only', () => {
+    const states = (resource: string, name = '*') => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:states:us-east-1:111122223333:${resource}:`,
+          { 'Fn::GetAtt': [expect.stringMatching(/^WorkflowStateMachine/), 'Name'] },
+          name,
+        ],
+      ],
+    });
+
+    it("lets the clean-up of ended runs read this state machine's runs, cancel its task runs, describe its jobs and send its events", () => {
       expect(statementsOf('StoppedRunCleanupCancelStoppedRunRole')).toEqual([
         logs,
-        { Action: ['glue:GetMLTaskRuns', 'glue:CancelMLTaskRun'], Resource: transformArn },
+        {
+          Action: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListMapRuns'],
+          Resource: states('execution', ':*'),
+        },
+        // The Map Run's child executions, `execution:<state machine>/<label>:<id>`.
+        {
+          Action: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          Resource: states('execution', '/*'),
+        },
+        { Action: 'states:ListExecutions', Resource: states('mapRun', '/*') },
+        {
+          Action: ['glue:GetMLTaskRun', 'glue:GetMLTaskRuns', 'glue:CancelMLTaskRun'],
+          Resource: transformArn,
+        },
+        { Action: 'personalize:DescribeDatasetExportJob', Resource: jobArns },
+        {
+          Action: 'events:PutEvents',
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:111122223333:event-bus/default'],
+            ],
+          },
+        },
+        // Its dead-letter queue (Lambda's on-failure destination).
+        expect.objectContaining({
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Resource: {
+            'Fn::GetAtt': [expect.stringMatching(/^WorkflowStoppedRunCleanupDeadLettersQueue/), 'Arn'],
+          },
+        }),
       ]);
       // No other function may cancel task runs but the Glue status task (at an export's time limit).
       const cancellers = Object.entries(policies)
@@ -58,6 +101,26 @@ describe('the example configuration', () => {
       expect(cancellers.sort()).toEqual([
         'WorkflowGetGlueExportStatus',
         'WorkflowStoppedRunCleanupCancelStoppedRun',
+      ]);
+    });
+
+    it('lets the start tasks list and describe runs of this state machine (the overlap rule), and the Glue status task describe them (redrives)', () => {
+      const list = {
+        Action: 'states:ListExecutions',
+        Resource: { Ref: expect.stringMatching(/^WorkflowStateMachine/) },
+      };
+      const describe = { Action: 'states:DescribeExecution', Resource: states('execution', ':*') };
+      expect(statementsOf('StartTasksSeeOtherRuns')).toEqual([list, describe]);
+      expect(statementsOf('GlueStatusSeesItsRun')).toEqual([describe]);
+      const roles = (id: string) =>
+        Object.entries(policies).find(([policyId]) => policyId.startsWith(`Workflow${id}`))![1].Properties
+          .Roles;
+      expect(roles('StartTasksSeeOtherRuns')).toEqual([
+        { Ref: expect.stringMatching(/^WorkflowStartGlueExportRole/) },
+        { Ref: expect.stringMatching(/^WorkflowStartPersonalizeExportRole/) },
+      ]);
+      expect(roles('GlueStatusSeesItsRun')).toEqual([
+        { Ref: expect.stringMatching(/^WorkflowGetGlueExportStatusRole/) },
       ]);
     });
 

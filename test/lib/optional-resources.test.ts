@@ -268,7 +268,7 @@ describe('optional resources (off by default)', () => {
     const logGroups = synth({ ...example, logKmsKeyArn: keyArn }).template.findResources(
       'AWS::Logs::LogGroup',
     );
-    expect(Object.values(logGroups).map((g) => g.Properties.KmsKeyId)).toEqual(Array(9).fill(keyArn));
+    expect(Object.values(logGroups).map((g) => g.Properties.KmsKeyId)).toEqual(Array(10).fill(keyArn));
   });
 
   it('still needs a role ARN and an s3:// URI when nothing is created', () => {

@@ -5,51 +5,50 @@ import { MlExportsStack } from '../../lib/ml-exports-stack';
 import { definitionFromTemplate } from '../../local/assembly';
 import { example, TRANSFORM_ID, newApp, synth, expectPutEventsOn, allStates } from './helpers';
 
-describe('the clean-up of stopped runs', () => {
+describe('the clean-up of ended runs', () => {
   const { template } = synth(example);
-  const ruleId = Object.keys(template.findResources('AWS::Events::Rule'))[0];
+  const rules = template.findResources('AWS::Events::Rule');
+  const ruleId = Object.keys(rules).find((id) => id.startsWith('WorkflowStoppedRunCleanupRule'))!;
   const fnId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
     id.startsWith('WorkflowStoppedRunCleanupCancelStoppedRun'),
   )!;
   const smRef = { Ref: expect.stringMatching(/^WorkflowStateMachine/) };
+  const dlqArn = {
+    'Fn::GetAtt': [expect.stringMatching(/^WorkflowStoppedRunCleanupDeadLettersQueue/), 'Arn'],
+  };
+  const executionPrefix = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:us-east-1:111122223333:execution:',
+        { 'Fn::GetAtt': [expect.stringMatching(/^WorkflowStateMachine/), 'Name'] },
+        ':',
+      ],
+    ],
+  };
 
-  it("matches only this state machine's own executions that were stopped (ABORTED) or timed out, not its Map children", () => {
-    const rules = template.findResources('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(1);
+  it("matches only this state machine's own executions that were stopped, timed out or failed, not its Map children", () => {
     expect(rules[ruleId].Properties.EventPattern).toEqual({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
       detail: {
         stateMachineArn: [smRef],
-        status: ['ABORTED', 'TIMED_OUT'],
-        executionArn: [
-          {
-            prefix: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':states:us-east-1:111122223333:execution:',
-                  { 'Fn::GetAtt': [expect.stringMatching(/^WorkflowStateMachine/), 'Name'] },
-                  ':',
-                ],
-              ],
-            },
-          },
-        ],
+        status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+        executionArn: [{ prefix: executionPrefix }],
       },
     });
     expect(rules[ruleId].Properties.EventBusName).toBeUndefined();
   });
 
-  it('invokes the clean-up function, with retries and an event age limit instead of a DLQ', () => {
-    const rule = template.findResources('AWS::Events::Rule')[ruleId];
-    expect(rule.Properties.Targets).toEqual([
+  it('invokes the clean-up function with retries, then keeps what failed in an encrypted dead-letter queue', () => {
+    expect(rules[ruleId].Properties.Targets).toEqual([
       {
         Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
         Id: expect.any(String),
         RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: dlqArn },
       },
     ]);
     template.hasResourceProperties('AWS::Lambda::Permission', {
@@ -62,10 +61,33 @@ describe('the clean-up of stopped runs', () => {
       FunctionName: { Ref: fnId },
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^WorkflowStoppedRunCleanupDeadLettersQueue'), 'Arn'],
+          },
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    // EventBridge may put the rule's undelivered events in the queue, for this rule only.
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
+        ]),
+      },
     });
   });
 
-  it("is given the export catalog's placeholder values as Prepare Run is, to work out a run's exports the same way", () => {
+  it("is told the state machine, its bus and source, and the catalog's placeholder values as Prepare Run is", () => {
     const created = synth({
       createOutputBucket: true,
       glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
@@ -73,20 +95,45 @@ describe('the clean-up of stopped runs', () => {
     const envOf = (prefix: string) =>
       Object.entries(created.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(prefix))![1]
         .Properties.Environment.Variables;
-    expect(envOf('WorkflowStoppedRunCleanupCancelStoppedRun').ML_EXPORTS_OUTPUT_BUCKET).toEqual({
-      Ref: expect.stringMatching(/^WorkflowOutputBucket/),
+    const env = envOf('WorkflowStoppedRunCleanupCancelStoppedRun');
+    expect(env).toMatchObject({
+      ML_EXPORTS_OUTPUT_BUCKET: { Ref: expect.stringMatching(/^WorkflowOutputBucket/) },
+      STATE_MACHINE_ARN: smRef,
+      EVENT_SOURCE: 'ml-exports',
+      EVENT_BUS: {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:111122223333:event-bus/default'],
+        ],
+      },
     });
-    expect(envOf('WorkflowStoppedRunCleanupCancelStoppedRun')).toEqual(envOf('WorkflowPrepareRun'));
+    const catalogEnv = Object.fromEntries(
+      Object.entries(env).filter(([k]) => !['STATE_MACHINE_ARN', 'EVENT_BUS', 'EVENT_SOURCE'].includes(k)),
+    );
+    expect(catalogEnv).toEqual(envOf('WorkflowPrepareRun'));
   });
 
-  it('is not made when no Glue export is configured (Personalize has no stop call)', () => {
+  it('is made for a Personalize-only configuration too (its runs need their events), without Glue permissions', () => {
     const personalizeOnly = synth({ ...example, glueExports: [] }).template;
-    personalizeOnly.resourceCountIs('AWS::Events::Rule', 0);
-    expect(
-      Object.keys(personalizeOnly.findResources('AWS::Lambda::Function')).filter((id) =>
-        id.startsWith('WorkflowStoppedRunCleanup'),
-      ),
-    ).toEqual([]);
+    const fn = Object.keys(personalizeOnly.findResources('AWS::Lambda::Function')).filter((id) =>
+      id.startsWith('WorkflowStoppedRunCleanupCancelStoppedRun'),
+    );
+    expect(fn).toHaveLength(1);
+    const statements = Object.entries(personalizeOnly.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('WorkflowStoppedRunCleanupCancelStoppedRunRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: unknown }[]);
+    expect(JSON.stringify(statements)).not.toMatch(/glue:/);
+    expect(JSON.stringify(statements)).toMatch(/personalize:DescribeDatasetExportJob/);
+  });
+
+  it('keeps scheduled starts the scheduler could not make in a dead-letter queue of their own', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: {
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkflowScheduleDeadLettersQueue'), 'Arn'] },
+        },
+      },
+    });
   });
 });
 
@@ -125,10 +172,10 @@ describe('configuration variants', () => {
         (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } })
           .Properties.PolicyDocument.Statement,
     );
-    expect(grants.filter((st) => st.Action === 'events:PutEvents').map((st) => st.Resource)).toEqual([
-      busArn,
-      busArn,
-    ]);
+    // The state machine, Summarize Run and the clean-up put events: each on the bus's ARN.
+    const buses = grants.filter((st) => st.Action === 'events:PutEvents').map((st) => st.Resource);
+    expect(buses.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(buses)).toEqual(new Set([busArn]));
   });
 
   it('gives the state machine time for every wave of configured exports', () => {
@@ -179,6 +226,8 @@ describe('event schemas', () => {
       'MLExportRunCompleted',
       'MLExportRunRejected',
       'MLExportRunSkipped',
+      'MLExportRunStopped',
+      'MLExportStopped',
       'MLExportSucceeded',
       'MLExportTimedOut',
     ]);
@@ -197,7 +246,7 @@ describe('event schemas', () => {
 describe('operations', () => {
   const { template } = synth({ ...example, alarmEmail: 'ml-team@example.com' });
 
-  it('alarms on failed, timed-out, aborted and throttled executions', () => {
+  it('alarms on failed, timed-out, aborted and throttled executions, and on messages in the dead-letter queues', () => {
     for (const metric of [
       'ExecutionsFailed',
       'ExecutionsTimedOut',
@@ -213,7 +262,21 @@ describe('operations', () => {
         AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    for (const queue of ['StoppedRunCleanupDeadLetters', 'ScheduleDeadLetters']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Workflow${queue}Queue`), 'QueueName'] },
+          },
+        ],
+        Threshold: 1,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
+      });
+    }
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
   });
 
   it('notifies the configured address through a KMS-encrypted, TLS-only topic CloudWatch may use', () => {
@@ -266,22 +329,88 @@ describe('operations', () => {
     });
   });
 
-  it('counts export outcomes and durations from the finalize-export logs, and shows them on a dashboard', () => {
-    for (const name of ['ExportsSucceeded', 'ExportsFailed', 'ExportsTimedOut']) {
+  it("counts export outcomes and durations from this workflow's own export events, per state machine", () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    const [ruleId, rule] = Object.entries(rules).find(([id]) =>
+      id.startsWith('WorkflowOperationsExportEventsRule'),
+    )!;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['ml-exports'],
+      'detail-type': ['ML Export Succeeded', 'ML Export Failed', 'ML Export Timed Out', 'ML Export Stopped'],
+      detail: { executionArn: [{ prefix: expect.objectContaining({ 'Fn::Join': expect.any(Array) }) }] },
+    });
+    const [logGroupId, logGroup] = Object.entries(template.findResources('AWS::Logs::LogGroup')).find(
+      ([id]) => id.startsWith('WorkflowOperationsExportEvents'),
+    )!;
+    expect(logGroup.Properties.LogGroupName).toMatch(/^\/aws\/events\/ml-exports\//);
+    expect(rule.Properties.Targets).toEqual([
+      {
+        Arn: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':logs:us-east-1:111122223333:log-group:',
+              { Ref: logGroupId },
+            ],
+          ],
+        },
+        Id: expect.any(String),
+      },
+    ]);
+    // The policy document is JSON text joined with the log group's and rule's references.
+    const [policy] = Object.values(template.findResources('AWS::Logs::ResourcePolicy'));
+    const policyText = JSON.stringify(policy.Properties.PolicyDocument);
+    expect(policyText).toContain('{\\"Service\\":\\"events.amazonaws.com\\"}');
+    expect(policyText).toContain('[\\"logs:CreateLogStream\\",\\"logs:PutLogEvents\\"]');
+    expect(policyText).toContain(`{"Fn::GetAtt":["${ruleId}","Arn"]}`);
+    expect(policyText).toContain(`{"Ref":"${logGroupId}"}`);
+    template.hasResourceProperties('AWS::Logs::Transformer', {
+      LogGroupIdentifier: { Ref: logGroupId },
+      TransformerConfig: [
+        { ParseJSON: {} },
+        {
+          AddKeys: {
+            Entries: [
+              {
+                Key: 'stateMachine',
+                Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkflowStateMachine'), 'Name'] },
+                OverwriteIfExists: true,
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const dimensions = [{ Key: 'StateMachine', Value: '$.stateMachine' }];
+    for (const [outcome, name] of [
+      ['SUCCEEDED', 'ExportsSucceeded'],
+      ['FAILED', 'ExportsFailed'],
+      ['TIMED_OUT', 'ExportsTimedOut'],
+      ['STOPPED', 'ExportsStopped'],
+    ]) {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
-        MetricTransformations: [{ MetricNamespace: 'MlExports', MetricName: name, MetricValue: '1' }],
+        LogGroupName: { Ref: logGroupId },
+        FilterPattern: `{ $.detail.outcome = "${outcome}" }`,
+        MetricTransformations: [
+          { MetricNamespace: 'MlExports', MetricName: name, MetricValue: '1', Dimensions: dimensions },
+        ],
       });
     }
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: '{ ($.message = "Export ended") && ($.durationSeconds >= 0) }',
+      FilterPattern: '{ $.detail.durationSeconds >= 0 }',
       MetricTransformations: [
         {
           MetricNamespace: 'MlExports',
           MetricName: 'ExportDurationSeconds',
-          MetricValue: '$.durationSeconds',
+          MetricValue: '$.detail.durationSeconds',
+          Dimensions: dimensions,
         },
       ],
     });
+    // Nothing is counted from log lines any more (a retried Finalize Export would count twice).
+    expect(JSON.stringify(template.findResources('AWS::Logs::MetricFilter'))).not.toMatch(/Export ended/);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     // Dashboard names are unique per account across regions: the name carries the region.
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
@@ -295,7 +424,7 @@ describe('operations', () => {
 
   it('creates alarms without a topic when no address is configured', () => {
     const plain = synth(example).template;
-    plain.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    plain.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     plain.resourceCountIs('AWS::SNS::Topic', 0);
   });
 

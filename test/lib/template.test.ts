@@ -53,7 +53,7 @@ describe('the example configuration', () => {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        // The clean-up of a stopped run may look at thousands of exports' task runs.
+        // The clean-up of an ended run may look at thousands of exports' child executions and jobs.
         Timeout: id.startsWith('WorkflowStoppedRunCleanup') ? 300 : 30,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
@@ -62,7 +62,7 @@ describe('the example configuration', () => {
     }
     expect(
       Object.keys(template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } })),
-    ).toHaveLength(9);
+    ).toHaveLength(10);
   });
 
   it('runs each export in a child execution of a Distributed Map with bounded concurrency', () => {
@@ -120,6 +120,10 @@ describe('the example configuration', () => {
         Type: 'Choice',
         Choices: [
           { Variable: '$.tracking.outcome', StringEquals: 'RUNNING', Next: `Wait For ${kind} Export` },
+          // A redriven run's Glue task run cancelled by the clean-up of the stopped run: a new one.
+          ...(kind === 'Glue'
+            ? [{ Variable: '$.tracking.outcome', StringEquals: 'RESTART', Next: 'Start Glue Export' }]
+            : []),
         ],
         Default: 'Finalize Export',
       });

@@ -57,7 +57,7 @@ describe('the published event schemas', () => {
     expect(validate({ ...event, detail: { ...event.detail, newField: 1 } })).toBe(false);
   });
 
-  it("describe the README's example events (a time-out without completedAt, with jobCancelled)", () => {
+  it("describe the README's example events (a time-out without completedAt, with jobCancelled; a stopped run)", () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const examples = [...readme.matchAll(/```json\n(\{\n {2}"detail-type": [\s\S]*?)\n```/g)].map(
       (m) => JSON.parse(m[1]) as { 'detail-type': string; detail: Record<string, unknown> },
@@ -67,6 +67,8 @@ describe('the published event schemas', () => {
       'ML Export Succeeded',
       'ML Export Timed Out',
       'ML Export Run Completed',
+      'ML Export Stopped',
+      'ML Export Run Stopped',
     ]);
     for (const example of examples) {
       const detailType = example['detail-type'];

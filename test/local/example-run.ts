@@ -3,7 +3,7 @@
  * read it: the cloud assembly, synthesized by the local run's own `--config config/example.json` (as a
  * user would, and checked as such by cli.test.ts), and one run of every named scenario on it. Likewise the
  * deployment with every optional resource (config/all-options.json), synthesized in process, and one run
- * of every scenario on it, with shorter jobs.
+ * of every scenario on it.
  *
  * The first test file that needs one of them builds it and keeps it under `.test-out/fixtures/`, marked
  * with the run's name (test/global-setup.cjs); the other files of the same run read it from there, and a
@@ -64,8 +64,6 @@ export function exampleAssembly(): Promise<CliRun> {
 
 /** Where config/all-options.json is synthesized. */
 export const ALL_OPTIONS_ASSEMBLY = path.join(WORK, 'all-options', 'cdk.out');
-/** The all-options runs' jobs: shorter than the defaults, for fewer status checks (a bounded test tier). */
-const ALL_OPTIONS_JOBS = ['--glue-job-seconds', '120', '--personalize-job-seconds', '300'];
 
 /** config/all-options.json synthesized in this process (as `--config` would), once per Jest run. */
 export function allOptionsAssembly(): Promise<string> {
@@ -94,7 +92,6 @@ export function simulateAllOptions(
     START,
     '--scenario',
     scenario,
-    ...ALL_OPTIONS_JOBS,
     ...extra,
   ]);
 }

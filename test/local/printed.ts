@@ -46,7 +46,10 @@ export function documentedOutcomes(): Record<string, string> {
   return Object.fromEntries(
     rows.map((row) => {
       const cells = row.split('|').map((c) => c.trim());
-      return [cells[1].replace(/`/g, ''), /^(SUCCEEDED|FAILED)\b/.exec(cells[3])?.[1] ?? cells[3]];
+      return [
+        cells[1].replace(/`/g, ''),
+        /^(SUCCEEDED|FAILED|ABORTED|TIMED_OUT)\b/.exec(cells[3])?.[1] ?? cells[3],
+      ];
     }),
   );
 }

@@ -79,7 +79,7 @@ describe('runs that start no export, and a run a redrive resumes', () => {
     expect(r.error?.error).toBe('TransientServiceError');
     // EventBridge's error code and message, each said once.
     expect(JSON.parse(r.error!.cause).errorMessage).toBe(
-      'EventBridge PutEvents for bus default refused 2 of 2 owed export events: InternalFailure: EventBridge refused the entries',
+      'EventBridge PutEvents for bus default refused 2 of 2 events: InternalFailure: EventBridge refused the entries',
     );
     expect(r.counts).toMatchObject({ glueTaskRunsStarted: 1, personalizeJobsCreated: 1 });
     expect(r.events).toEqual([]);

@@ -12,9 +12,11 @@ const results = useScenarioResults();
 
 const run = (name: string) => results.run(name);
 
+/** Runs that end without their own run event: the clean-up of the ended run sends one. */
+const ENDED_WITHOUT_RUN_EVENT = ['stopped-run', 'prepare-run-denied', 'results-unreadable'];
 /** Scenarios whose run goes through its exports to the end. */
 const COMPLETING = SCENARIO_NAMES.filter(
-  (n) => !['bad-input', 'overlapping-run', 'eventbridge-long-outage'].includes(n),
+  (n) => !['bad-input', 'overlapping-run', 'eventbridge-long-outage', ...ENDED_WITHOUT_RUN_EVENT].includes(n),
 );
 
 describe.each(COMPLETING)('scenario %s', (name) => {
@@ -53,6 +55,28 @@ describe.each(COMPLETING)('scenario %s', (name) => {
         files: e.event.detail.outcome === 'SUCCEEDED' ? 1 : 0,
       });
     }
+  });
+});
+
+describe.each(ENDED_WITHOUT_RUN_EVENT)('scenario %s (the run ends without its own run event)', (name) => {
+  it("ends every export it listed in exactly one terminal event, then the clean-up's one run event", () => {
+    const r = run(name);
+    const listed = name === 'prepare-run-denied' ? [] : EXPORTS;
+    expect(
+      EXPORTS.map((e) => exportEvents(r).filter((ev) => ev.event.detail.exportName === e).length),
+    ).toEqual(EXPORTS.map((e) => (listed.includes(e) ? 1 : 0)));
+    expect(runEvents(r).map((e) => e.event['detail-type'])).toEqual(['ML Export Run Stopped']);
+    expect(r.events[r.events.length - 1].event.detail).toMatchObject({
+      status: name === 'stopped-run' ? 'ABORTED' : 'FAILED',
+      exportCount: listed.length,
+      failedState: {
+        'stopped-run': 'Export Each',
+        'prepare-run-denied': 'Prepare Run',
+        'results-unreadable': 'Summarize Run',
+      }[name],
+    });
+    expect(r.cleanups).toHaveLength(1);
+    expect(r.exitCode).toBe(1);
   });
 });
 

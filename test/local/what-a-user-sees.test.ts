@@ -36,9 +36,9 @@ describe('what a user sees', () => {
       exportType: 'personalize',
       datasetArn: 'arn:aws:personalize:us-east-1:111122223333:dataset/retail/INTERACTIONS',
       datasetExportJobArn: expect.stringMatching(
-        /:dataset-export-job\/mlx-interactions-e2e-happy-[0-9a-f]{8}$/,
+        /:dataset-export-job\/mlx-12-interactions-e2e-happy-[0-9a-f]{8}$/,
       ),
-      jobName: expect.stringMatching(/^mlx-interactions-e2e-happy-/),
+      jobName: expect.stringMatching(/^mlx-12-interactions-e2e-happy-/),
       ingestionMode: 'BULK',
       // Job of 1,500 s: checks at 30, 90, 210, 450, 810, 1170 and 1530 s.
       pollCount: 7,
@@ -78,7 +78,8 @@ describe('what a user sees', () => {
     // Both look-ups were made, once each, and nothing else listed jobs.
     const calls = (op: string) => r.calls.filter((c) => c.operation === op).length;
     expect(calls('ListDatasetExportJobs')).toBe(1);
-    expect(calls('GetMLTaskRuns')).toBe(2); // the adoption look-up, then the history
+    // The adoption look-up, the transform's task runs RUNNING and STARTING (its quota), then the history.
+    expect(calls('GetMLTaskRuns')).toBe(4);
   });
 
   it('slower-than-history: a job 3x its history still succeeds, within 2 checks of the backoff (5 and 7)', () => {

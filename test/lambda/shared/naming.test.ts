@@ -1,4 +1,9 @@
-import { datasetExportJobArn, personalizeJobName, runOutputPath } from '../../../lambda/shared/naming';
+import {
+  datasetExportJobArn,
+  exportJobNamePrefix,
+  personalizeJobName,
+  runOutputPath,
+} from '../../../lambda/shared/naming';
 
 const JOB_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/;
 
@@ -6,8 +11,23 @@ describe('personalizeJobName', () => {
   it('is deterministic, readable and valid for Personalize', () => {
     const name = personalizeJobName('nightly-2026-11-22', 'interactions');
     expect(name).toBe(personalizeJobName('nightly-2026-11-22', 'interactions'));
-    expect(name).toMatch(/^mlx-interactions-nightly-2026-11-22-[0-9a-f]{8}$/);
+    expect(name).toMatch(/^mlx-12-interactions-nightly-2026-11-22-[0-9a-f]{8}$/);
     expect(name).toMatch(JOB_NAME);
+  });
+
+  it("starts with the export's own prefix, which no other export's names start with, whatever its length", () => {
+    const longest = 'e'.repeat(40);
+    expect(personalizeJobName('x'.repeat(80), longest)).toMatch(
+      new RegExp(`^${exportJobNamePrefix(longest)}`),
+    );
+    expect(exportJobNamePrefix(longest)).toBe(`mlx-40-${longest}-`);
+    // Without the length, "interactions" would be a prefix of "interactions-bulk"'s names.
+    expect(
+      personalizeJobName('run', 'interactions-bulk').startsWith(exportJobNamePrefix('interactions')),
+    ).toBe(false);
+    expect(
+      personalizeJobName('run', 'interactions').startsWith(exportJobNamePrefix('interactions-bulk')),
+    ).toBe(false);
   });
 
   it('fits 63 characters and stays distinct when long names are truncated', () => {
