@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Authorizer } from './access/authorizer';
 import { servicePrincipal } from './access/callers';
 import type { PermissionsReport } from './access/report';
-import { RunAccess, type OrganizationPolicies } from './access/run-access';
+import { RunAccess } from './access/run-access';
 import { loadAssembly, type LoadedAssembly } from './assembly';
 import { LambdaRuntime } from './lambda-runtime';
 import type { ExecutionFeed } from './execution-feed';
@@ -159,7 +159,6 @@ export async function endRun(
     /** The run's access rules (its authorizer, the credentials it hands out). */
     readonly access: RunAccess;
     readonly cleanupAssemblyDir?: string;
-    readonly serviceControlPolicies?: OrganizationPolicies;
     /** Every call the stand-in answered: the clean-up's are moved from here to its result. */
     readonly calls: CallRecord[];
   },
@@ -173,7 +172,7 @@ export async function endRun(
   if (ctx.cleanupAssemblyDir) {
     // Another deployment by the time the run ended: its functions, with its roles' policies.
     const assembly = loadAssembly(ctx.cleanupAssemblyDir, ctx.region, ctx.assembly.account);
-    const access = new RunAccess(assembly, feed.run.name, ctx.serviceControlPolicies, ctx.access.credentials);
+    const access = new RunAccess(assembly, feed.run.name, ctx.access.organization, ctx.access.credentials);
     const lambdas = new LambdaRuntime({ ...ctx.lambdas.options, authorizer: access.authorizer });
     result = await cleanUpEndedRun(feed.run, { ...ctx, assembly, lambdas, authorizer: access.authorizer });
     if (result) result = { ...result, permissions: access.report() };

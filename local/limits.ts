@@ -76,6 +76,18 @@ export function payloadBytes(value: unknown): number {
 }
 
 /** A run the local runner will not start (a bad name, input too large, a folder it must not empty). */
+/** Refuses an execution Step Functions would not start: a bad name, or input over 256 KiB. */
+export function refuseStart(executionName: string, input: unknown): void {
+  const nameProblem = executionNameProblem(executionName);
+  if (nameProblem) throw new LocalRunRefused(nameProblem);
+  const inputBytes = payloadBytes(input);
+  if (inputBytes > MAX_PAYLOAD_BYTES)
+    throw new LocalRunRefused(
+      `execution input is ${inputBytes.toLocaleString('en-US')} bytes; Step Functions accepts at most ` +
+        `${MAX_PAYLOAD_BYTES.toLocaleString('en-US')}`,
+    );
+}
+
 export class LocalRunRefused extends Error {
   override readonly name = 'LocalRunRefused';
 

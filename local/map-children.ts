@@ -8,6 +8,7 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
  */
 import type { StateMachineAccess } from './access/state-machine-access';
+import { withResultWriterSteps } from './result-writer';
 import type { SimClock } from './sim-clock';
 
 type States = Record<string, Record<string, unknown>>;
@@ -63,6 +64,21 @@ export function withMapStartSteps(definition: Record<string, unknown>): {
     };
   }
   return { definition: { ...definition, StartAt: startAt, States: states }, steps };
+}
+
+/**
+ * The definition as the local run executes it: a start step before each Distributed Map and a ResultWriter
+ * step after it (local/result-writer.ts), neither counted as a state.
+ */
+export function withLocalSteps(definition: Record<string, unknown>) {
+  const written = withResultWriterSteps(definition);
+  const started = withMapStartSteps(written.definition);
+  return {
+    definition: started.definition,
+    resultWriterSteps: written.steps,
+    mapStartSteps: started.steps,
+    isLocalStep: (name: string) => written.steps.has(name) || started.steps.has(name),
+  };
 }
 
 /** `$.a.b` of a JSON value (the ItemsPath forms the workflow uses). */

@@ -7,19 +7,13 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import * as path from 'node:path';
 import { RunAccess } from './access/run-access';
 import { LOCAL_ACCOUNT, loadAssembly } from './assembly';
-import { LambdaRuntime, runEnvironment } from './lambda-runtime';
-import { authorizeChildRedrives, ownerOfLocalStep, withMapStartSteps } from './map-children';
+import { runEnvironment } from './lambda-runtime';
+import { authorizeChildRedrives, ownerOfLocalStep, withLocalSteps } from './map-children';
 import { AwsStandIn } from './stand-in/aws-stand-in';
-import {
-  DataLimitExceeded,
-  executionNameProblem,
-  LocalRunRefused,
-  MAX_PAYLOAD_BYTES,
-  payloadBytes,
-} from './limits';
+import { DataLimitExceeded, MAX_PAYLOAD_BYTES, payloadBytes, refuseStart } from './limits';
 import { ProgressOrder } from './progress-order';
 import { claimRunFolder } from './run-folder';
-import { childInput, withResultWriterSteps } from './result-writer';
+import { childInput } from './result-writer';
 import {
   exportReports,
   HISTORY_EVENTS_BY_STATE,
@@ -29,7 +23,7 @@ import {
 } from './run-counts';
 import type { CapturedEvent, LocalRunOptions, LocalRunResult } from './run-types';
 import { SimClock } from './sim-clock';
-import { acceptEvents, buildTaskHandlers } from './task-handlers';
+import { answerPutEvents, buildTaskHandlers } from './task-handlers';
 import { endRun, type CleanupResult } from './ended-run';
 import { ExecutionFeed, type LoggedEvent } from './execution-feed';
 import {
@@ -67,20 +61,15 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const assembly = loadAssembly(options.assemblyDir, region, options.account ?? LOCAL_ACCOUNT);
   // The deployed definition, with local steps where AWS would start a Distributed Map's child executions
   // and write its results to S3.
-  const written = withResultWriterSteps(assembly.definition);
-  const { definition: runnable, steps: mapStartSteps } = withMapStartSteps(written.definition);
-  const resultWriterSteps = written.steps;
-  const isLocalStep = (name: string) => resultWriterSteps.has(name) || mapStartSteps.has(name);
+  const {
+    definition: runnable,
+    resultWriterSteps,
+    mapStartSteps,
+    isLocalStep,
+  } = withLocalSteps(assembly.definition);
   const clock = new SimClock((options.startTime ?? new Date()).getTime());
   const executionName = options.executionName ?? defaultExecutionName(clock.startMs);
-  const nameProblem = executionNameProblem(executionName);
-  if (nameProblem) throw new LocalRunRefused(nameProblem);
-  const inputBytes = payloadBytes(options.input);
-  if (inputBytes > MAX_PAYLOAD_BYTES)
-    throw new LocalRunRefused(
-      `execution input is ${inputBytes.toLocaleString('en-US')} bytes; Step Functions accepts at most ` +
-        `${MAX_PAYLOAD_BYTES.toLocaleString('en-US')}`,
-    );
+  refuseStart(executionName, options.input);
   const executionArn =
     assembly.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
   // Every request of the run is authorized from the template's policies, as AWS would.
@@ -89,35 +78,24 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
   const folder = options.runFolder ?? claimRunFolder(options.outDir, executionName);
   const runDir = folder.dir;
 
+  const execution = {
+    stateMachineArn: assembly.stateMachineArn,
+    name: executionName,
+    input: options.input,
+    startMs: clock.startMs,
+  };
   const events: CapturedEvent[] = [];
   const eventBus = { failuresLeft: options.eventBusFailures ?? 0 };
   const standIn = new AwsStandIn({
     access: access.standIn,
     // Summarize Run delivering the events EventBridge refused during the run (its own SDK client).
-    onPutEvents: (entries) => {
-      const account = assembly.account;
-      const refusal = acceptEvents(
+    onPutEvents: (entries) =>
+      answerPutEvents(
         entries,
-        { events, eventBus, clock, region, account },
+        { events, eventBus, clock, region, account: assembly.account },
         (text, exportName) => order.line({ simSeconds: clock.elapsedSeconds, exportName, text }),
-      );
-      // As PutEvents answers: the code apart from the message ("InternalFailure", "EventBridge refused ...").
-      const [code, ...message] = refusal?.split(': ') ?? [];
-      return {
-        FailedEntryCount: refusal ? entries.length : 0,
-        Entries: entries.map((_, i) =>
-          refusal
-            ? { ErrorCode: code, ErrorMessage: message.join(': ') }
-            : { EventId: `local-${events.length}-${i}` },
-        ),
-      };
-    },
-    self: {
-      stateMachineArn: assembly.stateMachineArn,
-      name: executionName,
-      input: options.input,
-      startMs: clock.startMs,
-    },
+      ),
+    self: execution,
     world: options.world,
     fates: options.fates,
     faults: options.faults,
@@ -129,13 +107,7 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
     throw err;
   });
   // The run as Step Functions records it: what the clean-up of an ended run reads back.
-  const feed = new ExecutionFeed(standIn.executions, {
-    executionArn,
-    stateMachineArn: assembly.stateMachineArn,
-    name: executionName,
-    input: options.input,
-    startMs: clock.startMs,
-  });
+  const feed = new ExecutionFeed(standIn.executions, { ...execution, executionArn });
   /** Set when the run is stopped (StopExecution, or its timeout): the state it was in. */
   let stoppedIn: string | undefined;
   /** From the stop until a redrive: the library's events are not the run's any more. */
@@ -152,17 +124,9 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
 
   try {
     await access.executionStarted();
-    // What every function's environment holds besides its own (local/lambda-runtime.ts).
-    const lambdas = new LambdaRuntime({
-      authorizer: access.authorizer,
-      credentials: access.credentials,
-      environment: runEnvironment({
-        region,
-        endpoint,
-        runDir,
-        logLevel: options.handlerLogLevel ?? 'SILENT',
-      }),
-    });
+    const lambdas = access.lambdaRuntime(
+      runEnvironment({ region, endpoint, runDir, logLevel: options.handlerLogLevel ?? 'SILENT' }),
+    );
 
     const handlers = buildTaskHandlers(runnable, {
       assembly,
@@ -364,7 +328,6 @@ async function runAlone(options: LocalRunOptions): Promise<LocalRunResult> {
       calls: standIn.calls,
       access,
       lambdas,
-      serviceControlPolicies: options.world.serviceControlPolicies,
     };
     const ended = async () => {
       order.flush();

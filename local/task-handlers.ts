@@ -187,6 +187,25 @@ export function acceptEvents(
   return undefined;
 }
 
+/** EventBridge's answer to a PutEvents call (Summarize Run's), as acceptEvents decides. */
+export function answerPutEvents(
+  entries: Record<string, unknown>[],
+  ctx: Parameters<typeof acceptEvents>[1],
+  say: Parameters<typeof acceptEvents>[2],
+) {
+  const refusal = acceptEvents(entries, ctx, say);
+  // As PutEvents answers: the code apart from the message ("InternalFailure", "EventBridge refused ...").
+  const [code, ...message] = refusal?.split(': ') ?? [];
+  return {
+    FailedEntryCount: refusal ? entries.length : 0,
+    Entries: entries.map((_, i) =>
+      refusal
+        ? { ErrorCode: code, ErrorMessage: message.join(': ') }
+        : { EventId: `local-${ctx.events.length}-${i}` },
+    ),
+  };
+}
+
 function putEventsHandler(stateName: string, ctx: TaskContext): TaskHandler {
   return async (input) => {
     const entries = (input as { Entries: Record<string, unknown>[] }).Entries;

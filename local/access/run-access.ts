@@ -4,6 +4,7 @@
  * stand-in's checks, the state machine's role, the checks on the template, and the permissions report.
  */
 import type { LoadedAssembly } from '../assembly';
+import { LambdaRuntime } from '../lambda-runtime';
 import { Authorizer, type ServiceControlPolicies } from './authorizer';
 import { CallerCredentials } from './callers';
 import { checkTemplate, type AccessCheck } from './checks';
@@ -43,7 +44,8 @@ export class RunAccess {
   constructor(
     assembly: LoadedAssembly,
     executionName: string,
-    organization?: OrganizationPolicies,
+    /** The service control policies the account is under (a scenario's). */
+    readonly organization?: OrganizationPolicies,
     credentials = new CallerCredentials(),
   ) {
     this.credentials = credentials;
@@ -55,6 +57,11 @@ export class RunAccess {
     });
     this.stateMachine = new StateMachineAccess(this.authorizer, machine.arn, machine.roleArn, executionName);
     this.standIn = new StandInAccess(this.authorizer, this.credentials);
+  }
+
+  /** The deployment's functions, each with `environment` (the run's) besides its own, as its role. */
+  lambdaRuntime(environment: Record<string, string>): LambdaRuntime {
+    return new LambdaRuntime({ authorizer: this.authorizer, credentials: this.credentials, environment });
   }
 
   /** The checks on the template (checks.ts), kept for the report. */

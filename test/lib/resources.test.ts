@@ -158,26 +158,6 @@ describe('configuration variants', () => {
     });
   });
 
-  it("sends events to another account's bus by its ARN, from the state machine and from Summarize Run", () => {
-    const busArn = 'arn:aws:events:us-east-1:444455556666:event-bus/ml-events';
-    const { template } = synth({ ...example, eventBusName: busArn });
-    const states = allStates(definitionFromTemplate(template.toJSON() as never, 'us-east-1').definition);
-    expect(states['Emit Run Event'].Parameters).toMatchObject({ Entries: [{ EventBusName: busArn }] });
-    // A name would be looked up in Summarize Run's own account, where its grant does not apply.
-    expect(states['Summarize Run'].Parameters).toMatchObject({
-      Payload: { events: { eventBusName: busArn } },
-    });
-    const grants = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (p) =>
-        (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } })
-          .Properties.PolicyDocument.Statement,
-    );
-    // The state machine, Summarize Run and the clean-up put events: each on the bus's ARN.
-    const buses = grants.filter((st) => st.Action === 'events:PutEvents').map((st) => st.Resource);
-    expect(buses.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(buses)).toEqual(new Set([busArn]));
-  });
-
   it('gives the state machine time for every wave of configured exports', () => {
     const glueExports = Array.from({ length: 25 }, (_, i) => ({
       name: `l${i}`,
