@@ -9,7 +9,7 @@
 import { CancelMLTaskRunCommand, GetMLTaskRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { DescribeDatasetExportJobCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import type { StoppedExportEventDetail } from '../../contract/events';
-import { parseArn } from '../../contract/arn';
+import { parseArn } from '../shared/arn';
 import type { EndedRunStatus, StoppedJobState } from '../../contract/names';
 import { awsErrorName, classifyAwsError } from '../shared/aws-errors';
 import { configuredExports, isFullSpec, isResolved } from '../shared/catalog';

@@ -13,7 +13,7 @@ import { ExportNotConfiguredError, InvalidTaskStateError } from './errors';
 import { toExportTask } from './naming';
 import { isPlainObject } from '../../contract/validation';
 import type { ExportItem, ExportSpec, ExportTask, ItemState, RunContext } from './types';
-import { CATALOG_FILE, CATALOG_PLACEHOLDERS, type Catalog } from '../../contract/catalog';
+import { CATALOG_FILE, placeholdersIn, type Catalog } from '../../contract/catalog';
 
 export { CATALOG_FILE, CATALOG_PLACEHOLDERS, type Catalog } from '../../contract/catalog';
 
@@ -36,8 +36,7 @@ export function parseCatalogDocument(
   file: string,
 ): Catalog {
   let filled = text;
-  for (const { text: placeholder, env: name } of Object.values(CATALOG_PLACEHOLDERS)) {
-    if (!filled.includes(placeholder)) continue;
+  for (const { text: placeholder, env: name } of placeholdersIn(text)) {
     const value = env[name];
     if (!value) {
       throw new InvalidTaskStateError(

@@ -2,7 +2,7 @@
  * Deterministic names for what a run creates, so a retried or redriven start finds the job it already
  * started instead of starting a second one, and so runs never overwrite each other's output.
  */
-import { parseArn, withResource } from '../../contract/arn';
+import { parseArn, withResource } from './arn';
 import { exportJobNamePrefix, JOB_NAME_PREFIX } from '../../contract/names';
 import { createHash } from 'node:crypto';
 import type { ExportSpec, ExportTask, RunContext } from './types';
