@@ -1,6 +1,7 @@
 /**
  * Three test tiers, one project each (CONTRIBUTING.md):
- * - fast (`npm test`): the contract, the handlers and the templates, in process, in about a minute;
+ * - fast (`npm test`): the contract, the handlers, the templates and the generated docs, in process, in
+ *   about a minute;
  * - e2e (`npm run test:e2e`): local runs of the synthesized workflow (test/local);
  * - package (`npm run test:package`): the packed library installed into a throw-away app (test/package).
  * @type {import('jest').Config}
@@ -22,7 +23,12 @@ module.exports = {
     {
       ...common,
       displayName: 'fast',
-      roots: ['<rootDir>/test/contract', '<rootDir>/test/lambda', '<rootDir>/test/lib'],
+      roots: [
+        '<rootDir>/test/contract',
+        '<rootDir>/test/lambda',
+        '<rootDir>/test/lib',
+        '<rootDir>/test/scripts',
+      ],
     },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test/local'] },
     { ...common, displayName: 'package', roots: ['<rootDir>/test/package'] },

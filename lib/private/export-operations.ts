@@ -161,7 +161,10 @@ export class ExportOperations extends Construct {
           principals: [cloudWatch],
           actions: ['sns:Publish'],
           resources: [this.topic.topicArn],
-          conditions: { StringEquals: account, ArnLike: { 'aws:SourceArn': this.alarms.map((a) => a.alarmArn) } },
+          conditions: {
+            StringEquals: account,
+            ArnLike: { 'aws:SourceArn': this.alarms.map((a) => a.alarmArn) },
+          },
         }),
       );
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));

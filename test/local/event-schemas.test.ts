@@ -1,14 +1,12 @@
 /**
  * The published event schemas (one OpenAPI document per detail-type) against every event of every
- * scenario's run of the example (example-run.ts), and against the README's example events.
+ * scenario's run of the example (example-run.ts), and against the samples of docs/events.md.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
+import { eventSamples } from '../../scripts/docs/events';
 import { useScenarioResults } from './example-run';
-import { ROOT } from './simulator';
 
 const results = useScenarioResults();
 
@@ -57,30 +55,24 @@ describe('the published event schemas', () => {
     expect(validate({ ...event, detail: { ...event.detail, newField: 1 } })).toBe(false);
   });
 
-  it("describe the README's example events (a time-out without completedAt, with jobCancelled; a stopped run)", () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const examples = [...readme.matchAll(/```json\n(\{\n {2}"detail-type": [\s\S]*?)\n```/g)].map(
-      (m) => JSON.parse(m[1]) as { 'detail-type': string; detail: Record<string, unknown> },
-    );
-    expect(examples.map((e) => e['detail-type'])).toEqual([
-      'ML Export Failed',
-      'ML Export Succeeded',
-      'ML Export Timed Out',
-      'ML Export Run Completed',
-      'ML Export Stopped',
-      'ML Export Run Stopped',
-    ]);
-    for (const example of examples) {
-      const detailType = example['detail-type'];
-      const validate = ajv.getSchema(
-        `https://ml-exports.local/${schemaTypeName(detailType)}#/components/schemas/${schemaTypeName(detailType)}`,
-      )!;
-      expect({ detailType, valid: validate(example.detail), errors: validate.errors ?? [] }).toEqual({
+  it('describe the sample of each detail-type in docs/events.md, each with the fields a real event of its kind has', () => {
+    const all = [...results.all.values()].flatMap((r) => r.events);
+    const keys = (detail: Record<string, unknown>) => Object.keys(detail).sort().join(',');
+    const samples = eventSamples();
+    expect(Object.keys(samples).sort()).toEqual(Object.keys(EVENT_DETAIL_SCHEMAS).sort());
+    for (const [detailType, { event }] of Object.entries(samples)) {
+      const validate = validators.get(detailType)!;
+      expect({ detailType, valid: validate(event), errors: validate.errors ?? [] }).toEqual({
         detailType,
         valid: true,
         errors: [],
       });
+      const real = all
+        .map((e) => e.event)
+        .filter((e) => e['detail-type'] === detailType)
+        .map((e) => keys(e.detail));
+      expect({ detailType, fields: real.includes(keys(event.detail)) }).toEqual({ detailType, fields: true });
     }
-    expect(examples[2].detail).not.toHaveProperty('completedAt');
+    expect(samples['ML Export Timed Out'].event.detail).not.toHaveProperty('completedAt');
   });
 });

@@ -1,4 +1,4 @@
-/** Readers of what people read: the local run's printed lines, and the README's scenario table. */
+/** Readers of what people read: the local run's printed lines, and the scenario table of docs/local-run.md. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './simulator';
@@ -37,9 +37,9 @@ export function outOfOrder(lines: string[]): string[] {
   return wrong;
 }
 
-/** The scenario table of "Local run": scenario name and the execution status its outcome starts with. */
+/** The scenario table of docs/local-run.md: scenario name and the execution status its outcome starts with. */
 export function documentedOutcomes(): Record<string, string> {
-  const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
+  const lines = fs.readFileSync(path.join(ROOT, 'docs', 'local-run.md'), 'utf8').split('\n');
   const header = lines.findIndex((l) => /^\|\s*scenario\s*\|/.test(l));
   const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
   const rows = lines.slice(header + 2, end);

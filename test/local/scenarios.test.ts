@@ -2,7 +2,7 @@
  * End-to-end: the synthesized cloud assembly (state machine definition and bundled Lambda code, built by
  * the CDK CLI exactly as `cdk deploy` would, here through the local run's own `--config`) run by the local
  * simulator for every named scenario (example-run.ts runs them once for all of test/local): what holds in
- * every one of them, and the README's table of them.
+ * every one of them, and the table of them in docs/local-run.md.
  */
 import { SCENARIO_NAMES } from '../../local/scenarios';
 import { exportEvents, EXPORTS, runEvents, useScenarioResults } from './example-run';
@@ -80,7 +80,7 @@ describe.each(ENDED_WITHOUT_RUN_EVENT)('scenario %s (the run ends without its ow
   });
 });
 
-describe('the README', () => {
+describe('docs/local-run.md', () => {
   it('documents every scenario with the execution status its run ends in (example configuration)', () => {
     const documented = documentedOutcomes();
     expect(Object.keys(documented).sort()).toEqual([...SCENARIO_NAMES].sort());

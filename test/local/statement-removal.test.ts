@@ -163,7 +163,7 @@ it('fails the run that used a statement when the statement is removed, naming on
 });
 
 it('reports the statements no run used (each for what no scenario does, see the comments)', () => {
-  // Printed for the permissions review (README, "Local run").
+  // Printed for the permissions review (docs/local-run.md).
   process.stdout.write(
     `Statements no local run used:\n${unused.map((s) => `  ${s.id}: ${s.actions.join(', ')}`).join('\n')}\n`,
   );
