@@ -1,230 +1,134 @@
 /**
  * The deployment's configuration file (config/*.json, chosen by the `mlExports:configFile` context key):
- * read, checked for shape, and turned into the workflow construct's props. Values are checked by the
- * construct itself, so that every problem of the file is reported at synth time with its field and value.
+ * read, checked by the contract's schema (contract/config.ts: every problem at once, with its path as written
+ * in the file), and turned into the workflow construct's props: ARNs into imported roles, keys and buses,
+ * seconds into Durations, key prefixes into locations in the bucket the app creates.
  */
-
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Aws, Duration, TimeZone, Token } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, Token } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Role } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
 import * as fs from 'node:fs';
-import { isPlainObject, rejectUnknownFields, type Problem } from '../contract/validation';
-import type { PollingStrategy } from '../contract/names';
-import { checkScheduleExpression, checkTimeZone } from './schedule-rules';
-import { checkWorkflowProps, ConfigurationError } from './workflow-props-check';
+import { checkConfiguration, type Configuration } from '../contract/config';
+import { isKeyPrefix } from '../contract/s3-uri';
+import { formatProblems, type Problem } from '../contract/validation';
 import {
-  type GlueExportProps,
+  ExportBucket,
+  ExportLocation,
+  type IngestionMode,
   type MlExportWorkflowProps,
-  type PersonalizeExportProps,
-} from './workflow-props';
+  type PollingStrategy,
+} from '../lib';
 
-export interface MlExportsConfig {
-  /** `source` of the events. Default "ml-exports". */
-  readonly eventSource?: string;
-  /**
-   * The bus the events go to: its name (in the stack's account), or its ARN (a bus of another account, in
-   * the stack's region). Default: the account's default bus.
-   */
-  readonly eventBusName?: string;
-  /** EventBridge Scheduler expression, e.g. "cron(0 3 * * ? *)" or "rate(1 day)". Default: no schedule. */
-  readonly schedule?: string;
-  /** IANA time zone of a cron schedule. Default "UTC". */
-  readonly scheduleTimeZone?: string;
-  readonly polling?: {
-    readonly initialWaitSeconds?: number;
-    readonly backoffRate?: number;
-    readonly maxWaitSeconds?: number;
-    readonly maxExportSeconds?: number;
-    /** "history" (default) or "backoff". */
-    readonly strategy?: PollingStrategy;
-  };
-  /** Exports of one run that go at once. Default 10. */
-  readonly maxConcurrency?: number;
-  /** Glue ML task runs at once (the account quota). Default 30. */
-  readonly maxConcurrentGlueExports?: number;
-  /** Unfinished Personalize dataset export jobs at once (the account quota). Default 5. */
-  readonly maxConcurrentPersonalizeExports?: number;
-  /** Retention of the state machine's and functions' logs. Default 30. */
-  readonly logRetentionDays?: number;
-  /** KMS key for the logs; its key policy must let CloudWatch Logs use it. Default: the service key. */
-  readonly logKmsKeyArn?: string;
-  /** Create the output bucket; exports may then give a key prefix instead of an s3:// URI. Default false. */
-  readonly createOutputBucket?: boolean;
-  /** Create the role Personalize assumes, for Personalize exports without roleArn. Default false. */
-  readonly createPersonalizeRole?: boolean;
-  /** E-mail address the alarms notify (through an encrypted SNS topic). Default: no notifications. */
-  readonly alarmEmail?: string;
-  /** Where exports given in an execution's input may write, besides the configured prefixes. */
-  readonly allowedOutputS3Prefixes?: string[];
-  readonly glueExports?: GlueExportProps[];
-  readonly personalizeExports?: PersonalizeExportProps[];
+/** A configuration file that cannot be deployed; its message lists every problem. */
+export class ConfigurationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigurationError';
+  }
+
+  /** The problems of the file `source`, one a line. */
+  static of(source: string, problems: readonly Problem[]): ConfigurationError {
+    return new ConfigurationError(`Invalid ml-exports configuration in ${source}:\n${formatProblems(problems)}`);
+  }
 }
-
-const TOP_LEVEL_FIELDS = [
-  '$comment',
-  'eventSource',
-  'eventBusName',
-  'schedule',
-  'scheduleTimeZone',
-  'polling',
-  'maxConcurrency',
-  'maxConcurrentGlueExports',
-  'maxConcurrentPersonalizeExports',
-  'logRetentionDays',
-  'logKmsKeyArn',
-  'createOutputBucket',
-  'createPersonalizeRole',
-  'alarmEmail',
-  'allowedOutputS3Prefixes',
-  'glueExports',
-  'personalizeExports',
-];
-const POLLING_FIELDS = [
-  'initialWaitSeconds',
-  'backoffRate',
-  'maxWaitSeconds',
-  'maxExportSeconds',
-  'strategy',
-];
-const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
-const BUS_ARN_PATTERN = /^arn:aws[a-z-]*:events:([a-z0-9-]+):\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256}$/;
-const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/\S+$/;
-const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const RETENTION_DAYS = Object.values(RetentionDays).filter(
-  (v): v is number => typeof v === 'number' && v > 0,
-);
 
 export function readConfigFile(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigurationError(
-      `Cannot read the ml-exports configuration file ${file}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw new ConfigurationError(`Cannot read the ml-exports configuration file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigurationError(
-      `The ml-exports configuration file ${file} is not valid JSON: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw new ConfigurationError(`The ml-exports configuration file ${file} is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
+/** The props, and what the app makes for them beside the workflow. */
+export interface AppWorkflowProps {
+  readonly props: MlExportWorkflowProps;
+  readonly config: Configuration;
+  /** The bucket the app creates, with `createOutputBucket`. */
+  readonly outputBucket?: ExportBucket;
+}
+
 /**
- * Checks the file and maps it to construct props (Durations, a schedule expression), then checks those
- * props as the construct would: every problem of the file is reported in one message, with its field path
- * as written in the file. `region` is the stack's, when known.
+ * Checks the file (every problem in one error) and makes the construct's props in `scope`: the stack's
+ * region and account, where known, are checked too.
  */
-export function configToProps(
-  raw: unknown,
-  source: string,
-  region = Token.asString(Aws.REGION),
-): Omit<MlExportWorkflowProps, 'eventBus' | 'logEncryptionKey'> & {
-  eventBusName?: string;
-  logKmsKeyArn?: string;
-} {
-  const problems: Problem[] = [];
-  if (!isPlainObject(raw)) {
-    throw ConfigurationError.of(source, [{ field: '(file)', value: raw, expected: 'a JSON object' }]);
-  }
-  rejectUnknownFields(raw, TOP_LEVEL_FIELDS, '', problems);
-  const config = raw as MlExportsConfig;
-  const polling = config.polling ?? {};
-  if (!isPlainObject(polling)) problems.push({ field: 'polling', value: polling, expected: 'an object' });
-  else rejectUnknownFields(polling, POLLING_FIELDS, 'polling', problems);
-  const optionalString = (key: keyof MlExportsConfig, pattern: RegExp, expected: string) => {
-    const value = config[key];
-    if (value !== undefined && (typeof value !== 'string' || !pattern.test(value))) {
-      problems.push({ field: key, value, expected });
-    }
+export function workflowPropsFromConfig(scope: Construct, raw: unknown, source: string): AppWorkflowProps {
+  const stack = Stack.of(scope);
+  const env = {
+    ...(Token.isUnresolved(stack.region) ? {} : { region: stack.region }),
+    ...(Token.isUnresolved(stack.account) ? {} : { account: stack.account }),
   };
-  const scheduleOk =
-    config.schedule === undefined || checkScheduleExpression(config.schedule, 'schedule', problems);
-  const timeZoneOk =
-    config.scheduleTimeZone === undefined ||
-    checkTimeZone(config.scheduleTimeZone, 'scheduleTimeZone', problems);
-  // A time zone alone would be ignored: say so rather than deploy no schedule.
-  if (config.scheduleTimeZone !== undefined && config.schedule === undefined)
-    problems.push({
-      field: 'scheduleTimeZone',
-      value: config.scheduleTimeZone,
-      expected: 'no time zone without a "schedule" (add the schedule, or remove the time zone)',
-    });
-  const busArn = typeof config.eventBusName === 'string' ? BUS_ARN_PATTERN.exec(config.eventBusName) : null;
-  if (busArn && !Token.isUnresolved(region) && busArn[1] !== region) {
-    problems.push({
-      field: 'eventBusName',
-      value: config.eventBusName,
-      expected: `an event bus in the stack's region ${region}`,
-    });
-  } else if (!busArn) {
-    optionalString(
-      'eventBusName',
-      BUS_NAME_PATTERN,
-      'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/", or an event bus ARN "arn:aws:events:<region>:<account>:event-bus/<name>"',
-    );
-  }
-  optionalString(
-    'logKmsKeyArn',
-    KMS_KEY_ARN_PATTERN,
-    'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"',
-  );
-  optionalString('alarmEmail', EMAIL_PATTERN, 'an e-mail address');
-  if (config.logRetentionDays !== undefined && !RETENTION_DAYS.includes(config.logRetentionDays)) {
-    problems.push({
-      field: 'logRetentionDays',
-      value: config.logRetentionDays,
-      expected: `one of ${RETENTION_DAYS.join(', ')}`,
-    });
-  }
-  for (const key of ['createOutputBucket', 'createPersonalizeRole'] as const) {
-    if (config[key] !== undefined && typeof config[key] !== 'boolean') {
-      problems.push({ field: key, value: config[key], expected: 'true or false' });
-    }
-  }
-  // A bad value is reported here and left out, so that the props check below does not report it again.
-  const seconds = (field: Exclude<keyof typeof polling, 'strategy'>) => {
-    const value = isPlainObject(polling) ? polling[field] : undefined;
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      problems.push({ field: `polling.${field}`, value, expected: 'a whole number of seconds' });
-      return undefined;
-    }
-    return Duration.seconds(value);
+  const { config, problems } = checkConfiguration(raw, env);
+  if (problems.length > 0) throw ConfigurationError.of(source, problems);
+
+  const outputBucket = config.createOutputBucket ? new ExportBucket(scope, 'OutputBucket') : undefined;
+  const location = (prefix: string) =>
+    outputBucket && isKeyPrefix(prefix)
+      ? ExportLocation.fromBucket(outputBucket.bucket, prefix)
+      : ExportLocation.fromS3Uri(prefix);
+  // One imported object per ARN, whichever exports share it.
+  const imported = new Map<string, unknown>();
+  const once = <T>(arn: string, make: (id: string) => T): T => {
+    if (!imported.has(arn)) imported.set(arn, make(`Imported${imported.size}`));
+    return imported.get(arn) as T;
   };
-  const props = {
+  const role = (arn: string) => once(arn, (id) => Role.fromRoleArn(scope, id, arn, { mutable: false }));
+  const key = (arn: string) => once(arn, (id) => Key.fromKeyArn(scope, id, arn));
+  const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
+  const bus = config.eventBusName;
+  const props: MlExportWorkflowProps = {
     eventSource: config.eventSource,
-    eventBusName: config.eventBusName,
+    // A bus of another account is named by its ARN.
+    eventBus:
+      bus && bus !== 'default'
+        ? bus.startsWith('arn:')
+          ? EventBus.fromEventBusArn(scope, 'EventBus', bus)
+          : EventBus.fromEventBusName(scope, 'EventBus', bus)
+        : undefined,
     schedule:
-      config.schedule !== undefined && scheduleOk && timeZoneOk
+      config.schedule !== undefined
         ? ScheduleExpression.expression(config.schedule, TimeZone.of(config.scheduleTimeZone ?? 'UTC'))
         : undefined,
-    initialPollWait: seconds('initialWaitSeconds'),
-    pollBackoffRate: isPlainObject(polling) ? polling.backoffRate : undefined,
-    maxPollWait: seconds('maxWaitSeconds'),
-    maxExportDuration: seconds('maxExportSeconds'),
-    pollingStrategy: isPlainObject(polling) ? polling.strategy : undefined,
+    initialPollWait: seconds(config.polling?.initialWaitSeconds),
+    pollBackoffRate: config.polling?.backoffRate,
+    maxPollWait: seconds(config.polling?.maxWaitSeconds),
+    maxExportDuration: seconds(config.polling?.maxExportSeconds),
+    // The file's strings are the enums' values (contract/names.ts; test/lib/api.test.ts).
+    pollingStrategy: config.polling?.strategy as PollingStrategy | undefined,
     maxConcurrency: config.maxConcurrency,
     maxConcurrentGlueExports: config.maxConcurrentGlueExports,
     maxConcurrentPersonalizeExports: config.maxConcurrentPersonalizeExports,
     logRetention: config.logRetentionDays as RetentionDays | undefined,
-    logKmsKeyArn: config.logKmsKeyArn,
-    createOutputBucket: config.createOutputBucket === true,
-    createPersonalizeRole: config.createPersonalizeRole === true,
-    alarmEmail: config.alarmEmail,
-    allowedOutputS3Prefixes: config.allowedOutputS3Prefixes,
-    glueExports: config.glueExports,
-    personalizeExports: config.personalizeExports,
+    logEncryptionKey: config.logKmsKeyArn ? key(config.logKmsKeyArn) : undefined,
+    outputBucket: outputBucket?.bucket,
+    allowedOutputLocations: config.allowedOutputS3Prefixes?.map(location),
+    glueExports: config.glueExports?.map((e) => ({
+      name: e.name,
+      transformId: e.transformId,
+      output: location(e.outputS3Prefix),
+    })),
+    personalizeExports: config.personalizeExports?.map((e) => ({
+      name: e.name,
+      datasetArn: e.datasetArn,
+      output: location(e.outputS3Prefix),
+      role: e.roleArn ? role(e.roleArn) : undefined,
+      ingestionMode: e.ingestionMode as IngestionMode | undefined,
+      encryptionKey: e.kmsKeyArn ? key(e.kmsKeyArn) : undefined,
+    })),
   };
-  problems.push(...checkWorkflowProps(props, region).problems);
-  if (problems.length > 0) throw ConfigurationError.of(source, problems);
-  return props;
+  return { props, config, outputBucket };
 }

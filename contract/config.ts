@@ -9,6 +9,7 @@
  * @see https://zod.dev/json-schema
  */
 import * as z from 'zod';
+import * as zm from 'zod/mini';
 import {
   datasetArnSchema,
   EXPECTED,
@@ -79,19 +80,19 @@ const outputS3Prefix = z
   );
 
 export const glueExportEntrySchema = strict({
-  name: exportNameSchema.describe(`Unique within the deployment: names the export in events, job names and the exportNames input. ${EXPECTED.name}.`),
-  transformId: transformIdSchema.describe('The Glue ML transform whose labels are exported (StartExportLabelsTaskRun).'),
+  name: exportNameSchema.check(zm.describe(`Unique within the deployment: names the export in events, job names and the exportNames input. ${EXPECTED.name}.`)),
+  transformId: transformIdSchema.check(zm.describe('The Glue ML transform whose labels are exported (StartExportLabelsTaskRun).')),
   outputS3Prefix,
 }).describe('A Glue ML transform whose labels each run exports.');
 
 export const personalizeExportEntrySchema = strict({
-  name: exportNameSchema.describe(`Unique within the deployment. ${EXPECTED.name}.`),
-  datasetArn: datasetArnSchema.describe("The Personalize dataset, in the stack's region and account."),
+  name: exportNameSchema.check(zm.describe(`Unique within the deployment. ${EXPECTED.name}.`)),
+  datasetArn: datasetArnSchema.check(zm.describe("The Personalize dataset, in the stack's region and account.")),
   roleArn: z.optional(roleArnSchema).describe(
     'The role Personalize assumes to write the export (it must allow s3:PutObject under the prefix). Default: the created role, with createPersonalizeRole (required otherwise).',
   ),
   outputS3Prefix,
-  ingestionMode: ingestionModeSchema.describe('Which data: BULK, PUT or ALL. Default PUT, as the service.'),
+  ingestionMode: ingestionModeSchema.check(zm.describe('Which data: BULK, PUT or ALL. Default PUT, as the service.')),
   kmsKeyArn: z.optional(kmsKeyArnSchema).describe(
     "KMS key Personalize encrypts the export with, in the stack's region. Default: the bucket's own encryption.",
   ),

@@ -125,7 +125,8 @@ export const personalizeExportSpecSchema = strict({
 );
 
 export const exportSpecSchema = z.discriminatedUnion('type', [glueExportSpecSchema, personalizeExportSpecSchema], {
-  error: (issue) => (issue.code === 'invalid_type' ? EXPECTED.export : EXPECTED.type),
+  // A list item that is no object at all, or an object whose `type` is neither.
+  error: (issue) => ((issue.code as string) === 'invalid_type' ? EXPECTED.export : EXPECTED.type),
 });
 
 export type GlueExportSpec = Readonly<z.output<typeof glueExportSpecSchema>>;

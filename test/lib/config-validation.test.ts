@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildApp } from '../../lib/app';
-import { configToProps } from '../../lib/config';
+import { buildApp } from '../../app/app';
+import { configToProps } from '../../app/config';
 import { MlExportWorkflow } from '../../lib/ml-export-workflow';
 import { example, DATASET_ARN, newApp, synth, TRANSFORM_ID } from './helpers';
 

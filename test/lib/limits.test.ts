@@ -9,7 +9,7 @@ import {
   runPayloadBytes,
   worstCaseExportHistoryEvents,
 } from '../../lib/ml-export-workflow';
-import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { MlExportsStack } from '../../app/ml-exports-stack';
 import { maxChecks, maxPolls } from '../../lambda/shared/polling';
 import { POLLING_LIMITS } from '../../contract/validation';
 import { definitionFromTemplate } from '../../local/assembly';

@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { MlExportsStack } from '../../app/ml-exports-stack';
 import { definitionFromTemplate } from '../../local/assembly';
 import { example, TRANSFORM_ID, newApp, synth, expectPutEventsOn, allStates } from './helpers';
 

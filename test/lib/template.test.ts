@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
-import { buildApp } from '../../lib/app';
+import { buildApp } from '../../app/app';
 import { definitionFromTemplate } from '../../local/assembly';
 import {
   example,
