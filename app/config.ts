@@ -13,6 +13,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import { checkConfiguration, type Configuration } from '../contract/config';
+import type { StackEnvironment } from '../contract/workflow';
 import { isKeyPrefix } from '../contract/s3-uri';
 import { formatProblems, type Problem } from '../contract/validation';
 import {
@@ -32,7 +33,9 @@ export class ConfigurationError extends Error {
 
   /** The problems of the file `source`, one a line. */
   static of(source: string, problems: readonly Problem[]): ConfigurationError {
-    return new ConfigurationError(`Invalid ml-exports configuration in ${source}:\n${formatProblems(problems)}`);
+    return new ConfigurationError(
+      `Invalid ml-exports configuration in ${source}:\n${formatProblems(problems)}`,
+    );
   }
 }
 
@@ -41,17 +44,33 @@ export function readConfigFile(file: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigurationError(`Cannot read the ml-exports configuration file ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConfigurationError(
+      `Cannot read the ml-exports configuration file ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigurationError(`The ml-exports configuration file ${file} is not valid JSON: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConfigurationError(
+      `The ml-exports configuration file ${file} is not valid JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
+}
+
+/**
+ * The file, checked: every problem in one {@link ConfigurationError}. `env` is the stack's region and
+ * account, where known.
+ */
+export function checkConfigFile(raw: unknown, source: string, env: StackEnvironment = {}): Configuration {
+  const { config, problems } = checkConfiguration(raw, env);
+  if (problems.length > 0) throw ConfigurationError.of(source, problems);
+  return config;
 }
 
 /** The props, and what the app makes for them beside the workflow. */
@@ -72,8 +91,7 @@ export function workflowPropsFromConfig(scope: Construct, raw: unknown, source: 
     ...(Token.isUnresolved(stack.region) ? {} : { region: stack.region }),
     ...(Token.isUnresolved(stack.account) ? {} : { account: stack.account }),
   };
-  const { config, problems } = checkConfiguration(raw, env);
-  if (problems.length > 0) throw ConfigurationError.of(source, problems);
+  const config = checkConfigFile(raw, source, env);
 
   const outputBucket = config.createOutputBucket ? new ExportBucket(scope, 'OutputBucket') : undefined;
   const location = (prefix: string) =>

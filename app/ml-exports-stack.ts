@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { MlExportWorkflow } from '../lib';
+import { type ExportBucket, MlExportWorkflow } from '../lib';
 import { AlarmTopic } from './alarm-topic';
 import { workflowPropsFromConfig } from './config';
 
@@ -15,14 +15,17 @@ export interface MlExportsStackProps extends StackProps {
 export class MlExportsStack extends Stack {
   public readonly workflow: MlExportWorkflow;
   public readonly alarmTopic?: AlarmTopic;
+  /** The bucket the app creates, with `createOutputBucket`. */
+  public readonly outputBucket?: ExportBucket;
 
   constructor(scope: Construct, id: string, props: MlExportsStackProps) {
     super(scope, id, props);
-    const { props: workflowProps, config, outputBucket } = workflowPropsFromConfig(
-      this,
-      props.config,
-      props.configSource,
-    );
+    const {
+      props: workflowProps,
+      config,
+      outputBucket,
+    } = workflowPropsFromConfig(this, props.config, props.configSource);
+    this.outputBucket = outputBucket;
     this.workflow = new MlExportWorkflow(this, 'Workflow', workflowProps);
     if (config.alarmEmail) {
       this.alarmTopic = new AlarmTopic(this, 'Alarms', { workflow: this.workflow, email: config.alarmEmail });

@@ -47,7 +47,8 @@ import {
  * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
  */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+  9999,
 ] as const;
 
 const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
@@ -58,7 +59,8 @@ const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 function rule(check: (value: unknown, field: string, problems: Problem[]) => boolean) {
   return z.superRefine((value: string, ctx) => {
     const problems: Problem[] = [];
-    if (!check(value, '', problems)) ctx.addIssue({ code: 'custom', message: problems[0].expected, input: value });
+    if (!check(value, '', problems))
+      ctx.addIssue({ code: 'custom', message: problems[0].expected, input: value });
   });
 }
 
@@ -70,8 +72,12 @@ function strict<T extends z.core.$ZodLooseShape>(shape: T) {
 }
 
 const wholeSeconds = (description: string) =>
-  z.int({ error: 'a whole number of seconds' }).min(0, { error: 'a whole number of seconds' }).describe(description);
-const count = (expected: string) => z.int({ error: expected }).min(1, { error: expected }).max(10_000, { error: expected });
+  z
+    .int({ error: 'a whole number of seconds' })
+    .min(0, { error: 'a whole number of seconds' })
+    .describe(description);
+const count = (expected: string) =>
+  z.int({ error: expected }).min(1, { error: expected }).max(10_000, { error: expected });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'an array' });
 const outputS3Prefix = z
   .string()
@@ -80,22 +86,36 @@ const outputS3Prefix = z
   );
 
 export const glueExportEntrySchema = strict({
-  name: exportNameSchema.check(zm.describe(`Unique within the deployment: names the export in events, job names and the exportNames input. ${EXPECTED.name}.`)),
-  transformId: transformIdSchema.check(zm.describe('The Glue ML transform whose labels are exported (StartExportLabelsTaskRun).')),
+  name: exportNameSchema.check(
+    zm.describe(
+      `Unique within the deployment: names the export in events, job names and the exportNames input. ${EXPECTED.name}.`,
+    ),
+  ),
+  transformId: transformIdSchema.check(
+    zm.describe('The Glue ML transform whose labels are exported (StartExportLabelsTaskRun).'),
+  ),
   outputS3Prefix,
 }).describe('A Glue ML transform whose labels each run exports.');
 
 export const personalizeExportEntrySchema = strict({
   name: exportNameSchema.check(zm.describe(`Unique within the deployment. ${EXPECTED.name}.`)),
-  datasetArn: datasetArnSchema.check(zm.describe("The Personalize dataset, in the stack's region and account.")),
-  roleArn: z.optional(roleArnSchema).describe(
-    'The role Personalize assumes to write the export (it must allow s3:PutObject under the prefix). Default: the created role, with createPersonalizeRole (required otherwise).',
+  datasetArn: datasetArnSchema.check(
+    zm.describe("The Personalize dataset, in the stack's region and account."),
   ),
+  roleArn: z
+    .optional(roleArnSchema)
+    .describe(
+      'The role Personalize assumes to write the export (it must allow s3:PutObject under the prefix). Default: the created role, with createPersonalizeRole (required otherwise).',
+    ),
   outputS3Prefix,
-  ingestionMode: ingestionModeSchema.check(zm.describe('Which data: BULK, PUT or ALL. Default PUT, as the service.')),
-  kmsKeyArn: z.optional(kmsKeyArnSchema).describe(
-    "KMS key Personalize encrypts the export with, in the stack's region. Default: the bucket's own encryption.",
+  ingestionMode: ingestionModeSchema.check(
+    zm.describe('Which data: BULK, PUT or ALL. Default PUT, as the service.'),
   ),
+  kmsKeyArn: z
+    .optional(kmsKeyArnSchema)
+    .describe(
+      "KMS key Personalize encrypts the export with, in the stack's region. Default: the bucket's own encryption.",
+    ),
 }).describe('A Personalize dataset each run exports.');
 
 export const configurationSchema = strict({
@@ -125,12 +145,16 @@ export const configurationSchema = strict({
     .string()
     .check(rule(checkScheduleExpression))
     .optional()
-    .describe('EventBridge Scheduler expression that starts a run of every export: "cron(0 3 * * ? *)", "rate(1 day)" or "at(...)". Default: no schedule.'),
+    .describe(
+      'EventBridge Scheduler expression that starts a run of every export: "cron(0 3 * * ? *)", "rate(1 day)" or "at(...)". Default: no schedule.',
+    ),
   scheduleTimeZone: z
     .string()
     .check(rule(checkTimeZone))
     .optional()
-    .describe('IANA time zone of a cron or at schedule, e.g. "Europe/Berlin". Default "UTC"; only with a schedule.'),
+    .describe(
+      'IANA time zone of a cron or at schedule, e.g. "Europe/Berlin". Default "UTC"; only with a schedule.',
+    ),
   polling: strict({
     initialWaitSeconds: wholeSeconds(
       `Seconds before the first status check (${POLLING_LIMITS.initialWaitSeconds.min}-${POLLING_LIMITS.initialWaitSeconds.max}). Default ${DEFAULTS.initialWaitSeconds}.`,
@@ -138,7 +162,9 @@ export const configurationSchema = strict({
     backoffRate: z
       .number()
       .optional()
-      .describe(`Factor the wait grows by after each check (${POLLING_LIMITS.backoffRate.min}-${POLLING_LIMITS.backoffRate.max}). Default ${DEFAULTS.backoffRate}.`),
+      .describe(
+        `Factor the wait grows by after each check (${POLLING_LIMITS.backoffRate.min}-${POLLING_LIMITS.backoffRate.max}). Default ${DEFAULTS.backoffRate}.`,
+      ),
     maxWaitSeconds: wholeSeconds(
       `Longest wait between two checks, in seconds (at least initialWaitSeconds, at most ${POLLING_LIMITS.maxWaitSeconds.max}). Default ${DEFAULTS.maxWaitSeconds}.`,
     ).optional(),
@@ -148,7 +174,9 @@ export const configurationSchema = strict({
     strategy: z
       .enum(POLLING_STRATEGIES, { error: EXPECTED.strategy })
       .optional()
-      .describe(`"history": time the checks from the export's past runs; "backoff": the capped exponential backoff only. Default "${DEFAULTS.strategy}".`),
+      .describe(
+        `"history": time the checks from the export's past runs; "backoff": the capped exponential backoff only. Default "${DEFAULTS.strategy}".`,
+      ),
   })
     .optional()
     .describe('How each export job is polled.'),
@@ -157,10 +185,14 @@ export const configurationSchema = strict({
     .describe(`Exports of one run that go at the same time. Default ${DEFAULTS.maxConcurrency}.`),
   maxConcurrentGlueExports: count('a whole number from 1 to 10000 (your account quota)')
     .optional()
-    .describe(`Glue ML task runs this workflow may have running at once (the account quota, less what others use). Default ${DEFAULTS.maxConcurrentGlueExports}.`),
+    .describe(
+      `Glue ML task runs this workflow may have running at once (the account quota, less what others use). Default ${DEFAULTS.maxConcurrentGlueExports}.`,
+    ),
   maxConcurrentPersonalizeExports: count('a whole number from 1 to 10000 (your account quota)')
     .optional()
-    .describe(`Personalize dataset export jobs this workflow may have unfinished at once (the account quota). Default ${DEFAULTS.maxConcurrentPersonalizeExports}.`),
+    .describe(
+      `Personalize dataset export jobs this workflow may have unfinished at once (the account quota). Default ${DEFAULTS.maxConcurrentPersonalizeExports}.`,
+    ),
   logRetentionDays: z
     .number()
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
@@ -168,13 +200,17 @@ export const configurationSchema = strict({
     })
     .optional()
     .describe(`Days the state machine's and functions' logs are kept. Default ${DEFAULTS.logRetentionDays}.`),
-  logKmsKeyArn: z.optional(kmsKeyArnSchema).describe(
-    "KMS key for the logs, in the stack's region; its key policy must let CloudWatch Logs use it. Default: CloudWatch Logs' service key.",
-  ),
+  logKmsKeyArn: z
+    .optional(kmsKeyArnSchema)
+    .describe(
+      "KMS key for the logs, in the stack's region; its key policy must let CloudWatch Logs use it. Default: CloudWatch Logs' service key.",
+    ),
   createOutputBucket: z
     .boolean({ error: 'true or false' })
     .optional()
-    .describe('Create the output bucket: exports may then give a key prefix instead of an s3:// URI. Default false.'),
+    .describe(
+      'Create the output bucket: exports may then give a key prefix instead of an s3:// URI. Default false.',
+    ),
   createPersonalizeRole: z
     .boolean({ error: 'true or false' })
     .optional()
@@ -189,7 +225,9 @@ export const configurationSchema = strict({
     .describe(
       "Where exports given in an execution's input may write, besides the configured exports' prefixes: S3 URI prefixes, or key prefixes in the created bucket. Default: none.",
     ),
-  glueExports: list(glueExportEntrySchema).optional().describe('Glue ML transforms whose labels each run exports.'),
+  glueExports: list(glueExportEntrySchema)
+    .optional()
+    .describe('Glue ML transforms whose labels each run exports.'),
   personalizeExports: list(personalizeExportEntrySchema)
     .optional()
     .describe('Personalize datasets each run exports.'),
@@ -227,7 +265,11 @@ export function checkConfiguration(raw: unknown, env: StackEnvironment = {}): Ch
   for (const [key, value] of Object.entries(raw)) {
     const schema = shape[key];
     if (!schema) {
-      problems.push({ field: fieldPath('', [key]), value, expected: unknownFieldExpected(CONFIGURATION_FIELDS) });
+      problems.push({
+        field: fieldPath('', [key]),
+        value,
+        expected: unknownFieldExpected(CONFIGURATION_FIELDS),
+      });
       continue;
     }
     const parsed = schema.safeParse(value);
@@ -251,7 +293,21 @@ export function checkConfiguration(raw: unknown, env: StackEnvironment = {}): Ch
       problems.push({ field, value: valid[field], expected: `${what} in the stack's region ${env.region}` });
   }
   const checked = checkWorkflow(workflowCheckInput(raw, valid, env));
-  return { config: valid, problems: firstPerField([...problems, ...checked.problems]) };
+  return { config: valid, problems: inFileOrder(raw, firstPerField([...problems, ...checked.problems])) };
+}
+
+/** Problems in the order of the fields (and list items) they concern in the file, so they read top down. */
+function inFileOrder(raw: Record<string, unknown>, problems: Problem[]): Problem[] {
+  const keys = Object.keys(raw);
+  const rank = (field: string): [number, number] => {
+    const match = /^([^.[]+)(?:\[(\d+)\])?/.exec(field);
+    const key = match ? keys.indexOf(match[1]) : -1;
+    return [key < 0 ? keys.length : key, match?.[2] === undefined ? -1 : Number(match[2])];
+  };
+  return problems
+    .map((problem, i) => ({ problem, i, rank: rank(problem.field) }))
+    .sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.i - b.i)
+    .map((r) => r.problem);
 }
 
 /**
@@ -290,9 +346,10 @@ function workflowCheckInput(
   const polling = isPlainObject(raw.polling) ? raw.polling : {};
   return {
     exports: [...entries('glueExports', 'glue'), ...entries('personalizeExports', 'personalize')],
-    allowedOutputS3Prefixes: (Array.isArray(raw.allowedOutputS3Prefixes) ? raw.allowedOutputS3Prefixes : []).map(
-      (value: unknown, i) => ({ field: `allowedOutputS3Prefixes[${i}]`, value: place(value) }),
-    ),
+    allowedOutputS3Prefixes: (Array.isArray(raw.allowedOutputS3Prefixes)
+      ? raw.allowedOutputS3Prefixes
+      : []
+    ).map((value: unknown, i) => ({ field: `allowedOutputS3Prefixes[${i}]`, value: place(value) })),
     eventSource: raw.eventSource as string | undefined,
     polling: {
       initialWaitSeconds: polling.initialWaitSeconds,

@@ -124,10 +124,14 @@ export const personalizeExportSpecSchema = strict({
   }),
 );
 
-export const exportSpecSchema = z.discriminatedUnion('type', [glueExportSpecSchema, personalizeExportSpecSchema], {
-  // A list item that is no object at all, or an object whose `type` is neither.
-  error: (issue) => ((issue.code as string) === 'invalid_type' ? EXPECTED.export : EXPECTED.type),
-});
+export const exportSpecSchema = z.discriminatedUnion(
+  'type',
+  [glueExportSpecSchema, personalizeExportSpecSchema],
+  {
+    // A list item that is no object at all, or an object whose `type` is neither.
+    error: (issue) => ((issue.code as string) === 'invalid_type' ? EXPECTED.export : EXPECTED.type),
+  },
+);
 
 export type GlueExportSpec = Readonly<z.output<typeof glueExportSpecSchema>>;
 export type PersonalizeExportSpec = Readonly<z.output<typeof personalizeExportSpecSchema>>;

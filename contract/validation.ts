@@ -110,11 +110,7 @@ export interface SchemaIssue {
  * The problems of a zod parse of `input` at `field`: one per field (the first of its issues: each check of a
  * field carries the same message), one per unknown key, with the value as received.
  */
-export function problemsFromIssues(
-  issues: readonly SchemaIssue[],
-  input: unknown,
-  field: string,
-): Problem[] {
+export function problemsFromIssues(issues: readonly SchemaIssue[], input: unknown, field: string): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   const add = (path: readonly PropertyKey[], expected: string) => {

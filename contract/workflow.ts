@@ -4,7 +4,14 @@
  * as the configuration file writes it (`personalizeExports[0].datasetArn`, `polling.maxWaitSeconds`), the
  * value received and what is expected.
  */
-import { HISTORY_EVENT_BUDGET, maxChecks, RUN_PAYLOAD_BUDGET_BYTES, runPayloadBytes, runSecondsNeeded, worstCaseExportHistoryEvents } from './limits';
+import {
+  HISTORY_EVENT_BUDGET,
+  maxChecks,
+  RUN_PAYLOAD_BUDGET_BYTES,
+  runPayloadBytes,
+  runSecondsNeeded,
+  worstCaseExportHistoryEvents,
+} from './limits';
 import {
   parseExportSpec,
   partitionOf,
@@ -168,7 +175,8 @@ export function checkWorkflow(input: WorkflowCheckInput): CheckedWorkflow {
       expected: 'at least one Glue or Personalize export',
     });
   }
-  for (const { field, spec } of checked) problems.push(...environmentProblems(spec, field, input.environment));
+  for (const { field, spec } of checked)
+    problems.push(...environmentProblems(spec, field, input.environment));
   if (
     typeof eventSource !== 'string' ||
     eventSource.length < 1 ||
@@ -188,7 +196,11 @@ export function checkWorkflow(input: WorkflowCheckInput): CheckedWorkflow {
   }
   const concurrencyOk = Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && maxConcurrency <= 10_000;
   if (!concurrencyOk) {
-    problems.push({ field: 'maxConcurrency', value: maxConcurrency, expected: 'a whole number from 1 to 10000' });
+    problems.push({
+      field: 'maxConcurrency',
+      value: maxConcurrency,
+      expected: 'a whole number from 1 to 10000',
+    });
   }
   const pollingIssues = pollingProblems(polling, 'polling');
   problems.push(...pollingIssues);
@@ -239,14 +251,27 @@ export function arnPlace(arn: string): { region: string; account: string } | und
 export function environmentProblems(spec: ExportSpec, field: string, env: StackEnvironment = {}): Problem[] {
   if (spec.type !== 'personalize') return [];
   const problems: Problem[] = [];
-  const check = (key: 'datasetArn' | 'roleArn' | 'kmsKeyArn', what: string, region: boolean, account: boolean) => {
+  const check = (
+    key: 'datasetArn' | 'roleArn' | 'kmsKeyArn',
+    what: string,
+    region: boolean,
+    account: boolean,
+  ) => {
     const arn = spec[key];
     if (arn === undefined || isDeployTimeStandIn(arn)) return;
     const place = arnPlace(arn);
     if (region && env.region && place && place.region !== env.region)
-      problems.push({ field: `${field}.${key}`, value: arn, expected: `${what} in the stack's region ${env.region}` });
+      problems.push({
+        field: `${field}.${key}`,
+        value: arn,
+        expected: `${what} in the stack's region ${env.region}`,
+      });
     else if (account && env.account && place && place.account !== env.account)
-      problems.push({ field: `${field}.${key}`, value: arn, expected: `${what} of the stack's account ${env.account}` });
+      problems.push({
+        field: `${field}.${key}`,
+        value: arn,
+        expected: `${what} of the stack's account ${env.account}`,
+      });
   };
   check('datasetArn', 'a dataset', true, true);
   check('roleArn', 'a role', false, true);

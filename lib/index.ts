@@ -3,7 +3,12 @@
  * (lib/private/), free to change between versions.
  */
 export { MlExportWorkflow } from './ml-export-workflow';
-export type { GlueExportProps, MlExportWorkflowProps, PersonalizeExportProps, WorkflowFunctions } from './workflow-props';
+export type {
+  GlueExportProps,
+  MlExportWorkflowProps,
+  PersonalizeExportProps,
+  WorkflowFunctions,
+} from './workflow-props';
 export { ExportLocation } from './export-location';
 export { ExportBucket, type ExportBucketProps } from './export-bucket';
 export { ExportEventType, IngestionMode, PollingStrategy } from './enums';

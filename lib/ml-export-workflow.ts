@@ -1,10 +1,32 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Duration,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Token,
+  TokenComparison,
+  Validations,
+} from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { type Alarm, type IAlarmAction, Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnRegistry } from 'aws-cdk-lib/aws-eventschemas';
-import { EventBus, type EventPattern, type IEventBus, type OnEventOptions, Rule } from 'aws-cdk-lib/aws-events';
-import { type CfnPolicy, type Grant, type IGrantable, type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  EventBus,
+  type EventPattern,
+  type IEventBus,
+  type OnEventOptions,
+  Rule,
+} from 'aws-cdk-lib/aws-events';
+import {
+  type CfnPolicy,
+  type Grant,
+  type IGrantable,
+  type IRole,
+  Policy,
+  PolicyStatement,
+} from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -22,7 +44,12 @@ import { DeadLetterQueue } from './private/dead-letter-queue';
 import { EventSchemas } from './private/event-schemas';
 import { writeExportCatalog } from './private/export-catalog';
 import type { ExportFunction } from './private/export-function';
-import { ExportOperations, exportsMetricName, METRIC_DIMENSION, METRIC_NAMESPACE } from './private/export-operations';
+import {
+  ExportOperations,
+  exportsMetricName,
+  METRIC_DIMENSION,
+  METRIC_NAMESPACE,
+} from './private/export-operations';
 import { acknowledgeWildcardResources, acknowledgeWildcards } from './private/nag';
 import { allowPersonalizeWrites } from './private/personalize-bucket-access';
 import { PersonalizeExportRole } from './private/personalize-export-role';
@@ -31,7 +58,11 @@ import { checkProps } from './private/props-check';
 import { RunResultsBucket } from './private/run-results-bucket';
 import { StoppedRunCleanup } from './private/stopped-run-cleanup';
 import { buildWorkflowDefinition } from './private/workflow-definition';
-import { createWorkflowFunctions, grantServiceAccess, type WorkflowHandlers } from './private/workflow-functions';
+import {
+  createWorkflowFunctions,
+  grantServiceAccess,
+  type WorkflowHandlers,
+} from './private/workflow-functions';
 
 /**
  * A Step Functions workflow that exports Glue ML transform labels and Personalize datasets to S3, polls
@@ -101,14 +132,22 @@ export class MlExportWorkflow extends Construct {
     // Render the Distributed Map's ResultWriterV2 (off by default in CDK v2 for compatibility).
     this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const stack = Stack.of(this);
-    const { specs: validated, allowedOutputS3Prefixes, settings, values, createdRole } = checkProps(this, props);
+    const {
+      specs: validated,
+      allowedOutputS3Prefixes,
+      settings,
+      values,
+      createdRole,
+    } = checkProps(this, props);
     this.eventSource = settings.eventSource;
     this._polling = settings.polling;
     this.runTimeout = Duration.seconds(settings.runTimeoutSeconds);
 
     // Prepare Run admits an explicit export under any configured export's prefix or allowed prefix, with
     // any configured KMS key: the buckets' policies and the created role allow what it admits.
-    const admittedPrefixes = [...new Set([...validated.map((e) => e.outputS3Prefix), ...allowedOutputS3Prefixes])];
+    const admittedPrefixes = [
+      ...new Set([...validated.map((e) => e.outputS3Prefix), ...allowedOutputS3Prefixes]),
+    ];
     const kmsKeyArns = [
       ...new Set(validated.flatMap((e) => (e.type === 'personalize' && e.kmsKeyArn ? [e.kmsKeyArn] : []))),
     ];
@@ -164,7 +203,8 @@ export class MlExportWorkflow extends Construct {
       "Each run's results are written under a folder named by its Map Run; the ARN is scoped to the results prefix of this workflow's bucket",
     );
     this.eventBus = props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
-    const foreignBus = Token.compareStrings(this.eventBus.env.account, stack.account) === TokenComparison.DIFFERENT;
+    const foreignBus =
+      Token.compareStrings(this.eventBus.env.account, stack.account) === TokenComparison.DIFFERENT;
     this.localEventBus = props.forwardedEventBus ?? (foreignBus ? undefined : this.eventBus);
     // Summarize Run delivers export events EventBridge refused during the run, to the same bus.
     this.eventBus.grantPutEventsTo(functions.summarizeRun);
@@ -329,7 +369,11 @@ export class MlExportWorkflow extends Construct {
 
   /** How long the exports took, in seconds. @default - average over 1 hour */
   public metricExportDuration(props?: MetricOptions): Metric {
-    return this.metric('ExportDurationSeconds', { statistic: 'Average', period: Duration.hours(1), ...props });
+    return this.metric('ExportDurationSeconds', {
+      statistic: 'Average',
+      period: Duration.hours(1),
+      ...props,
+    });
   }
 
   /** Adds actions to every alarm of the workflow. */
@@ -492,4 +536,3 @@ function seeRuns(
     );
   }
 }
-

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { ExportNotConfiguredError, InvalidTaskStateError } from './errors';
 import { toExportTask } from './naming';
 import { isPlainObject } from '../../contract/validation';
@@ -96,7 +97,8 @@ export function isResolved(item: ExportItem | ExportTask): item is ExportTask {
 /** How a run's list carries this export: by type and name when it is configured exactly so. */
 export function toItem(spec: ExportSpec, configured: ReadonlyMap<string, ExportSpec>): ExportItem {
   const same = configured.get(spec.name);
-  const configuredSo = same === spec || (same && JSON.stringify(same) === JSON.stringify(spec));
+  // Field by field, whatever the order the fields were written in.
+  const configuredSo = same !== undefined && isDeepStrictEqual(same, spec);
   return configuredSo ? { type: spec.type, name: spec.name } : spec;
 }
 

@@ -66,7 +66,9 @@ export class DeployTimeValues {
   public toCatalog<T extends ExportSpec | string>(spec: T): T {
     return this.map(spec, (standIn) => {
       const entry = this.byStandIn.get(standIn)!;
-      return entry.value !== undefined && !Token.isUnresolved(entry.value) ? entry.value : entry.placeholder.text;
+      return entry.value !== undefined && !Token.isUnresolved(entry.value)
+        ? entry.value
+        : entry.placeholder.text;
     });
   }
 
@@ -106,7 +108,9 @@ export class DeployTimeValues {
       if (typeof field !== 'string') return field;
       if (this.byStandIn.has(field)) return to(field);
       const location = parseS3Uri(field);
-      return location && this.byStandIn.has(location.bucket) ? placeInBucket(to(location.bucket), location.key) : field;
+      return location && this.byStandIn.has(location.bucket)
+        ? placeInBucket(to(location.bucket), location.key)
+        : field;
     };
     if (typeof spec === 'string') return one(spec) as T;
     return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, one(v)])) as T;

@@ -109,7 +109,8 @@ export class ExportOperations extends Construct {
         }),
     );
 
-    for (const action of props.alarmActions ?? []) for (const alarm of this.alarms) alarm.addAlarmAction(action);
+    for (const action of props.alarmActions ?? [])
+      for (const alarm of this.alarms) alarm.addAlarmAction(action);
 
     if (props.metricsBus) this.exportEvents = countExportEvents(this, props, props.metricsBus);
     // One metric per outcome, and the export duration, from the export events.

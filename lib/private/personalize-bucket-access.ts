@@ -22,9 +22,16 @@ export function allowPersonalizeWrites(bucket: IBucket, keyPrefixes: readonly st
   const unique = [...new Set(keyPrefixes)];
   // Beyond the listing limit, the whole bucket: S3 bucket policies are limited to 20 KB.
   const objects =
-    unique.length > MAX_LISTED_RESOURCES ? [bucket.arnForObjects('*')] : unique.map((p) => bucket.arnForObjects(`${p}*`));
+    unique.length > MAX_LISTED_RESOURCES
+      ? [bucket.arnForObjects('*')]
+      : unique.map((p) => bucket.arnForObjects(`${p}*`));
   bucket.addToResourcePolicy(
-    new PolicyStatement({ principals: [personalize], actions: ['s3:PutObject'], resources: objects, conditions }),
+    new PolicyStatement({
+      principals: [personalize],
+      actions: ['s3:PutObject'],
+      resources: objects,
+      conditions,
+    }),
   );
   bucket.addToResourcePolicy(
     new PolicyStatement({

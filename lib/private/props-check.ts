@@ -34,7 +34,8 @@ export function checkProps(scope: Construct, props: MlExportWorkflowProps): Chec
   const stack = Stack.of(scope);
   const values = new DeployTimeValues();
   const problems: Problem[] = [];
-  if (props.outputBucket) values.named(props.outputBucket.bucketName, 'bucket', CATALOG_PLACEHOLDERS.outputBucket);
+  if (props.outputBucket)
+    values.named(props.outputBucket.bucketName, 'bucket', CATALOG_PLACEHOLDERS.outputBucket);
   const location = (output: ExportLocation | undefined): unknown => {
     if (output?.bucketName === undefined || output.keyPrefix === undefined) return output?.s3Uri;
     return placeInBucket(values.standIn(output.bucketName, 'bucket'), output.keyPrefix);
@@ -43,7 +44,12 @@ export function checkProps(scope: Construct, props: MlExportWorkflowProps): Chec
   const role = (e: PersonalizeExportProps, partition: string | undefined): string | undefined => {
     if (e.role) return values.standIn(e.role.roleArn, 'roleArn', partition);
     if (props.personalizeRole)
-      return values.named(props.personalizeRole.roleArn, 'roleArn', CATALOG_PLACEHOLDERS.personalizeRoleArn, partition);
+      return values.named(
+        props.personalizeRole.roleArn,
+        'roleArn',
+        CATALOG_PLACEHOLDERS.personalizeRoleArn,
+        partition,
+      );
     createdRole ??= values.named(undefined, 'roleArn', CATALOG_PLACEHOLDERS.personalizeRoleArn, partition);
     return createdRole;
   };
@@ -54,14 +60,18 @@ export function checkProps(scope: Construct, props: MlExportWorkflowProps): Chec
         ? {
             type: 'glue',
             name: e.name,
-            transformId: typeof e.transformId === 'string' ? values.standIn(e.transformId, 'transformId') : e.transformId,
+            transformId:
+              typeof e.transformId === 'string'
+                ? values.standIn(e.transformId, 'transformId')
+                : e.transformId,
             outputS3Prefix: location(e.output),
           }
         : e,
     })),
     ...listOf(props.personalizeExports, 'personalizeExports', problems).map((e, i) => {
       if (!isObject(e)) return { field: `personalizeExports[${i}]`, value: e };
-      const datasetArn = typeof e.datasetArn === 'string' ? values.standIn(e.datasetArn, 'datasetArn') : e.datasetArn;
+      const datasetArn =
+        typeof e.datasetArn === 'string' ? values.standIn(e.datasetArn, 'datasetArn') : e.datasetArn;
       const partition = typeof datasetArn === 'string' ? partitionOf(datasetArn) : undefined;
       return {
         field: `personalizeExports[${i}]`,
@@ -72,7 +82,9 @@ export function checkProps(scope: Construct, props: MlExportWorkflowProps): Chec
           roleArn: role(e, partition),
           outputS3Prefix: location(e.output),
           ...(e.ingestionMode !== undefined ? { ingestionMode: e.ingestionMode } : {}),
-          ...(e.encryptionKey ? { kmsKeyArn: values.standIn(e.encryptionKey.keyArn, 'kmsKeyArn', partition) } : {}),
+          ...(e.encryptionKey
+            ? { kmsKeyArn: values.standIn(e.encryptionKey.keyArn, 'kmsKeyArn', partition) }
+            : {}),
         },
       };
     }),
@@ -127,7 +139,8 @@ function resourceProblems(scope: Construct, props: MlExportWorkflowProps): Probl
     problems.push({
       field: 'dashboardName',
       value: name,
-      expected: '1-255 letters, digits, "-" or "_" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html)',
+      expected:
+        '1-255 letters, digits, "-" or "_" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html)',
     });
   }
   for (const [i, e] of (Array.isArray(props.personalizeExports) ? props.personalizeExports : []).entries()) {

@@ -129,7 +129,10 @@ export function buildWorkflowDefinition(
     return startTask;
   };
   const exportOne = new Choice(scope, 'Export Type?')
-    .when(Condition.stringEquals('$.export.type', 'glue'), pollLoop('Glue', fns.startGlueExport, fns.checkGlueExport))
+    .when(
+      Condition.stringEquals('$.export.type', 'glue'),
+      pollLoop('Glue', fns.startGlueExport, fns.checkGlueExport),
+    )
     .when(
       Condition.stringEquals('$.export.type', 'personalize'),
       pollLoop('Personalize', fns.startPersonalizeExport, fns.checkPersonalizeExport),

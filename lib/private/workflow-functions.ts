@@ -104,7 +104,8 @@ export function grantServiceAccess(
         resources: transformArns,
       }),
     );
-    for (const fn of [fns.startGlueExport, fns.checkGlueExport]) acknowledgeWildcards(fn.role!, transformArns, manyReason);
+    for (const fn of [fns.startGlueExport, fns.checkGlueExport])
+      acknowledgeWildcards(fn.role!, transformArns, manyReason);
   }
   if (datasetArns.length > 0) {
     fns.startPersonalizeExport.addToRolePolicy(
