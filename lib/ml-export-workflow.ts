@@ -1,4 +1,5 @@
 import {
+  Annotations,
   ArnFormat,
   Duration,
   Names,
@@ -203,9 +204,16 @@ export class MlExportWorkflow extends Construct {
       "Each run's results are written under a folder named by its Map Run; the ARN is scoped to the results prefix of this workflow's bucket",
     );
     this.eventBus = props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
-    const foreignBus =
-      Token.compareStrings(this.eventBus.env.account, stack.account) === TokenComparison.DIFFERENT;
-    this.localEventBus = props.forwardedEventBus ?? (foreignBus ? undefined : this.eventBus);
+    // A bus whose account differs, or cannot be compared (an imported ARN in a stack without an account),
+    // is not this stack's to make rules on.
+    const busAccount = Token.compareStrings(this.eventBus.env.account, stack.account);
+    const ownBus = busAccount === TokenComparison.SAME || busAccount === TokenComparison.BOTH_UNRESOLVED;
+    this.localEventBus = props.forwardedEventBus ?? (ownBus ? this.eventBus : undefined);
+    if (!this.localEventBus && busAccount === TokenComparison.ONE_UNRESOLVED) {
+      Annotations.of(this).addInfo(
+        `ml-exports: the stack has no account at synth, so eventBus ${this.eventBus.eventBusArn} may be another account's: the export metrics are not counted and on*() makes no rule, unless forwardedEventBus is given or the stack's env names its account`,
+      );
+    }
     // Summarize Run delivers export events EventBridge refused during the run, to the same bus.
     this.eventBus.grantPutEventsTo(functions.summarizeRun);
     const definition = buildWorkflowDefinition(

@@ -241,6 +241,19 @@ describe('a bus of another account', () => {
     expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain('central');
   });
 
+  it("in a stack without an account, treats an imported bus ARN as possibly another account's, and says so", () => {
+    const stack = newStack({});
+    const workflow = workflowIn(stack, 'Exports', {
+      eventBus: EventBus.fromEventBusArn(stack, 'Central', OTHER_ACCOUNT_BUS),
+    });
+    expect(() => workflow.onRunCompleted('Done')).toThrow(/is a bus of account 444455556666/);
+    Annotations.fromStack(stack).hasInfo(
+      '/Consumer/Exports',
+      Match.stringLikeRegexp('may be another account'),
+    );
+    Template.fromStack(stack).resourceCountIs('AWS::Logs::MetricFilter', 0);
+  });
+
   it('with forwardedEventBus, counts and makes rules on the bus of this account', () => {
     const stack = newStack();
     const local = new EventBus(stack, 'Local');
