@@ -158,15 +158,21 @@ describe('the packed construct library', () => {
   });
 
   it('makes the on*() rules on the bus of its own account, for its own runs', () => {
+    const [[teamA]] = resources('Prod', 'AWS::StepFunctions::StateMachine').filter(([id]) =>
+      id.startsWith('TeamA'),
+    );
     const rules = resources('Prod', 'AWS::Events::Rule')
       .filter(([id]) => /^TeamAExports(Succeeded|Failed|RunCompleted)[0-9A-F]{8}$/.test(id))
-      .map(([, r]) => r.Properties.EventPattern as { 'detail-type': string[]; detail: unknown });
-    expect(rules.map((p) => p['detail-type']).sort()).toEqual([
+      .map(([, r]) => r.Properties);
+    expect(rules.map((r) => r.EventBusName)).toEqual(['default', 'default', 'default']);
+    const patterns = rules.map((r) => r.EventPattern as { 'detail-type': string[]; detail: unknown });
+    expect(patterns.map((p) => p['detail-type']).sort()).toEqual([
       ['ML Export Failed'],
       ['ML Export Run Completed'],
       ['ML Export Succeeded'],
     ]);
-    for (const pattern of rules) expect(JSON.stringify(pattern.detail)).toContain('TeamAExports');
+    // Executions of TeamA's state machine only (TeamB's events share the source).
+    for (const pattern of patterns) expect(JSON.stringify(pattern.detail)).toContain(`"${teamA}"`);
   });
 
   it('refuses rules on an event bus of another account, and makes them on the bus it forwards to', () => {
