@@ -26,6 +26,11 @@ export class ExportBucket extends Construct {
   /** Its server access logs. */
   public readonly accessLogsBucket: Bucket;
 
+  /**
+   * @param scope where the bucket goes
+   * @param id its construct id
+   * @param props how the stack treats the bucket when deleted
+   */
   constructor(scope: Construct, id: string, props: ExportBucketProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;

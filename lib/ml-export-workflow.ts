@@ -1,14 +1,4 @@
-import {
-  Annotations,
-  ArnFormat,
-  Duration,
-  Names,
-  RemovalPolicy,
-  Stack,
-  Token,
-  TokenComparison,
-  Validations,
-} from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { type Alarm, type IAlarmAction, Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
@@ -20,15 +10,8 @@ import {
   type OnEventOptions,
   Rule,
 } from 'aws-cdk-lib/aws-events';
-import {
-  type CfnPolicy,
-  type Grant,
-  type IGrantable,
-  type IRole,
-  Policy,
-  PolicyStatement,
-} from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type Grant, type IGrantable, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -38,32 +21,28 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { CATALOG_FILE } from '../contract/catalog';
 import type { ExportSpec, GlueExportSpec, PersonalizeExportSpec, PollingSettings } from '../contract/exports';
-import { parseS3Uri } from '../contract/s3-uri';
 import { ExportEventType } from './enums';
 import type { MlExportWorkflowProps, WorkflowFunctions } from './workflow-props';
 import { DeadLetterQueue } from './private/dead-letter-queue';
 import { EventSchemas } from './private/event-schemas';
 import { writeExportCatalog } from './private/export-catalog';
-import type { ExportFunction } from './private/export-function';
 import {
   ExportOperations,
   exportsMetricName,
   METRIC_DIMENSION,
   METRIC_NAMESPACE,
 } from './private/export-operations';
-import { acknowledgeWildcardResources, acknowledgeWildcards } from './private/nag';
-import { allowPersonalizeWrites } from './private/personalize-bucket-access';
+import { acknowledgeStateMachineGrants, acknowledgeWildcards } from './private/nag';
+import { allowPersonalizeWritesToAppBuckets } from './private/personalize-bucket-access';
+import { stateMachineLogGroupName } from './private/physical-names';
+import { grantRunVisibility } from './private/run-visibility';
 import { PersonalizeExportRole } from './private/personalize-export-role';
 import { MAX_LISTED_RESOURCES } from './private/policy-size';
 import { checkProps } from './private/props-check';
 import { RunResultsBucket } from './private/run-results-bucket';
 import { StoppedRunCleanup } from './private/stopped-run-cleanup';
 import { buildWorkflowDefinition } from './private/workflow-definition';
-import {
-  createWorkflowFunctions,
-  grantServiceAccess,
-  type WorkflowHandlers,
-} from './private/workflow-functions';
+import { createWorkflowFunctions, grantServiceAccess } from './private/workflow-functions';
 
 /**
  * A Step Functions workflow that exports Glue ML transform labels and Personalize datasets to S3, polls
@@ -128,6 +107,11 @@ export class MlExportWorkflow extends Construct {
   /** The bus of this account the export events reach: the rules of `on*()` and the metrics' counting. */
   private readonly localEventBus?: IEventBus;
 
+  /**
+   * @param scope where the workflow goes
+   * @param id its construct id (any characters: the names made from it are made valid)
+   * @param props the exports and settings; every problem with them is reported in one error at synth
+   */
   constructor(scope: Construct, id: string, props: MlExportWorkflowProps) {
     super(scope, id);
     // Render the Distributed Map's ResultWriterV2 (off by default in CDK v2 for compatibility).
@@ -152,14 +136,7 @@ export class MlExportWorkflow extends Construct {
     const kmsKeyArns = [
       ...new Set(validated.flatMap((e) => (e.type === 'personalize' && e.kmsKeyArn ? [e.kmsKeyArn] : []))),
     ];
-    for (const bucket of appBuckets(props)) {
-      const standIn = values.standIn(bucket.bucketName, 'bucket');
-      const keys = admittedPrefixes.flatMap((uri) => {
-        const location = parseS3Uri(uri);
-        return location?.bucket === standIn ? [location.key] : [];
-      });
-      allowPersonalizeWrites(bucket, keys);
-    }
+    allowPersonalizeWritesToAppBuckets(props, admittedPrefixes, values);
     if (createdRole) {
       const role = new PersonalizeExportRole(this, 'PersonalizeExportRole', {
         outputS3Prefixes: admittedPrefixes.map((p) => values.toTokens(p)),
@@ -250,33 +227,9 @@ export class MlExportWorkflow extends Construct {
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
 
-    Validations.of(this.stateMachine).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'CloudWatch Logs vended-log delivery and X-Ray tracing actions support no resource-level permissions',
-      },
-      // LambdaInvoke grants each function and its versions (`<arn>:*`); the functions are this construct's own.
-      ...Object.values(functions).map((fn: ExportFunction) => ({
-        id: `AwsSolutions-IAM5[Resource::<${stack.resolve((fn.node.defaultChild as CfnFunction).logicalId)}.Arn>:*]`,
-        reason: 'Invoking the versions of a function this workflow owns',
-      })),
-    );
+    acknowledgeStateMachineGrants(this.stateMachine, functions, runResults.resultObjectsArn());
 
-    // The Map's ResultWriter writes under the results prefix, in folders named by the Map Run.
-    acknowledgeWildcards(
-      this.stateMachine.role,
-      [runResults.resultObjectsArn()],
-      "The Distributed Map writes each run's results under the results prefix of this workflow's own bucket, in folders named by the Map Run",
-    );
-
-    // Distributed Map: the state machine starts, describes, stops and redrives its own child executions.
-    acknowledgeWildcardResources(
-      this.stateMachine.node.findChild('DistributedMapPolicy').node.defaultChild as CfnPolicy,
-      "The Distributed Map manages this state machine's own child executions, whose names are generated",
-    );
-
-    seeRuns(this, this.stateMachine, functions, {
+    grantRunVisibility(this, this.stateMachine, functions, {
       glue: glueExports.length > 0,
       personalize: personalizeExports.length > 0,
     });
@@ -460,87 +413,5 @@ export class MlExportWorkflow extends Construct {
     rule.addEventPattern(options.eventPattern);
     if (options.target) rule.addTarget(options.target);
     return rule;
-  }
-}
-
-/** The buckets of the app the exports write to (an imported bucket's policy is left to its owner). */
-function appBuckets(props: MlExportWorkflowProps): IBucket[] {
-  const locations = [
-    ...(props.glueExports ?? []).map((e) => e.output),
-    ...(props.personalizeExports ?? []).map((e) => e.output),
-    ...(props.allowedOutputLocations ?? []),
-  ];
-  const buckets = [...locations.map((l) => l?.bucket), props.outputBucket];
-  return [...new Set(buckets.filter((b): b is IBucket => b !== undefined))];
-}
-
-const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
-
-/**
- * The state machine's log group name, unique per construct path and valid whatever the ids: the stack's
- * name, then the path's letters, digits and `-_.#` with a hash of the path, within CloudWatch Logs' 512
- * characters. Under /aws/vendedlogs/ Step Functions delivers logs without growing the account's CloudWatch
- * Logs resource policy.
- * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
- * @see https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
- */
-function stateMachineLogGroupName(scope: Construct): string {
-  const stackName = Stack.of(scope).stackName;
-  const lead = Token.isUnresolved(stackName) ? '' : `${stackName}-`;
-  return (
-    VENDED_LOGS_PREFIX +
-    lead +
-    Names.uniqueResourceName(scope, {
-      maxLength: 512 - VENDED_LOGS_PREFIX.length - lead.length,
-      separator: '-',
-      allowedSpecialCharacters: '-_.#',
-    })
-  );
-}
-
-/**
- * The handlers that read the state machine's own executions, each with a policy of its own so that the
- * functions do not depend on the state machine that depends on them: Prepare Run and the start tasks look
- * for other runs exporting the same data (the overlap rule; a start task before each new job, so that a
- * redriven run yields too), and the Glue tasks ask whether their run was redriven (a task run cancelled by
- * the clean-up of the stopped run is then replaced, not adopted).
- */
-function seeRuns(
-  scope: Construct,
-  sm: StateMachine,
-  fns: WorkflowHandlers,
-  configured: { glue: boolean; personalize: boolean },
-): void {
-  const list = new PolicyStatement({ actions: ['states:ListExecutions'], resources: [sm.stateMachineArn] });
-  const describe = new PolicyStatement({
-    actions: ['states:DescribeExecution'],
-    resources: [
-      Stack.of(scope).formatArn({
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${sm.stateMachineName}:*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    ],
-  });
-  const policies: [string, ExportFunction[], PolicyStatement[]][] = [
-    ['PrepareRunSeesOtherRuns', [fns.prepareRun], [list, describe]],
-    [
-      'StartTasksSeeOtherRuns',
-      [
-        ...(configured.glue ? [fns.startGlueExport] : []),
-        ...(configured.personalize ? [fns.startPersonalizeExport] : []),
-      ],
-      [list, describe],
-    ],
-    ['GlueStatusSeesItsRun', configured.glue ? [fns.checkGlueExport] : [], [describe]],
-  ];
-  for (const [id, roles, statements] of policies) {
-    if (roles.length === 0) continue;
-    const policy = new Policy(scope, id, { roles: roles.map((fn) => fn.role!), statements });
-    acknowledgeWildcardResources(
-      policy.node.defaultChild as CfnPolicy,
-      'Execution names are chosen per run; the ARN is scoped to executions of this state machine',
-    );
   }
 }

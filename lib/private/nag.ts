@@ -7,6 +7,8 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnPolicy } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 
 /** A resolved CloudFormation value as one string: references as `<Logical.Attr>`, joins joined. */
@@ -50,4 +52,37 @@ export function acknowledgeWildcards(scope: IConstruct, resources: readonly unkn
     .filter((r) => r.includes('*'))
     .map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason }));
   if (ids.length > 0) Validations.of(scope).acknowledge(...ids);
+}
+
+/**
+ * The state machine's grants that cdk-nag sees as wildcards, each for its reason: vended logs and X-Ray,
+ * the versions of its own functions (LambdaInvoke grants `<arn>:*`), the ResultWriter's folders per Map
+ * Run under the results prefix, and the Distributed Map's own child executions.
+ */
+export function acknowledgeStateMachineGrants(
+  stateMachine: StateMachine,
+  functions: Readonly<Record<string, IFunction>>,
+  resultObjectsArn: string,
+): void {
+  const stack = Stack.of(stateMachine);
+  Validations.of(stateMachine).acknowledge(
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'CloudWatch Logs vended-log delivery and X-Ray tracing actions support no resource-level permissions',
+    },
+    ...Object.values(functions).map((fn) => ({
+      id: `AwsSolutions-IAM5[Resource::<${stack.resolve((fn.node.defaultChild as CfnFunction).logicalId)}.Arn>:*]`,
+      reason: 'Invoking the versions of a function this workflow owns',
+    })),
+  );
+  acknowledgeWildcards(
+    stateMachine.role,
+    [resultObjectsArn],
+    "The Distributed Map writes each run's results under the results prefix of this workflow's own bucket, in folders named by the Map Run",
+  );
+  acknowledgeWildcardResources(
+    stateMachine.node.findChild('DistributedMapPolicy').node.defaultChild as CfnPolicy,
+    "The Distributed Map manages this state machine's own child executions, whose names are generated",
+  );
 }

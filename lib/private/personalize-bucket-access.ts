@@ -9,7 +9,30 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { parseS3Uri } from '../../contract/s3-uri';
+import type { MlExportWorkflowProps } from '../workflow-props';
+import type { DeployTimeValues } from './deploy-time-values';
 import { MAX_LISTED_RESOURCES } from './policy-size';
+
+/**
+ * For each bucket of the app an export location or `outputBucket` names: Personalize may write under the
+ * prefixes in it that Prepare Run admits (the configured exports' and the allowed locations).
+ * @param admittedPrefixes S3 URI prefixes, a bucket known only at deployment as its stand-in in `values`
+ */
+export function allowPersonalizeWritesToAppBuckets(
+  props: MlExportWorkflowProps,
+  admittedPrefixes: readonly string[],
+  values: DeployTimeValues,
+): void {
+  for (const bucket of appBuckets(props)) {
+    const standIn = values.standIn(bucket.bucketName, 'bucket');
+    const keys = admittedPrefixes.flatMap((uri) => {
+      const location = parseS3Uri(uri);
+      return location?.bucket === standIn ? [location.key] : [];
+    });
+    allowPersonalizeWrites(bucket, keys);
+  }
+}
 
 export function allowPersonalizeWrites(bucket: IBucket, keyPrefixes: readonly string[]): void {
   if (keyPrefixes.length === 0) return;
@@ -41,4 +64,15 @@ export function allowPersonalizeWrites(bucket: IBucket, keyPrefixes: readonly st
       conditions,
     }),
   );
+}
+
+/** The buckets of the app the exports write to (an imported bucket's policy is left to its owner). */
+function appBuckets(props: MlExportWorkflowProps): IBucket[] {
+  const locations = [
+    ...(props.glueExports ?? []).map((e) => e.output),
+    ...(props.personalizeExports ?? []).map((e) => e.output),
+    ...(props.allowedOutputLocations ?? []),
+  ];
+  const buckets = [...locations.map((l) => l?.bucket), props.outputBucket];
+  return [...new Set(buckets.filter((b): b is IBucket => b !== undefined))];
 }
