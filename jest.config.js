@@ -31,6 +31,12 @@ module.exports = {
       ],
     },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test/local'] },
-    { ...common, displayName: 'package', roots: ['<rootDir>/test/package'] },
+    {
+      ...common,
+      displayName: 'package',
+      roots: ['<rootDir>/test/package'],
+      // Builds the package once (jsii, the handler bundles, API.md) for every test file of the tier.
+      globalSetup: '<rootDir>/test/package/global-setup.cjs',
+    },
   ],
 };

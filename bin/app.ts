@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { buildApp } from '../lib/app';
-import { ConfigurationError } from '../lib/workflow-props-check';
+import { buildApp } from '../app/app';
+import { ConfigurationError } from '../app/config';
 
 try {
   buildApp(

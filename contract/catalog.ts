@@ -9,10 +9,32 @@ import type { ExportSpec } from './exports';
 
 export const CATALOG_FILE = 'export-catalog.json';
 
-/** Placeholders in the catalog, and the environment variables holding their deployed values. */
+/** A value known only at deployment: its placeholder in the catalog, and the variable holding it. */
+export interface CatalogPlaceholder {
+  readonly text: string;
+  readonly env: string;
+}
+
+/** `{{ml-exports:<name>}}`, filled from the environment variable `ML_EXPORTS_<NAME>`. */
+export function catalogPlaceholder(name: string): CatalogPlaceholder {
+  return { text: `{{ml-exports:${name}}}`, env: `ML_EXPORTS_${name.toUpperCase().replace(/-/g, '_')}` };
+}
+
+/** Every placeholder in a catalog's text. */
+export function placeholdersIn(text: string): CatalogPlaceholder[] {
+  const names = new Set([...text.matchAll(/\{\{ml-exports:([a-z0-9-]+)\}\}/g)].map((m) => m[1]));
+  return [...names].map(catalogPlaceholder);
+}
+
+/**
+ * The deployment's own defaults, which exports given in an execution's input use too: the bucket their key
+ * prefixes are placed in, and the role of a Personalize export without `roleArn`. Their variables are set
+ * whenever the deployment has them; the catalog holds their placeholders where their values are known only
+ * at deployment (a bucket or role the stack creates). Any other such value is `{{ml-exports:value-<n>}}`.
+ */
 export const CATALOG_PLACEHOLDERS = {
-  outputBucket: { text: '{{ml-exports:output-bucket}}', env: 'ML_EXPORTS_OUTPUT_BUCKET' },
-  personalizeRoleArn: { text: '{{ml-exports:personalize-role-arn}}', env: 'ML_EXPORTS_PERSONALIZE_ROLE_ARN' },
+  outputBucket: catalogPlaceholder('output-bucket'),
+  personalizeRoleArn: catalogPlaceholder('personalize-role-arn'),
 } as const;
 
 /** The catalog file: the configured exports, and where explicit exports of the input may write. */

@@ -1,17 +1,13 @@
 /**
- * Validation rules for exports and polling settings, one set shared by the synth-time configuration check
- * (lib/config.ts, lib/workflow-props.ts) and the run-time check of an operator's execution input
- * (lambda/prepare-run), so the two can never disagree.
+ * The value rules of the contract, plain functions with no dependency: what a {@link Problem} is and how
+ * problems are told, the rules on output prefixes and bucket names, one folder per export, and where a
+ * resource must be. The zod schemas (./exports.ts, ./config.ts) apply them; the synth-time check
+ * (lib/), the configuration file's check (app/) and the run-time check of an operator's execution input
+ * (lambda/prepare-run) all go through those schemas, so they can never disagree.
  * Every rule reports a {@link Problem} naming the field, the value received and what is expected; callers
  * collect all problems and throw once.
  */
-import type { ExportSpec, GlueExportSpec, PersonalizeExportSpec, PollingSettings } from './exports';
-import type { IngestionMode } from './names';
-import { arnPartition } from './arn';
-import { EXPORT_NAME_PATTERN, INGESTION_MODES, POLLING_STRATEGIES } from './names';
 import { parseS3Uri } from './s3-uri';
-
-export { arnAccount, arnPartition, arnRegion } from './arn';
 
 export interface Problem {
   readonly field: string;
@@ -43,9 +39,12 @@ function describeValue(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-export { INGESTION_MODES };
+/**
+ * Longest prefix accepted: Personalize caps the output path at 256 characters, and each run appends
+ * `yyyy-mm-dd/` (11) and the execution name (up to 80) with a slash.
+ */
+export const MAX_OUTPUT_PREFIX_LENGTH = 256 - 11 - 81;
 
-export { EXPORT_NAME_PATTERN };
 /**
  * No whitespace, control characters (a NUL would only fail later, at the service) or bidirectional
  * overrides (which can disguise a folder name in a console) in a key.
@@ -53,30 +52,6 @@ export { EXPORT_NAME_PATTERN };
 const S3_URI_PATTERN =
   // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern excludes
   /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]*)?$/;
-const DATASET_ARN_PATTERN =
-  /^arn:(aws[a-z-]*):personalize:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):dataset\/[a-zA-Z0-9][a-zA-Z0-9_-]*\/[A-Z_]+$/;
-const ROLE_ARN_PATTERN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
-const KMS_KEY_ARN_PATTERN = /^arn:(aws[a-z-]*):kms:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):key\/[^\s]+$/;
-/** Glue ids are free text up to 255 characters; whitespace and control characters are never valid in one. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern excludes
-const TRANSFORM_ID_PATTERN = /^[^\s\u0000-\u001f]{1,255}$/;
-
-/**
- * Longest prefix accepted: Personalize caps the output path at 256 characters, and each run appends
- * `yyyy-mm-dd/` (11) and the execution name (up to 80) with a slash.
- */
-export const MAX_OUTPUT_PREFIX_LENGTH = 256 - 11 - 81;
-
-const GLUE_FIELDS = ['type', 'name', 'transformId', 'outputS3Prefix'];
-const PERSONALIZE_FIELDS = [
-  'type',
-  'name',
-  'datasetArn',
-  'roleArn',
-  'outputS3Prefix',
-  'ingestionMode',
-  'kmsKeyArn',
-];
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -84,6 +59,21 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** Longest part of an unknown key a message shows: the key is echoed in events and states. */
 export const MAX_KEY_SHOWN = 60;
+
+/** The path of a field as a user writes it: `input.exports[0].name`, `input["odd key"]`. */
+export function fieldPath(base: string, segments: readonly PropertyKey[]): string {
+  let out = base;
+  for (const segment of segments) {
+    if (typeof segment === 'number') {
+      out += `[${segment}]`;
+      continue;
+    }
+    const key = String(segment);
+    const shown = key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN - 3)}...` : key;
+    out += /^[A-Za-z_$][\w$]*$/.test(shown) ? `${out ? '.' : ''}${shown}` : `[${JSON.stringify(shown)}]`;
+  }
+  return out;
+}
 
 /** Reports each key of `obj` that is not in `allowed`, showing at most {@link MAX_KEY_SHOWN} characters of it. */
 export function rejectUnknownFields(
@@ -94,68 +84,89 @@ export function rejectUnknownFields(
 ): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
-      const shown = key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN - 3)}...` : key;
       problems.push({
-        field: /^[A-Za-z_$][\w$]*$/.test(shown)
-          ? `${field ? `${field}.` : ''}${shown}`
-          : `${field}[${JSON.stringify(shown)}]`,
+        field: fieldPath(field, [key]),
         value: obj[key],
-        expected: `no such field (allowed: ${allowed.join(', ')})`,
+        expected: unknownFieldExpected(allowed),
       });
     }
   }
 }
 
-function checkString(
-  value: unknown,
-  field: string,
-  pattern: RegExp,
-  maxLength: number,
-  expected: string,
-  problems: Problem[],
-): value is string {
-  if (typeof value !== 'string' || value.length > maxLength || !pattern.test(value)) {
-    problems.push({ field, value, expected });
-    return false;
-  }
-  return true;
+/** What is expected instead of a field that does not exist. */
+export function unknownFieldExpected(allowed: readonly string[]): string {
+  return `no such field (allowed: ${allowed.join(', ')})`;
+}
+
+/** One issue of a zod parse, as much of it as the problems need (zod's own type, kept structural). */
+export interface SchemaIssue {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly keys?: readonly string[];
 }
 
 /**
- * An output prefix: an S3 URI whose final form (with its trailing slash) leaves room for the run's folder
- * within Personalize's 256-character path limit, and whose key has no empty or relative segments ("//",
- * "./", "../"), which S3 would keep literally and which make prefixes that look nested but are not.
+ * The problems of a zod parse of `input` at `field`: one per field (the first of its issues: each check of a
+ * field carries the same message), one per unknown key, with the value as received.
  */
-export function checkOutputPrefix(prefix: unknown, field: string, problems: Problem[]): prefix is string {
+export function problemsFromIssues(issues: readonly SchemaIssue[], input: unknown, field: string): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const add = (path: readonly PropertyKey[], expected: string) => {
+    const at = fieldPath(field, path);
+    if (seen.has(at)) return;
+    seen.add(at);
+    problems.push({ field: at, value: valueAt(input, path), expected });
+  };
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys ?? []) add([...issue.path, key], issue.message);
+    } else add(issue.path, issue.message);
+  }
+  return problems;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
+}
+
+/** Keeps the first problem of each field: the same rule reached twice (a file's field, then its export). */
+export function firstPerField(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => !seen.has(p.field) && (seen.add(p.field), true));
+}
+
+/**
+ * What is wrong with an output prefix, or undefined: an S3 URI whose final form (with its trailing slash)
+ * leaves room for the run's folder within Personalize's 256-character path limit, and whose key has no
+ * empty or relative segments ("//", "./", "../"), which S3 would keep literally and which make prefixes that
+ * look nested but are not.
+ */
+export function outputPrefixProblem(prefix: unknown): string | undefined {
   const expected = `an S3 URI "s3://bucket/prefix/" of at most ${MAX_OUTPUT_PREFIX_LENGTH} characters, trailing slash included`;
   // A URI with a bucket gets the bucket's own rule first: "My_Bucket" is a bucket-name problem.
   const location = parseS3Uri(prefix);
   const bucketProblem = location && bucketNameProblem(location.bucket);
-  if (bucketProblem) {
-    problems.push({ field, value: prefix, expected: `an S3 URI whose bucket name ${bucketProblem}` });
-    return false;
-  }
-  if (!checkString(prefix, field, S3_URI_PATTERN, MAX_OUTPUT_PREFIX_LENGTH, expected, problems)) return false;
-  if (normalizePrefix(prefix).length > MAX_OUTPUT_PREFIX_LENGTH) {
-    problems.push({ field, value: prefix, expected });
-    return false;
-  }
-  const { key } = location!;
-  if (
-    key
-      .split('/')
-      .some(
-        (segment, i, all) => segment === '.' || segment === '..' || (segment === '' && i < all.length - 1),
-      )
-  ) {
-    problems.push({
-      field,
-      value: prefix,
-      expected: 'an S3 prefix without empty, "." or ".." segments (no "//", "./" or "../")',
-    });
-    return false;
-  }
-  return true;
+  if (bucketProblem) return `an S3 URI whose bucket name ${bucketProblem}`;
+  if (typeof prefix !== 'string' || !S3_URI_PATTERN.test(prefix)) return expected;
+  if (normalizePrefix(prefix).length > MAX_OUTPUT_PREFIX_LENGTH) return expected;
+  const segments = location!.key.split('/');
+  if (segments.some((s, i) => s === '.' || s === '..' || (s === '' && i < segments.length - 1)))
+    return 'an S3 prefix without empty, "." or ".." segments (no "//", "./" or "../")';
+  return undefined;
+}
+
+/** Checks an output prefix (see {@link outputPrefixProblem}), adding its problem. */
+export function checkOutputPrefix(prefix: unknown, field: string, problems: Problem[]): prefix is string {
+  const expected = outputPrefixProblem(prefix);
+  if (expected) problems.push({ field, value: prefix, expected });
+  return expected === undefined;
 }
 
 /**
@@ -178,155 +189,18 @@ export function normalizePrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 
-/**
- * Validates one export as written in configuration or execution input. Returns the normalized spec, or
- * undefined after adding one problem per bad field.
- */
-export function validateExportSpec(raw: unknown, field: string, problems: Problem[]): ExportSpec | undefined {
-  if (!isPlainObject(raw)) {
-    problems.push({ field, value: raw, expected: 'an object with "type": "glue" or "personalize"' });
-    return undefined;
-  }
-  const before = problems.length;
-  const name = raw.name;
-  checkString(
-    name,
-    `${field}.name`,
-    EXPORT_NAME_PATTERN,
-    40,
-    '1-40 letters, digits, "-" or "_", starting with a letter or digit',
-    problems,
-  );
-  const prefix = raw.outputS3Prefix;
-  checkOutputPrefix(prefix, `${field}.outputS3Prefix`, problems);
-
-  if (raw.type === 'glue') {
-    rejectUnknownFields(raw, GLUE_FIELDS, field, problems);
-    checkString(
-      raw.transformId,
-      `${field}.transformId`,
-      TRANSFORM_ID_PATTERN,
-      255,
-      'a Glue ML transform id of 1-255 characters without whitespace',
-      problems,
-    );
-    if (problems.length > before) return undefined;
-    const spec: GlueExportSpec = {
-      type: 'glue',
-      name: name as string,
-      transformId: raw.transformId as string,
-      outputS3Prefix: normalizePrefix(prefix as string),
-    };
-    return spec;
-  }
-
-  if (raw.type === 'personalize') {
-    rejectUnknownFields(raw, PERSONALIZE_FIELDS, field, problems);
-    const datasetOk = checkString(
-      raw.datasetArn,
-      `${field}.datasetArn`,
-      DATASET_ARN_PATTERN,
-      256,
-      'a Personalize dataset ARN "arn:aws:personalize:<region>:<account>:dataset/<dataset group>/<DATASET TYPE>" of at most 256 characters',
-      problems,
-    );
-    const roleOk = checkString(
-      raw.roleArn,
-      `${field}.roleArn`,
-      ROLE_ARN_PATTERN,
-      256,
-      'an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
-      problems,
-    );
-    // Only a missing mode defaults to the service's PUT; null is a value, and not a valid one.
-    const mode = raw.ingestionMode === undefined ? 'PUT' : raw.ingestionMode;
-    if (!INGESTION_MODES.includes(mode as IngestionMode)) {
-      problems.push({
-        field: `${field}.ingestionMode`,
-        value: raw.ingestionMode,
-        expected: `one of ${INGESTION_MODES.join(', ')}`,
-      });
-    }
-    const kmsOk =
-      raw.kmsKeyArn === undefined ||
-      checkString(
-        raw.kmsKeyArn,
-        `${field}.kmsKeyArn`,
-        KMS_KEY_ARN_PATTERN,
-        2048,
-        'a KMS key ARN "arn:aws:kms:<region>:<account>:key/<key id>"',
-        problems,
-      );
-    if (datasetOk && roleOk) {
-      const partition = arnPartition(raw.datasetArn as string);
-      if (arnPartition(raw.roleArn as string) !== partition) {
-        problems.push({
-          field: `${field}.roleArn`,
-          value: raw.roleArn,
-          expected: `a role in the dataset's partition "${partition}"`,
-        });
-      }
-      if (kmsOk && raw.kmsKeyArn !== undefined && arnPartition(raw.kmsKeyArn as string) !== partition) {
-        problems.push({
-          field: `${field}.kmsKeyArn`,
-          value: raw.kmsKeyArn,
-          expected: `a key in the dataset's partition "${partition}"`,
-        });
-      }
-    }
-    if (problems.length > before) return undefined;
-    const spec: PersonalizeExportSpec = {
-      type: 'personalize',
-      name: name as string,
-      datasetArn: raw.datasetArn as string,
-      roleArn: raw.roleArn as string,
-      outputS3Prefix: normalizePrefix(prefix as string),
-      ingestionMode: mode as IngestionMode,
-      ...(raw.kmsKeyArn !== undefined ? { kmsKeyArn: raw.kmsKeyArn as string } : {}),
-    };
-    return spec;
-  }
-
-  problems.push({ field: `${field}.type`, value: raw.type, expected: '"glue" or "personalize"' });
-  return undefined;
-}
-
-/** Validates a list of exports: each one, then that names are unique and no transform is exported twice. */
-export function validateExportList(raw: unknown, field: string, problems: Problem[]): ExportSpec[] {
-  if (!Array.isArray(raw)) {
-    problems.push({ field, value: raw, expected: 'an array of exports' });
-    return [];
-  }
-  const specs: ExportSpec[] = [];
-  raw.forEach((item, i) => {
-    const spec = validateExportSpec(item, `${field}[${i}]`, problems);
-    if (spec) specs.push(spec);
-  });
-  reportDuplicates(
-    specs.map((s) => s.name),
-    `${field}[].name`,
-    'export names unique within a run',
-    problems,
-  );
-  reportDuplicates(
-    specs.flatMap((s) => (s.type === 'glue' ? [s.transformId] : [])),
-    `${field}[].transformId`,
-    'each Glue transform at most once per run (its task runs are matched by transform and output path)',
-    problems,
-  );
-  return specs;
-}
-
-function reportDuplicates(
-  values: readonly string[],
-  field: string,
+/** Each repeated value, at its own path, naming where it first appeared. */
+export function reportDuplicates(
+  entries: readonly { field: string; value: string }[],
   expected: string,
   problems: Problem[],
 ): void {
-  const seen = new Set<string>();
-  for (const value of values) {
-    if (seen.has(value)) problems.push({ field, value, expected });
-    seen.add(value);
+  const first = new Map<string, string>();
+  for (const { field, value } of entries) {
+    const earlier = first.get(value);
+    if (earlier !== undefined)
+      problems.push({ field, value, expected: `${expected} (${earlier} has it too)` });
+    else first.set(value, field);
   }
 }
 
@@ -337,33 +211,6 @@ export const POLLING_LIMITS = {
   maxWaitSeconds: { min: 1, max: 86_400 },
   maxExportSeconds: { min: 60, max: 7 * 86_400 },
 } as const;
-
-export { POLLING_STRATEGIES };
-
-export function validatePolling(raw: PollingSettings, field: string, problems: Problem[]): void {
-  for (const [key, { min, max }] of Object.entries(POLLING_LIMITS)) {
-    const value = raw[key as keyof PollingSettings];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-      problems.push({ field: `${field}.${key}`, value, expected: `a number from ${min} to ${max}` });
-    } else if (key !== 'backoffRate' && !Number.isInteger(value)) {
-      problems.push({ field: `${field}.${key}`, value, expected: 'a whole number of seconds' });
-    }
-  }
-  if (raw.strategy !== undefined && !POLLING_STRATEGIES.includes(raw.strategy)) {
-    problems.push({
-      field: `${field}.strategy`,
-      value: raw.strategy,
-      expected: '"history" (time the checks from the export\'s past runs) or "backoff" (the backoff only)',
-    });
-  }
-  if (raw.maxWaitSeconds < raw.initialWaitSeconds) {
-    problems.push({
-      field: `${field}.maxWaitSeconds`,
-      value: raw.maxWaitSeconds,
-      expected: `at least initialWaitSeconds (${raw.initialWaitSeconds})`,
-    });
-  }
-}
 
 /** Up to 20 values, so that a message about a large configuration stays readable. */
 export function listSome(values: readonly string[]): string {

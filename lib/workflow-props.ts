@@ -1,90 +1,122 @@
 /**
- * The workflow construct's props and their defaults, the limits the construct works within, and the
- * stand-ins for the bucket and role it creates. Their one check is in lib/workflow-props-check.ts.
+ * The workflow construct's props. Their defaults and rules are the contract's (contract/workflow.ts,
+ * contract/exports.ts): the construct checks its props with the same schema as the configuration file.
  */
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { runSecondsNeeded } from '../contract/limits';
-
-export {
-  HISTORY_EVENT_BUDGET,
-  HISTORY_EVENTS_PER_EXPORT_OVERHEAD,
-  HISTORY_EVENTS_PER_POLL,
-  RUN_PAYLOAD_BUDGET_BYTES,
-  runPayloadBytes,
-  worstCaseExportHistoryEvents,
-} from '../contract/limits';
-import type { ExportSpec, PollingSettings } from '../contract/exports';
-import type { PollingStrategy } from '../contract/names';
+import type { IngestionMode, PollingStrategy } from './enums';
+import type { ExportLocation } from './export-location';
 
 /** A Glue ML transform whose labels each run exports. */
 export interface GlueExportProps {
-  /** Unique name of the export: used in events, job names and `exportNames` input. */
+  /**
+   * Unique name of the export within the workflow: used in events, job names and the `exportNames` input.
+   * 1-40 letters, digits, "-" or "_", starting with a letter or digit.
+   */
   readonly name: string;
-  /** @see https://docs.aws.amazon.com/glue/latest/webapi/API_StartExportLabelsTaskRun.html */
+  /**
+   * The ML transform; Glue writes the labels with the transform's own role.
+   * @see https://docs.aws.amazon.com/glue/latest/webapi/API_StartExportLabelsTaskRun.html
+   */
   readonly transformId: string;
-  /** S3 prefix; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/` using the transform's role. */
-  readonly outputS3Prefix: string;
+  /** Where the labels go; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/`. */
+  readonly output: ExportLocation;
 }
 
 /** A Personalize dataset each run exports. */
 export interface PersonalizeExportProps {
+  /** Unique name of the export within the workflow (see `GlueExportProps.name`). */
   readonly name: string;
-  /** @see https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetExportJob.html */
-  readonly datasetArn: string;
   /**
-   * The role Personalize assumes to write the export; it must allow s3:PutObject on the prefix.
-   * @default - the role this construct creates, when `createPersonalizeRole` is set (required otherwise)
+   * The dataset, in the stack's region and account.
+   * @see https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetExportJob.html
    */
-  readonly roleArn?: string;
-  readonly outputS3Prefix: string;
-  /** @default 'PUT' - the service's default */
-  readonly ingestionMode?: 'BULK' | 'PUT' | 'ALL';
-  /** @default - the bucket's own encryption */
-  readonly kmsKeyArn?: string;
+  readonly datasetArn: string;
+  /** Where the export goes; each run writes below `<prefix><yyyy-mm-dd>/<execution name>/`. */
+  readonly output: ExportLocation;
+  /**
+   * The role Personalize assumes to write the export (trusting personalize.amazonaws.com, allowed
+   * s3:PutObject under the location), in the stack's account.
+   * @default - the workflow's `personalizeRole`
+   */
+  readonly role?: IRole;
+  /**
+   * Which records to export.
+   * @default IngestionMode.PUT - the service's default
+   */
+  readonly ingestionMode?: IngestionMode;
+  /**
+   * The KMS key Personalize encrypts the export with, in the stack's region (a key of another account
+   * needs a key policy that lets the role use it).
+   * @default - the bucket's own encryption
+   */
+  readonly encryptionKey?: IKey;
 }
 
 export interface MlExportWorkflowProps {
-  /** @default - none */
-  readonly glueExports?: readonly GlueExportProps[];
-  /** @default - none */
-  readonly personalizeExports?: readonly PersonalizeExportProps[];
   /**
-   * Bus the export and run events go to.
+   * Glue ML transforms whose labels each run exports.
+   * @default - none (at least one Glue or Personalize export is required)
+   */
+  readonly glueExports?: GlueExportProps[];
+  /**
+   * Personalize datasets each run exports.
+   * @default - none (at least one Glue or Personalize export is required)
+   */
+  readonly personalizeExports?: PersonalizeExportProps[];
+  /**
+   * The bus the export and run events go to, in the stack's region. A bus of another account is sent
+   * to by its ARN (its policy must let this account put events); rules on it are that account's to make,
+   * see `eventPattern()` and `forwardedEventBus`.
    * @default - the account's default event bus
    */
   readonly eventBus?: IEventBus;
   /**
-   * `source` of every event. Must not start with "aws.".
+   * With an `eventBus` of another account: the bus of this stack's account that bus forwards this
+   * workflow's events to (a rule of the bus's owner with `eventPattern()` as its pattern). The export
+   * metrics are counted from it, and the `on*()` methods make their rules on it.
+   * @default - with a bus of another account, none: the export metrics stay empty and `on*()` throws
+   */
+  readonly forwardedEventBus?: IEventBus;
+  /**
+   * `source` of every event: 1-256 characters, not starting with "aws.".
    * @default 'ml-exports'
    */
   readonly eventSource?: string;
-  /** @default - no schedule: runs start by hand or from your own triggers */
+  /**
+   * When to run every export (input `{}`), through EventBridge Scheduler.
+   * @default - no schedule: runs start by hand or from your own triggers
+   */
   readonly schedule?: ScheduleExpression;
-  /** @default Duration.seconds(30) */
+  /**
+   * Wait before an export's first status check (whole seconds, 1 s to 1 hour).
+   * @default Duration.seconds(30)
+   */
   readonly initialPollWait?: Duration;
   /**
-   * Factor the wait between status checks grows by after each check.
+   * Factor the wait between status checks grows by after each check (1 to 10).
    * @default 2
    */
   readonly pollBackoffRate?: number;
-  /** @default Duration.minutes(6) */
+  /**
+   * Longest wait between two status checks (whole seconds, at least `initialPollWait`, at most a day).
+   * @default Duration.minutes(6)
+   */
   readonly maxPollWait?: Duration;
   /**
-   * "history": before the first wait, the start task looks up the export's recent successful runs and
-   * times the checks from them (sleep until shortly before the expected end, check densely around it,
-   * then the backoff); with too little or too noisy history it polls as "backoff" does. "backoff": the
-   * capped exponential backoff only.
-   * @default 'history'
+   * How the status checks are timed.
+   * @default PollingStrategy.HISTORY
    */
   readonly pollingStrategy?: PollingStrategy;
   /**
-   * How long an export may run before it ends as TIMED_OUT.
+   * How long an export may run before it ends as TIMED_OUT (whole seconds, 1 minute to 7 days).
    * @default Duration.hours(12)
    */
   readonly maxExportDuration?: Duration;
@@ -109,116 +141,64 @@ export interface MlExportWorkflowProps {
    * @default 5
    */
   readonly maxConcurrentPersonalizeExports?: number;
-  /** @default RetentionDays.ONE_MONTH */
+  /**
+   * Retention of the state machine's, functions' and export events' logs.
+   * @default RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: RetentionDays;
-  /** @default - CloudWatch Logs' service key */
+  /**
+   * KMS key for those logs, in the stack's region; its key policy must let CloudWatch Logs use it.
+   * @default - CloudWatch Logs' service key
+   */
   readonly logEncryptionKey?: IKey;
   /**
-   * Create the output bucket (see `OutputBucket`). Exports may then give `outputS3Prefix` as a key
-   * prefix ("personalize/interactions/") that is placed in this bucket.
-   * @default false - exports name their own buckets
-   */
-  readonly createOutputBucket?: boolean;
-  /**
-   * Create the role Personalize assumes (see `PersonalizeExportRole`), for Personalize exports that
-   * give no `roleArn`.
-   * @default false - every Personalize export names its role
-   */
-  readonly createPersonalizeRole?: boolean;
-  /**
-   * An existing bucket for exports that give `outputS3Prefix` as a key prefix; its policy must let
-   * Personalize write (see `OutputBucket`). Takes the place of `createOutputBucket`.
-   * @default - the created bucket with `createOutputBucket`, otherwise none: every prefix is an s3:// URI
+   * The bucket an export given in an execution's input with a key prefix (`"outputS3Prefix": "adhoc/"`)
+   * writes to, for example an `ExportBucket`.
+   * @default - exports in the input give S3 URIs
    */
   readonly outputBucket?: IBucket;
   /**
-   * An existing role Personalize assumes, for Personalize exports that give no `roleArn`; it must trust
-   * personalize.amazonaws.com and may write under their prefixes. Takes the place of
-   * `createPersonalizeRole`.
-   * @default - the created role with `createPersonalizeRole`, otherwise none: every export names its role
+   * The role Personalize assumes for Personalize exports without a `role`, and for exports given in an
+   * execution's input without `roleArn`; it must trust personalize.amazonaws.com and may write where they
+   * write.
+   * @default - when a Personalize export has no `role`, a role is created for them: trusted by Personalize for
+   * this account's resources only, allowed to write under the locations Prepare Run admits, and to use the
+   * exports' KMS keys
    */
   readonly personalizeRole?: IRole;
   /**
-   * S3 prefixes that exports given in full in an execution's input may write under, besides the
-   * configured exports' own prefixes (key prefixes in the created bucket when `createOutputBucket` is
-   * set). Anything else is rejected before a job starts.
-   * @default - only the configured exports' prefixes
+   * Where exports given in full in an execution's input may write, besides the configured exports' own
+   * locations. Anything else is rejected before a job starts.
+   * @default - only the configured exports' locations
    */
-  readonly allowedOutputS3Prefixes?: readonly string[];
+  readonly allowedOutputLocations?: ExportLocation[];
   /**
-   * E-mail address for alarm notifications (through an encrypted SNS topic).
-   * @default - alarms without notifications
+   * What each of the workflow's alarms does when it goes into ALARM (for example an `SnsAction`).
+   * @default - alarms without actions
    */
-  readonly alarmEmail?: string;
+  readonly alarmActions?: IAlarmAction[];
+  /**
+   * Name of the CloudWatch dashboard: 1-255 letters, digits, "-" or "_", unique in the account (a
+   * dashboard of the same name is replaced).
+   * @default - a name CloudFormation makes unique
+   */
+  readonly dashboardName?: string;
 }
 
-/** Stand-ins used to validate exports whose bucket or role this construct creates. */
-// As long as the longest bucket name (63), so that path lengths are checked against the worst case.
-export const CREATED_BUCKET = 'created-output-bucket'.padEnd(63, '0');
-export const CREATED_ROLE = 'created-personalize-export-role';
-
-/**
- * Above this many distinct ARNs, a service permission is granted on a wildcard scoped as narrowly as the
- * ARNs allow (this account's ML transforms, a dataset group's datasets), so that the roles' policies stay
- * within IAM's size limits however many exports are configured.
- */
-export const MAX_LISTED_RESOURCES = 40;
-
-/** The props with their defaults filled in. */
-export interface WorkflowSettings {
-  readonly eventSource: string;
-  readonly polling: PollingSettings;
-  readonly maxConcurrentGlueExports: number;
-  readonly maxConcurrentPersonalizeExports: number;
-  /** As asked for (checked against its range). */
-  readonly maxConcurrency: number;
-  /** As used: more exports in flight than the quotas admit would only wait for capacity. */
-  readonly effectiveConcurrency: number;
-  readonly runTimeoutSeconds: number;
-}
-
-export function workflowSettings(props: MlExportWorkflowProps): WorkflowSettings {
-  const polling: PollingSettings = {
-    // Not integral here: a fraction of a second is a configuration problem the check reports.
-    initialWaitSeconds: (props.initialPollWait ?? Duration.seconds(30)).toSeconds({ integral: false }),
-    backoffRate: props.pollBackoffRate ?? 2,
-    maxWaitSeconds: (props.maxPollWait ?? Duration.minutes(6)).toSeconds({ integral: false }),
-    maxExportSeconds: (props.maxExportDuration ?? Duration.hours(12)).toSeconds({ integral: false }),
-    strategy: props.pollingStrategy ?? 'history',
-  };
-  const glueLimit = props.maxConcurrentGlueExports ?? 30;
-  const personalizeLimit = props.maxConcurrentPersonalizeExports ?? 5;
-  const maxConcurrency = props.maxConcurrency ?? 10;
-  const effectiveConcurrency = Math.min(maxConcurrency, glueLimit + personalizeLimit);
-  const configuredCount = (props.glueExports?.length ?? 0) + (props.personalizeExports?.length ?? 0);
-  return {
-    eventSource: props.eventSource ?? 'ml-exports',
-    polling,
-    maxConcurrentGlueExports: glueLimit,
-    maxConcurrentPersonalizeExports: personalizeLimit,
-    maxConcurrency,
-    effectiveConcurrency,
-    runTimeoutSeconds: runSecondsNeeded(
-      Math.max(configuredCount, effectiveConcurrency),
-      effectiveConcurrency,
-      polling.maxExportSeconds,
-    ),
-  };
-}
-
-export function usesCreatedRole(spec: ExportSpec): boolean {
-  return spec.type === 'personalize' && spec.roleArn.endsWith(`:role/${CREATED_ROLE}`);
-}
-
-/**
- * The spec with the created bucket and role in place of the stand-ins it was validated with: their
- * deployed names (tokens) for the grants, or the catalog's placeholders for them.
- */
-export function withCreated(spec: ExportSpec, created: { bucket?: string; roleArn?: string }): ExportSpec {
-  const outputS3Prefix = created.bucket
-    ? spec.outputS3Prefix.replace(`s3://${CREATED_BUCKET}/`, `s3://${created.bucket}/`)
-    : spec.outputS3Prefix;
-  return spec.type === 'personalize' && created.roleArn && usesCreatedRole(spec)
-    ? { ...spec, outputS3Prefix, roleArn: created.roleArn }
-    : { ...spec, outputS3Prefix };
+/** The workflow's Lambda functions, one per task. */
+export interface WorkflowFunctions {
+  /** Validates a run's input and lists its exports. */
+  readonly prepareRun: IFunction;
+  /** Starts (or adopts) a Glue ML transform label export task run. */
+  readonly startGlueExport: IFunction;
+  /** Checks a Glue task run. */
+  readonly checkGlueExport: IFunction;
+  /** Creates (or adopts) a Personalize dataset export job. */
+  readonly startPersonalizeExport: IFunction;
+  /** Checks a Personalize dataset export job. */
+  readonly checkPersonalizeExport: IFunction;
+  /** Turns an export's outcome into its terminal event. */
+  readonly finalizeExport: IFunction;
+  /** Reads a run's export results, delivers held export events, and makes the run event. */
+  readonly summarizeRun: IFunction;
 }

@@ -11,35 +11,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Authorizer } from './access/authorizer';
 import { servicePrincipal } from './access/callers';
-import type { PermissionsReport } from './access/report';
 import { RunAccess } from './access/run-access';
 import { loadAssembly, type LoadedAssembly } from './assembly';
 import { LambdaRuntime } from './lambda-runtime';
 import type { ExecutionFeed } from './execution-feed';
 import { describeFailure } from './run-outcome';
-import type { ExecutionRecord } from './stand-in/executions';
+import type { CleanupResult } from './run-types';
 import type { CallRecord } from './stand-in/server';
+import type { ExecutionRecord } from './stand-in/executions';
 import type { SimClock } from './sim-clock';
 
 /** Lambda's waits before its retries of an asynchronous invocation (about a minute, then two). */
 const RETRY_DELAYS_MS = [60_000, 120_000];
-
-/** What the clean-up of the ended run did. */
-export interface CleanupResult {
-  /** The execution status the rule was given. */
-  readonly executionStatus: string;
-  readonly attempts: number;
-  /** The function's report, when an attempt succeeded. */
-  readonly report?: Record<string, unknown>;
-  /** The last attempt's error, when none succeeded. */
-  readonly error?: string;
-  /** Where the event went after the last failed attempt (the dead-letter queue's logical id). */
-  readonly deadLetterQueue?: string;
-  /** The calls the clean-up made (the run's own are the run result's `calls`). */
-  readonly calls?: CallRecord[];
-  /** The clean-up's permissions, when it is another deployment's (`cleanupAssemblyDir`). */
-  readonly permissions?: PermissionsReport;
-}
 
 /** The event the rule delivers: "Step Functions Execution Status Change", from the run's recorded state. */
 export function statusChangeEvent(run: ExecutionRecord, region: string, account: string) {

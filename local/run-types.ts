@@ -1,7 +1,6 @@
 /** The options and the result of a local run (local/run.ts). */
 import type { PermissionsReport } from './access/report';
 import type { RunFolder } from './run-folder';
-import type { CleanupResult } from './ended-run';
 import type { CallRecord, FaultRule, JobFate, World } from './stand-in/aws-stand-in';
 
 export interface LocalRunOptions {
@@ -132,4 +131,21 @@ export interface LocalRunResult {
   readonly filesWritten: string[];
   /** What the run was allowed and denied, by whom and why, checked from the template (local/access/). */
   readonly permissions: PermissionsReport;
+}
+
+/** What the clean-up of the ended run did. */
+export interface CleanupResult {
+  /** The execution status the rule was given. */
+  readonly executionStatus: string;
+  readonly attempts: number;
+  /** The function's report, when an attempt succeeded. */
+  readonly report?: Record<string, unknown>;
+  /** The last attempt's error, when none succeeded. */
+  readonly error?: string;
+  /** Where the event went after the last failed attempt (the dead-letter queue's logical id). */
+  readonly deadLetterQueue?: string;
+  /** The calls the clean-up made (the run's own are the run result's `calls`). */
+  readonly calls?: CallRecord[];
+  /** The clean-up's permissions, when it is another deployment's (`cleanupAssemblyDir`). */
+  readonly permissions?: PermissionsReport;
 }

@@ -21,10 +21,10 @@ import {
   HISTORY_EVENTS_PER_RETRY,
   runCounter,
 } from './run-counts';
-import type { CapturedEvent, LocalRunOptions, LocalRunResult } from './run-types';
+import type { CapturedEvent, CleanupResult, LocalRunOptions, LocalRunResult } from './run-types';
 import { SimClock } from './sim-clock';
 import { answerPutEvents, buildTaskHandlers } from './task-handlers';
-import { endRun, type CleanupResult } from './ended-run';
+import { endRun } from './ended-run';
 import { ExecutionFeed, type LoggedEvent } from './execution-feed';
 import {
   defaultExecutionName,

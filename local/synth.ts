@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildApp, CONFIG_FILE_CONTEXT_KEY } from '../lib/app';
+import { buildApp, CONFIG_FILE_CONTEXT_KEY } from '../app/app';
 import { LocalRunRefused } from './limits';
 
 export const ROOT = path.join(__dirname, '..');

@@ -1,5 +1,5 @@
 // Bundles every handler into dist/lambda/<handler>/index.js with the settings synth uses
-// (lib/handler-bundles.ts, compiled to dist/ first), so that an app using the built package deploys these
+// (lib/private/handler-bundles.ts, compiled to dist/ first), so that an app using the built package deploys these
 // bundles and needs no esbuild of its own.
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import process from 'node:process';
 
 const root = path.resolve(import.meta.dirname, '..');
-const { bundleHandlers, handlerNames } = createRequire(import.meta.url)('../dist/lib/handler-bundles.js');
+const { bundleHandlers, handlerNames } = createRequire(import.meta.url)('../dist/lib/private/handler-bundles.js');
 const out = path.join(root, 'dist', 'lambda');
 bundleHandlers(out, root);
 for (const handler of handlerNames(root)) {

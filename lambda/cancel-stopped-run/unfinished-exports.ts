@@ -9,7 +9,7 @@
 import { CancelMLTaskRunCommand, GetMLTaskRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { DescribeDatasetExportJobCommand, PersonalizeClient } from '@aws-sdk/client-personalize';
 import type { StoppedExportEventDetail } from '../../contract/events';
-import { parseArn } from '../../contract/arn';
+import { parseArn } from '../shared/arn';
 import type { EndedRunStatus, StoppedJobState } from '../../contract/names';
 import { awsErrorName, classifyAwsError } from '../shared/aws-errors';
 import { configuredExports, isFullSpec, isResolved } from '../shared/catalog';
@@ -130,7 +130,7 @@ export function personalizeJobArn(unfinished: UnfinishedExport, run: EndedRun): 
   if (tracked && 'datasetExportJobArn' in tracked) return tracked.datasetExportJobArn;
   const task = unfinished.task;
   const jobName =
-    task?.type === 'personalize' ? task.jobName : personalizeJobName(run.executionName, unfinished.item.name);
+    task?.type === 'personalize' ? task.jobName : personalizeJobName(run, unfinished.item.name);
   if (task?.type === 'personalize') return datasetExportJobArn(task.datasetArn, jobName);
   const arn = parseArn(run.executionArn);
   return `arn:${arn?.partition}:personalize:${arn?.region}:${arn?.accountId}:dataset-export-job/${jobName}`;

@@ -9,11 +9,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { ExportNotConfiguredError, InvalidTaskStateError } from './errors';
 import { toExportTask } from './naming';
 import { isPlainObject } from '../../contract/validation';
 import type { ExportItem, ExportSpec, ExportTask, ItemState, RunContext } from './types';
-import { CATALOG_FILE, CATALOG_PLACEHOLDERS, type Catalog } from '../../contract/catalog';
+import { CATALOG_FILE, placeholdersIn, type Catalog } from '../../contract/catalog';
 
 export { CATALOG_FILE, CATALOG_PLACEHOLDERS, type Catalog } from '../../contract/catalog';
 
@@ -36,8 +37,7 @@ export function parseCatalogDocument(
   file: string,
 ): Catalog {
   let filled = text;
-  for (const { text: placeholder, env: name } of Object.values(CATALOG_PLACEHOLDERS)) {
-    if (!filled.includes(placeholder)) continue;
+  for (const { text: placeholder, env: name } of placeholdersIn(text)) {
     const value = env[name];
     if (!value) {
       throw new InvalidTaskStateError(
@@ -97,7 +97,8 @@ export function isResolved(item: ExportItem | ExportTask): item is ExportTask {
 /** How a run's list carries this export: by type and name when it is configured exactly so. */
 export function toItem(spec: ExportSpec, configured: ReadonlyMap<string, ExportSpec>): ExportItem {
   const same = configured.get(spec.name);
-  const configuredSo = same === spec || (same && JSON.stringify(same) === JSON.stringify(spec));
+  // Field by field, whatever the order the fields were written in.
+  const configuredSo = same !== undefined && isDeepStrictEqual(same, spec);
   return configuredSo ? { type: spec.type, name: spec.name } : spec;
 }
 

@@ -2,7 +2,7 @@
  * Deterministic names for what a run creates, so a retried or redriven start finds the job it already
  * started instead of starting a second one, and so runs never overwrite each other's output.
  */
-import { parseArn, withResource } from '../../contract/arn';
+import { parseArn, withResource } from './arn';
 import { exportJobNamePrefix, JOB_NAME_PREFIX } from '../../contract/names';
 import { createHash } from 'node:crypto';
 import type { ExportSpec, ExportTask, RunContext } from './types';
@@ -18,12 +18,17 @@ export { exportJobNamePrefix, JOB_NAME_PREFIX };
 /**
  * A Personalize job name (`^[a-zA-Z0-9][a-zA-Z0-9\-_]*`, at most 63 characters): the export's own prefix
  * (`mlx-<length of its name>-<name>-`, which no other export's jobs start with: see exportJobNamePrefix), the
- * execution name, and a short hash of both so that truncation or sanitizing never makes two equal. The
- * export's prefix (at most 48 characters) is never truncated.
+ * execution name, and a short hash of the run's execution ARN and the export's name, so that truncation or
+ * sanitizing never makes two equal, and two deployments in one account (their state machines differ) never
+ * name a job alike even for the same export and execution names. A redriven run keeps its ARN, and so its
+ * jobs' names. The export's prefix (at most 48 characters) is never truncated.
  */
-export function personalizeJobName(executionName: string, exportName: string): string {
-  const hash = createHash('sha256').update(`${executionName}\n${exportName}`).digest('hex').slice(0, 8);
-  const readable = `${exportJobNamePrefix(exportName)}${executionName.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+export function personalizeJobName(
+  run: Pick<RunContext, 'executionName' | 'executionArn'>,
+  exportName: string,
+): string {
+  const hash = createHash('sha256').update(`${run.executionArn}\n${exportName}`).digest('hex').slice(0, 8);
+  const readable = `${exportJobNamePrefix(exportName)}${run.executionName.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
   return `${readable.slice(0, JOB_NAME_MAX - hash.length - 1)}-${hash}`;
 }
 
@@ -37,10 +42,10 @@ export function datasetExportJobArn(datasetArn: string, jobName: string): string
 /** One export of one run: where it writes and, for Personalize, under which job name. */
 export function toExportTask(
   spec: ExportSpec,
-  run: Pick<RunContext, 'startTime' | 'executionName'>,
+  run: Pick<RunContext, 'startTime' | 'executionName' | 'executionArn'>,
 ): ExportTask {
   const outputS3Path = runOutputPath(spec.outputS3Prefix, run.startTime, run.executionName);
   return spec.type === 'glue'
     ? { ...spec, outputS3Path }
-    : { ...spec, outputS3Path, jobName: personalizeJobName(run.executionName, spec.name) };
+    : { ...spec, outputS3Path, jobName: personalizeJobName(run, spec.name) };
 }

@@ -3,7 +3,7 @@
  * (the run's own), and the overlap check (other runs'). Explicit exports are confined to what this deployment
  * was configured with, and to folders no other export or run writes.
  */
-import { parseArn, withResource } from '../../contract/arn';
+import { parseArn, withResource } from './arn';
 import {
   formatProblems,
   isPlainObject,
@@ -13,9 +13,10 @@ import {
   rejectUnknownFields,
   reportNestedPrefixes,
   runFolderOf,
-  validateExportList,
   type Problem,
 } from '../../contract/validation';
+import { parseExportList } from '../../contract/exports';
+import { isKeyPrefix, placeInBucket } from '../../contract/s3-uri';
 import { CATALOG_PLACEHOLDERS } from './catalog';
 import { InvalidExecutionInputError } from './errors';
 import type { ExportSpec } from './types';
@@ -53,7 +54,7 @@ export function selectExports(
   } else if (input.exportNames !== undefined) {
     selected = selectByName(input.exportNames, configured, problems);
   } else if (input.exports !== undefined) {
-    selected = validateExportList(withCreated(input.exports, created), 'input.exports', problems);
+    selected = parseExportList(withCreated(input.exports, created), 'input.exports', problems);
     checkAllowedResources(selected, configured, allowedOutputS3Prefixes, problems);
     checkOwnFolders(selected, configured, allowedOutputS3Prefixes, problems);
   }
@@ -226,9 +227,7 @@ function withCreated(exports: unknown, created: CreatedResources): unknown {
     const prefix = e.outputS3Prefix;
     return {
       ...e,
-      ...(created.bucket && typeof prefix === 'string' && !prefix.startsWith('s3://')
-        ? { outputS3Prefix: `s3://${created.bucket}/${prefix.replace(/^\/+/, '')}` }
-        : {}),
+      ...(created.bucket && isKeyPrefix(prefix) ? { outputS3Prefix: placeInBucket(created.bucket, prefix) } : {}),
       ...(created.roleArn && e.type === 'personalize' && e.roleArn === undefined
         ? { roleArn: created.roleArn }
         : {}),

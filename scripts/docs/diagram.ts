@@ -6,7 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { MlExportsStack } from '../../app/ml-exports-stack';
 import { definitionFromTemplate } from '../../local/assembly';
 
 interface AslState {

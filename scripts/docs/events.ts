@@ -15,17 +15,7 @@ import {
   RUN_EVENT_DETAILS,
   runDetail,
 } from '../../contract/events';
-
-type Schema = {
-  type?: string;
-  enum?: unknown[];
-  format?: string;
-  items?: Schema;
-  description?: string;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  anyOf?: Schema[];
-};
+import { cell, typeOf, type Schema } from './json-schema';
 
 /** The default `source` of the events (configurable). */
 export const DEFAULT_EVENT_SOURCE = 'ml-exports';
@@ -44,17 +34,7 @@ export function eventSamples(): Record<string, EventSample> {
   >;
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const json = (value: unknown) => `\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``;
-
-function typeOf(schema: Schema): string {
-  if (schema.anyOf) return schema.anyOf.map(typeOf).join(' or ');
-  if (schema.enum) return schema.enum.map((v) => `\`${String(v)}\``).join(', ');
-  if (schema.type === 'array') return `array of ${typeOf(schema.items ?? {})}`;
-  if (schema.type === 'object') return 'object';
-  if (schema.format === 'date-time') return 'date-time';
-  return schema.type ?? 'any';
-}
 
 /**
  * One table of the fields of several detail schemas (the outcomes of export events, or of run events):

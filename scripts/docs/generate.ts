@@ -1,7 +1,7 @@
 /**
  * `npm run docs`: writes every generated block of the documentation (scripts/docs/blocks.ts) from the code
  * it describes: the workflow picture in README.md from the synthesized definition, the events reference in
- * docs/events.md from the contract. `npm run docs -- --check` writes nothing and exits 1 when a block is
+ * docs/events.md and the configuration reference in docs/configuration.md from the contract. `npm run docs -- --check` writes nothing and exits 1 when a block is
  * stale; test/scripts/docs.test.ts runs that check (Prettier, which formats the documents, loads itself
  * with a dynamic import that Jest's module system cannot run, so the check runs as a command).
  */
@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import process from 'node:process';
 import * as prettier from 'prettier';
 import { readBlock, writeBlock } from './blocks';
+import { configurationReference } from './configuration';
 import { exampleDiagram } from './diagram';
 import { eventsReference } from './events';
 
@@ -31,6 +32,7 @@ export const GENERATED_BLOCKS: readonly GeneratedBlock[] = [
     content: () => `\`\`\`mermaid\n${exampleDiagram()}\n\`\`\``,
   },
   { file: 'docs/events.md', block: 'events', content: eventsReference },
+  { file: 'docs/configuration.md', block: 'configuration', content: configurationReference },
 ];
 
 /** The document as it is, and with the block as generated now, formatted as Prettier formats the rest. */

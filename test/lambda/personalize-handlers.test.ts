@@ -75,7 +75,7 @@ describe('start-personalize-export', () => {
       personalize.on(CreateDatasetExportJobCommand).resolves({ datasetExportJobArn: JOB_ARN });
       const out = await start({ export: { type: 'personalize', name: 'interactions' }, run });
       expect(personalize.commandCalls(CreateDatasetExportJobCommand)[0].args[0].input).toEqual({
-        jobName: personalizeJobName('run-1', 'interactions'),
+        jobName: personalizeJobName(run, 'interactions'),
         datasetArn: DATASET_ARN,
         roleArn: 'arn:aws:iam::111122223333:role/Created',
         ingestionMode: 'PUT',

@@ -194,7 +194,7 @@ describe('selectExports rejects bad input with one error naming every field', ()
     [{ exports: [] }, 'input.exports: got []; expected at least one export'],
     [
       { exports: [glue, glue] },
-      'input.exports[].name: got "labels"; expected export names unique within a run',
+      'input.exports[1].name: got "labels"; expected export names unique within a run',
     ],
     [
       { exports: [{ ...personalize, ingestionMode: 'SOME' }] },

@@ -8,7 +8,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { MlExportsStack } from '../../app/ml-exports-stack';
 import { ALL_OPTIONS_CONFIG, example } from './helpers';
 
 interface Report {

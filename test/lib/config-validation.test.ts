@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildApp } from '../../lib/app';
-import { configToProps } from '../../lib/config';
-import { MlExportWorkflow } from '../../lib/ml-export-workflow';
+import { buildApp } from '../../app/app';
+import { checkConfigFile } from '../../app/config';
+import { ExportLocation, MlExportWorkflow } from '../../lib';
 import { example, DATASET_ARN, newApp, synth, TRANSFORM_ID } from './helpers';
 
 describe('invalid configurations fail the synth with one message naming each problem', () => {
@@ -36,12 +36,12 @@ describe('invalid configurations fail the synth with one message naming each pro
     expect(message.split('\n')).toEqual([
       'Invalid ml-exports configuration in test:',
       'glueExports[0].name: got "bad name"; expected 1-40 letters, digits, "-" or "_", starting with a letter or digit',
-      'glueExports[0].outputS3Prefix: got "s3://B/x"; expected an S3 URI whose bucket name has 3-63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit',
       'glueExports[0].transformId: got "has space"; expected a Glue ML transform id of 1-255 characters without whitespace',
-      'personalizeExports[0].extra: got 1; expected no such field (allowed: type, name, datasetArn, roleArn, outputS3Prefix, ingestionMode, kmsKeyArn)',
+      'glueExports[0].outputS3Prefix: got "s3://B/x"; expected an S3 URI whose bucket name has 3-63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit',
       'personalizeExports[0].datasetArn: got "arn:aws:personalize:::dataset"; expected a Personalize dataset ARN "arn:aws:personalize:<region>:<account>:dataset/<dataset group>/<DATASET TYPE>" of at most 256 characters',
       'personalizeExports[0].roleArn: got "role"; expected an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
       'personalizeExports[0].ingestionMode: got "SOME"; expected one of BULK, PUT, ALL',
+      'personalizeExports[0].extra: got 1; expected no such field (allowed: name, datasetArn, roleArn, outputS3Prefix, ingestionMode, kmsKeyArn)',
     ]);
   });
 
@@ -135,18 +135,18 @@ describe('invalid configurations fail the synth with one message naming each pro
     });
     expect(message.split('\n')).toEqual([
       'Invalid ml-exports configuration in test:',
+      'eventSource: got "aws.mine"; expected 1-256 characters, not starting with "aws."',
       'schedule: got "rate(0 minutes)"; expected an EventBridge Scheduler expression: "rate(1 day)", "cron(0 3 * * ? *)" or "at(2026-01-01T00:00:00)" (a rate of at least 1)',
       'scheduleTimeZone: got "Mars/Olympus"; expected an IANA time zone such as "UTC" or "Europe/Berlin"',
-      'logRetentionDays: got 2; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999',
-      'glueExports[0].outputS3Prefix: got "s3://my..bucket/x/"; expected an S3 URI whose bucket name has no two adjacent periods',
-      'glueExports[0].transformId: got "tfm 1"; expected a Glue ML transform id of 1-255 characters without whitespace',
-      'personalizeExports[0].outputS3Prefix: got "s3://192.168.1.1/x/"; expected an S3 URI whose bucket name is not an IP address',
-      'personalizeExports[0].roleArn: got nothing; expected an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
-      'allowedOutputS3Prefixes[0]: got "s3://xn--bucket/x/"; expected an S3 URI whose bucket name does not start with "xn--" or "sthree-"',
-      'allowedOutputS3Prefixes[1]: got "s3://bucket//x/"; expected an S3 prefix without empty, "." or ".." segments (no "//", "./" or "../")',
-      'eventSource: got "aws.mine"; expected 1-256 characters, not starting with "aws."',
       'polling.backoffRate: got 20; expected a number from 1 to 10',
       'polling.maxWaitSeconds: got 60; expected at least initialWaitSeconds (600)',
+      'logRetentionDays: got 2; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999',
+      'allowedOutputS3Prefixes[0]: got "s3://xn--bucket/x/"; expected an S3 URI whose bucket name does not start with "xn--" or "sthree-"',
+      'allowedOutputS3Prefixes[1]: got "s3://bucket//x/"; expected an S3 prefix without empty, "." or ".." segments (no "//", "./" or "../")',
+      'glueExports[0].transformId: got "tfm 1"; expected a Glue ML transform id of 1-255 characters without whitespace',
+      'glueExports[0].outputS3Prefix: got "s3://my..bucket/x/"; expected an S3 URI whose bucket name has no two adjacent periods',
+      'personalizeExports[0].outputS3Prefix: got "s3://192.168.1.1/x/"; expected an S3 URI whose bucket name is not an IP address',
+      'personalizeExports[0].roleArn: got nothing; expected an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
     ]);
   });
 
@@ -163,8 +163,8 @@ describe('invalid configurations fail the synth with one message naming each pro
     });
     expect(message.split('\n')).toEqual([
       'Invalid ml-exports configuration in test:',
-      `personalizeExports[0].outputS3Prefix: got "s3://example-ml-exports/exports/"; expected a prefix of its own, neither equal to nor inside nor containing another export's: it is equal to export "customer-matches"'s s3://example-ml-exports/exports/ (glueExports[0]); each export writes its own folder, one per run`,
       `glueExports[1].outputS3Prefix: got "s3://example-ml-exports/exports/other/"; expected a prefix of its own, neither equal to nor inside nor containing another export's: it is inside export "customer-matches"'s s3://example-ml-exports/exports/ (glueExports[0]); each export writes its own folder, one per run`,
+      `personalizeExports[0].outputS3Prefix: got "s3://example-ml-exports/exports/"; expected a prefix of its own, neither equal to nor inside nor containing another export's: it is equal to export "customer-matches"'s s3://example-ml-exports/exports/ (glueExports[0]); each export writes its own folder, one per run`,
     ]);
     // Prefixes compare by whole segments: labels/1/ and labels/10/ are apart.
     expect(() =>
@@ -223,7 +223,7 @@ describe('invalid configurations fail the synth with one message naming each pro
     'at(2028-02-29T23:59:59)',
   ])('accepts the schedule %s', (schedule) => {
     expect(() =>
-      configToProps({ ...example, schedule, scheduleTimeZone: 'Europe/Berlin' }, 'test'),
+      checkConfigFile({ ...example, schedule, scheduleTimeZone: 'Europe/Berlin' }, 'test'),
     ).not.toThrow();
   });
 
@@ -242,7 +242,7 @@ describe('invalid configurations fail the synth with one message naming each pro
   ])('refuses the bucket name %s', (bucket) => {
     const expected = bucket === 'a-b' ? undefined : 'outputS3Prefix: got';
     const run = () =>
-      configToProps(
+      checkConfigFile(
         {
           ...example,
           glueExports: [{ name: 'g', transformId: 't', outputS3Prefix: `s3://${bucket}/x/` }],
@@ -342,7 +342,7 @@ describe('invalid configurations fail the synth with one message naming each pro
     expect(() => buildApp(app)).toThrow(
       /Cannot read the ml-exports configuration file .*config\/missing\.json/,
     );
-    expect(() => configToProps([], 'x.json')).toThrow(
+    expect(() => checkConfigFile([], 'x.json')).toThrow(
       'Invalid ml-exports configuration in x.json:\n(file): got []; expected a JSON object',
     );
   });
@@ -357,11 +357,15 @@ describe('construct props that the configuration file cannot express', () => {
           initialPollWait: Duration.millis(1500),
           maxExportDuration: Duration.millis(3_600_500),
           glueExports: [
-            { name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 's3://exports-bucket/x/' },
+            {
+              name: 'labels',
+              transformId: TRANSFORM_ID,
+              output: ExportLocation.fromS3Uri('s3://exports-bucket/x/'),
+            },
           ],
         }),
     ).toThrow(
-      'Invalid ml-exports configuration:\npolling.initialWaitSeconds: got 1.5; expected a whole number of seconds\npolling.maxExportSeconds: got 3600.5; expected a whole number of seconds',
+      'Invalid ml-exports configuration:\ninitialPollWait: got 1.5; expected a whole number of seconds\nmaxExportDuration: got 3600.5; expected a whole number of seconds',
     );
   });
 });

@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { MlExportsStack } from '../../app/ml-exports-stack';
 
 export const example = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../config/example.json'), 'utf8'),

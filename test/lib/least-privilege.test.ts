@@ -141,16 +141,16 @@ describe('the example configuration', () => {
     });
 
     it('acknowledges the "*" of ListDatasetExportJobs with its reason on the Personalize start task only', () => {
-      const reasons = (fn: 'startPersonalize' | 'getPersonalize') =>
+      const reasons = (fn: 'startPersonalizeExport' | 'checkPersonalizeExport') =>
         stack.workflow.functions[fn]
           .role!.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
           .map((m) => Object.values(m.data as Record<string, string>)[0]);
-      expect(reasons('startPersonalize')).toContainEqual(
+      expect(reasons('startPersonalizeExport')).toContainEqual(
         expect.stringMatching(
           /^personalize:ListDatasetExportJobs \(read-only job metadata, for history-aware polling\) has no resource type/,
         ),
       );
-      expect(reasons('getPersonalize').join()).not.toMatch(/ListDatasetExportJobs/);
+      expect(reasons('checkPersonalizeExport').join()).not.toMatch(/ListDatasetExportJobs/);
     });
 
     it('lets the Personalize status task describe its own jobs only', () => {

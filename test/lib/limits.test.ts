@@ -8,8 +8,8 @@ import {
   RUN_PAYLOAD_BUDGET_BYTES,
   runPayloadBytes,
   worstCaseExportHistoryEvents,
-} from '../../lib/ml-export-workflow';
-import { MlExportsStack } from '../../lib/ml-exports-stack';
+} from '../../contract/limits';
+import { MlExportsStack } from '../../app/ml-exports-stack';
 import { maxChecks, maxPolls } from '../../lambda/shared/polling';
 import { POLLING_LIMITS } from '../../contract/validation';
 import { definitionFromTemplate } from '../../local/assembly';
@@ -133,7 +133,7 @@ describe('execution history stays bounded', () => {
     const bytes = (t: Template) => JSON.stringify(t.toJSON()).length;
 
     it('keeps the state machine definition the same whatever the number of exports', () => {
-      expect(large.stack.workflow.exportCatalog).toHaveLength(5000);
+      expect(large.stack.workflow._exportCatalog).toHaveLength(5000);
       expect(definitionOf(large.template)).toBe(definitionOf(small.template));
     });
 
@@ -169,9 +169,7 @@ describe('execution history stays bounded', () => {
             { Ref: 'AWS::Partition' },
             ':s3:::',
             {
-              Ref: large.stack.getLogicalId(
-                large.stack.workflow.outputBucket!.bucket.node.defaultChild as never,
-              ),
+              Ref: large.stack.getLogicalId(large.stack.outputBucket!.bucket.node.defaultChild as never),
             },
             '/*',
           ],
@@ -219,9 +217,9 @@ describe('execution history stays bounded', () => {
     });
 
     it('fits a run of all 5,000 in the state payload, and refuses at synth what would not fit, with the number that does', () => {
-      expect(runPayloadBytes(large.stack.workflow.exportCatalog, large.stack.workflow.polling)).toBeLessThan(
-        RUN_PAYLOAD_BUDGET_BYTES,
-      );
+      expect(
+        runPayloadBytes(large.stack.workflow._exportCatalog, large.stack.workflow._polling),
+      ).toBeLessThan(RUN_PAYLOAD_BUDGET_BYTES);
       expect(() => synth(many(4000))).toThrow(
         /glueExports \+ personalizeExports: got "8000 exports"; expected at most about \d+ exports \(shorter names allow more\): a run's list names each export \(\d+ bytes for all of them\) and must fit Step Functions' 256 KiB state payload/,
       );

@@ -2,10 +2,10 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Role } from 'aws-cdk-lib/aws-iam';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { MlExportWorkflow } from '../../lib/ml-export-workflow';
+import { ExportLocation, MlExportWorkflow } from '../../lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { MlExportsStack } from '../../lib/ml-exports-stack';
+import { MlExportsStack } from '../../app/ml-exports-stack';
 import {
   example,
   TRANSFORM_ID,
@@ -35,21 +35,34 @@ describe('optional resources (off by default)', () => {
 
   it('uses an existing bucket and role given as objects instead of creating them', () => {
     const stack = new Stack(newApp(), 'Existing', { env: { region: 'us-east-1', account: '111122223333' } });
+    const bucket = Bucket.fromBucketName(stack, 'Bucket', 'existing-exports');
+    const role = Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111122223333:role/ExistingExportRole');
     const workflow = new MlExportWorkflow(stack, 'Workflow', {
-      outputBucket: Bucket.fromBucketName(stack, 'Bucket', 'existing-exports'),
-      personalizeRole: Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111122223333:role/ExistingExportRole'),
-      glueExports: [{ name: 'labels', transformId: TRANSFORM_ID, outputS3Prefix: 'glue/labels/' }],
-      personalizeExports: [{ name: 'interactions', datasetArn: DATASET_ARN, outputS3Prefix: 'personalize/' }],
+      outputBucket: bucket,
+      personalizeRole: role,
+      glueExports: [
+        {
+          name: 'labels',
+          transformId: TRANSFORM_ID,
+          output: ExportLocation.fromBucket(bucket, 'glue/labels/'),
+        },
+      ],
+      personalizeExports: [
+        {
+          name: 'interactions',
+          datasetArn: DATASET_ARN,
+          output: ExportLocation.fromBucket(bucket, 'personalize/'),
+        },
+      ],
     });
     const template = Template.fromStack(stack);
-    expect(workflow.outputBucket).toBeUndefined();
-    expect(workflow.personalizeRole).toBeUndefined();
+    expect(workflow.personalizeRole).toBe(role);
     expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual([
       expect.stringMatching(/^WorkflowRunResults/),
     ]);
-    expect(workflow.exportCatalog.map((e) => e.outputS3Prefix)).toEqual([
-      's3://{{ml-exports:output-bucket}}/glue/labels/',
-      's3://{{ml-exports:output-bucket}}/personalize/',
+    expect(workflow._exportCatalog.map((e) => e.outputS3Prefix)).toEqual([
+      's3://existing-exports/glue/labels/',
+      's3://existing-exports/personalize/',
     ]);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -102,7 +115,7 @@ describe('optional resources (off by default)', () => {
       },
     });
     // Personalize (for this account's Personalize resources) may write under the prefixes Prepare Run admits.
-    const bucketId = stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never);
+    const bucketId = stack.getLogicalId(stack.outputBucket!.bucket.node.defaultChild as never);
     const objects = (prefix: string) => ({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}*`]],
     });
@@ -158,9 +171,9 @@ describe('optional resources (off by default)', () => {
         ],
       },
     });
-    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.role.node.defaultChild as never);
+    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.node.defaultChild as never);
     const bucketRef = {
-      Ref: stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never),
+      Ref: stack.getLogicalId(stack.outputBucket!.bucket.node.defaultChild as never),
     };
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
@@ -199,9 +212,7 @@ describe('optional resources (off by default)', () => {
       kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/efgh',
     };
     const both = synth({ ...created, personalizeExports: [...created.personalizeExports, other] });
-    const roleId = both.stack.getLogicalId(
-      both.stack.workflow.personalizeRole!.role.node.defaultChild as never,
-    );
+    const roleId = both.stack.getLogicalId(both.stack.workflow.personalizeRole!.node.defaultChild as never);
     both.template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
       PolicyDocument: {
@@ -218,15 +229,15 @@ describe('optional resources (off by default)', () => {
 
   it('places key prefixes in the created bucket and passes only the created role', () => {
     // The catalog names them by placeholder; the functions that read it get the deployed values.
-    const configured = stack.workflow.exportCatalog as unknown as Record<string, string>[];
-    const bucketId = stack.getLogicalId(stack.workflow.outputBucket!.bucket.node.defaultChild as never);
-    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.role.node.defaultChild as never);
+    const configured = stack.workflow._exportCatalog as unknown as Record<string, string>[];
+    const bucketId = stack.getLogicalId(stack.outputBucket!.bucket.node.defaultChild as never);
+    const roleId = stack.getLogicalId(stack.workflow.personalizeRole!.node.defaultChild as never);
     expect(configured.map((e) => e.outputS3Prefix)).toEqual([
       's3://{{ml-exports:output-bucket}}/glue/labels/',
       's3://{{ml-exports:output-bucket}}/personalize/interactions/',
     ]);
     expect(configured[1].roleArn).toBe('{{ml-exports:personalize-role-arn}}');
-    for (const fn of ['prepareRun', 'startGlue', 'startPersonalize', 'finalizeExport'] as const) {
+    for (const fn of ['prepareRun', 'startGlueExport', 'startPersonalizeExport', 'finalizeExport'] as const) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
         Role: {

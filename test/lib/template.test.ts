@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
-import { buildApp } from '../../lib/app';
+import { buildApp } from '../../app/app';
 import { definitionFromTemplate } from '../../local/assembly';
 import {
   example,
@@ -240,7 +240,7 @@ describe('the example configuration', () => {
   });
 
   it('bundles the validated exports as the catalog of the functions that look exports up', () => {
-    expect(stack.workflow.exportCatalog).toEqual([
+    expect(stack.workflow._exportCatalog).toEqual([
       {
         type: 'glue',
         name: 'customer-matches',
@@ -259,7 +259,7 @@ describe('the example configuration', () => {
   });
 
   it('writes the Map results to the results bucket, which the state machine may write and Summarize Run read', () => {
-    const bucketId = stack.getLogicalId(stack.workflow.runResults.bucket.node.defaultChild as never);
+    const bucketId = stack.getLogicalId(stack.workflow.runResultsBucket.node.defaultChild as never);
     expect(states['Export Each'].ResultWriter).toEqual({
       Resource: 'arn:aws:states:::s3:putObject',
       Parameters: { Bucket: bucketId.toLowerCase(), Prefix: 'map-runs' },
@@ -319,10 +319,10 @@ describe('the example configuration', () => {
   it('exposes what it made', () => {
     expect(Object.keys(stack.workflow.functions)).toEqual([
       'prepareRun',
-      'startGlue',
-      'getGlue',
-      'startPersonalize',
-      'getPersonalize',
+      'startGlueExport',
+      'checkGlueExport',
+      'startPersonalizeExport',
+      'checkPersonalizeExport',
       'finalizeExport',
       'summarizeRun',
     ]);

@@ -4,7 +4,7 @@
  */
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/event-schemas';
+import { EVENT_DETAIL_SCHEMAS, eventSchemaDocument, schemaTypeName } from '../../lib/private/event-schemas';
 import { eventSamples } from '../../scripts/docs/events';
 import { useScenarioResults } from './example-run';
 

@@ -56,7 +56,7 @@ it('places the Personalize exports in the created bucket, under the paths their 
   const paths = result.exports.filter((e) => e.type === 'personalize').map((e) => e.outputS3Path);
   expect(paths).toHaveLength(PERSONALIZE);
   for (const p of paths) {
-    expect(p).toMatch(/^s3:\/\/workflowoutputbucket[0-9a-z]+\/records\/\d+\/2026-11-22\/many\/$/);
+    expect(p).toMatch(/^s3:\/\/outputbucket[0-9a-z]+\/records\/\d+\/2026-11-22\/many\/$/);
   }
 });
 

@@ -151,7 +151,7 @@ describe('the defects the enforcement exposed', () => {
       expect.arrayContaining(
         ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionsThrottled'].map(
           (alarm) =>
-            `alarm Operations${alarm} fires: CloudWatch publishes to topic OperationsAlarmTopic with its KMS key`,
+            `alarm Operations${alarm} fires: CloudWatch publishes to topic AlarmsAlarmTopic with its KMS key`,
         ),
       ),
     );
@@ -198,7 +198,7 @@ describe('the defects the enforcement exposed', () => {
       expect(outcomeOf(r, 'adhoc-interactions')?.detail).toMatchObject({ outcome: 'SUCCEEDED' });
       expect(r.filesWritten).toContainEqual(
         expect.stringMatching(
-          /^s3\/workflowoutputbucket\w+\/adhoc\/2026-11-22\/all-adhoc\/mlx-[\w-]*adhoc-interactions-.+_00000\.csv$/,
+          /^s3\/outputbucket\w+\/adhoc\/2026-11-22\/all-adhoc\/mlx-[\w-]*adhoc-interactions-.+_00000\.csv$/,
         ),
       );
       expect(r.permissions.used).toEqual(

@@ -4,7 +4,9 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { configurationJsonSchema } from '../../contract/config';
 import { writeBlock } from '../../scripts/docs/blocks';
+import { configurationReference } from '../../scripts/docs/configuration';
 import { eventsReference, eventSamples } from '../../scripts/docs/events';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -30,6 +32,8 @@ describe('the generated documentation', () => {
         const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-exports-docs-'));
         fs.mkdirSync(path.join(copy, 'docs'));
         fs.copyFileSync(path.join(ROOT, 'README.md'), path.join(copy, 'README.md'));
+        for (const doc of fs.readdirSync(path.join(ROOT, 'docs')))
+          fs.copyFileSync(path.join(ROOT, 'docs', doc), path.join(copy, 'docs', doc));
         const events = fs.readFileSync(path.join(ROOT, 'docs', 'events.md'), 'utf8');
         fs.writeFileSync(
           path.join(copy, 'docs', 'events.md'),
@@ -78,5 +82,61 @@ describe('the events reference', () => {
     ])
       expect(reference.split('\n').filter((l) => l.startsWith(`| \`${field}\` |`))).toHaveLength(1);
     expect(reference).toMatch(/\| `pollCount` \| integer \| always \| Status checks made \|/);
+  });
+});
+
+describe('the configuration reference', () => {
+  type Schema = {
+    properties?: Record<string, Schema>;
+    items?: Schema;
+    required?: string[];
+    description?: string;
+  };
+  const reference = configurationReference();
+  const tables = Object.fromEntries(
+    reference
+      .split(/^### /m)
+      .slice(1)
+      .map((t) => [t.slice(0, t.indexOf('\n')), t] as const),
+  );
+  const schema = configurationJsonSchema() as Schema;
+  const rowOf = (table: string, field: string) =>
+    table.split('\n').filter((line) => line.startsWith(`| \`${field}\` |`));
+
+  it('has a table for the file and for each nested object and list entry', () => {
+    expect(Object.keys(tables)).toEqual([
+      'Top level',
+      '`polling`',
+      'Each entry of `glueExports`',
+      'Each entry of `personalizeExports`',
+    ]);
+  });
+
+  it.each([
+    ['Top level', schema],
+    ['`polling`', schema.properties!.polling],
+    ['Each entry of `glueExports`', schema.properties!.glueExports.items!],
+    ['Each entry of `personalizeExports`', schema.properties!.personalizeExports.items!],
+  ])(
+    '%s: lists each field of the schema once, with whether it is required and its description',
+    (title, object) => {
+      const fields = Object.entries(object.properties!);
+      expect(fields.length).toBeGreaterThan(0);
+      for (const [field, s] of fields) {
+        const rows = rowOf(tables[title], field);
+        expect({ field, rows: rows.length }).toEqual({ field, rows: 1 });
+        const required = object.required?.includes(field) ? 'yes' : 'no';
+        expect(rows[0]).toContain(` | ${required} | ${s.description!.replace(/</g, '&lt;')} |`);
+      }
+    },
+  );
+
+  it('says the defaults, from the schema', () => {
+    expect(rowOf(tables['Top level'], 'maxConcurrency')[0]).toBe(
+      '| `maxConcurrency` | integer | no | Exports of one run that go at the same time. Default 10. |',
+    );
+    expect(rowOf(tables['Each entry of `personalizeExports`'], 'ingestionMode')[0]).toMatch(
+      /^\| `ingestionMode` \| `BULK`, `PUT`, `ALL` \| no \| .*Default PUT/,
+    );
   });
 });

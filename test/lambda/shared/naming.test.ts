@@ -6,41 +6,52 @@ import {
 } from '../../../lambda/shared/naming';
 
 const JOB_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]*$/;
+const runOf = (executionName: string, stateMachine = 'MlExportsStateMachine') => ({
+  executionName,
+  executionArn: `arn:aws:states:us-east-1:111122223333:execution:${stateMachine}:${executionName}`,
+});
 
 describe('personalizeJobName', () => {
   it('is deterministic, readable and valid for Personalize', () => {
-    const name = personalizeJobName('nightly-2026-11-22', 'interactions');
-    expect(name).toBe(personalizeJobName('nightly-2026-11-22', 'interactions'));
+    const name = personalizeJobName(runOf('nightly-2026-11-22'), 'interactions');
+    expect(name).toBe(personalizeJobName(runOf('nightly-2026-11-22'), 'interactions'));
     expect(name).toMatch(/^mlx-12-interactions-nightly-2026-11-22-[0-9a-f]{8}$/);
     expect(name).toMatch(JOB_NAME);
   });
 
   it("starts with the export's own prefix, which no other export's names start with, whatever its length", () => {
     const longest = 'e'.repeat(40);
-    expect(personalizeJobName('x'.repeat(80), longest)).toMatch(
+    expect(personalizeJobName(runOf('x'.repeat(80)), longest)).toMatch(
       new RegExp(`^${exportJobNamePrefix(longest)}`),
     );
     expect(exportJobNamePrefix(longest)).toBe(`mlx-40-${longest}-`);
     // Without the length, "interactions" would be a prefix of "interactions-bulk"'s names.
     expect(
-      personalizeJobName('run', 'interactions-bulk').startsWith(exportJobNamePrefix('interactions')),
+      personalizeJobName(runOf('run'), 'interactions-bulk').startsWith(exportJobNamePrefix('interactions')),
     ).toBe(false);
     expect(
-      personalizeJobName('run', 'interactions').startsWith(exportJobNamePrefix('interactions-bulk')),
+      personalizeJobName(runOf('run'), 'interactions').startsWith(exportJobNamePrefix('interactions-bulk')),
     ).toBe(false);
   });
 
   it('fits 63 characters and stays distinct when long names are truncated', () => {
     const execution = `a${'x'.repeat(79)}`;
-    const a = personalizeJobName(execution, 'export-with-a-fairly-long-name-number-1');
-    const b = personalizeJobName(execution, 'export-with-a-fairly-long-name-number-2');
+    const a = personalizeJobName(runOf(execution), 'export-with-a-fairly-long-name-number-1');
+    const b = personalizeJobName(runOf(execution), 'export-with-a-fairly-long-name-number-2');
     expect(a.length).toBeLessThanOrEqual(63);
     expect(b.length).toBeLessThanOrEqual(63);
     expect(a).not.toBe(b);
   });
 
+  it('differs between two deployments for the same export and execution names', () => {
+    const prod = personalizeJobName(runOf('backfill-2026-01', 'ProdStateMachine'), 'interactions');
+    const staging = personalizeJobName(runOf('backfill-2026-01', 'StagingStateMachine'), 'interactions');
+    expect(prod).not.toBe(staging);
+    expect(prod.startsWith(exportJobNamePrefix('interactions'))).toBe(true);
+  });
+
   it('replaces characters Personalize does not allow', () => {
-    expect(personalizeJobName('run:with.dots$', 'e')).toMatch(JOB_NAME);
+    expect(personalizeJobName(runOf('run:with.dots$'), 'e')).toMatch(JOB_NAME);
   });
 });
 

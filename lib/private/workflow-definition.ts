@@ -26,10 +26,10 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { ERROR_NAMES, STATE_NAMES } from '../contract/names';
-import type { PollingSettings } from '../contract/exports';
+import { ERROR_NAMES, STATE_NAMES } from '../../contract/names';
+import type { PollingSettings } from '../../contract/exports';
 import { PrefixResultWriter, RunResultsBucket } from './run-results-bucket';
-import type { WorkflowFunctions } from './workflow-functions';
+import type { WorkflowHandlers } from './workflow-functions';
 
 export function buildWorkflowDefinition(
   scope: Construct,
@@ -41,7 +41,7 @@ export function buildWorkflowDefinition(
   },
   concurrency: { maxConcurrency: number; glue: number; personalize: number },
   eventBus: IEventBus | undefined,
-  fns: WorkflowFunctions,
+  fns: WorkflowHandlers,
 ): IChainable {
   const emit = (id: string, comment: string) =>
     new EventBridgePutEvents(scope, id, {
@@ -129,10 +129,13 @@ export function buildWorkflowDefinition(
     return startTask;
   };
   const exportOne = new Choice(scope, 'Export Type?')
-    .when(Condition.stringEquals('$.export.type', 'glue'), pollLoop('Glue', fns.startGlue, fns.getGlue))
+    .when(
+      Condition.stringEquals('$.export.type', 'glue'),
+      pollLoop('Glue', fns.startGlueExport, fns.checkGlueExport),
+    )
     .when(
       Condition.stringEquals('$.export.type', 'personalize'),
-      pollLoop('Personalize', fns.startPersonalize, fns.getPersonalize),
+      pollLoop('Personalize', fns.startPersonalizeExport, fns.checkPersonalizeExport),
     )
     .otherwise(finalize);
 

@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { parseS3Uri } from '../contract/s3-uri';
+import { parseS3Uri } from '../../contract/s3-uri';
 import { type CfnPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from './nag';

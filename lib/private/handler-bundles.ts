@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The project (or, for the built package, dist/) folder: lambda/ and contract/ are in it. */
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 
 /** What each bundle is built with: the settings the deployed functions were tested with. */
 export const BUNDLE_OPTIONS = {

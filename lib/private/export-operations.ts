@@ -4,44 +4,31 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  type IAlarmAction,
   MathExpression,
   Metric,
   SingleValueWidget,
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Match, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   CfnTransformer,
   FilterPattern,
-  type ILogGroup,
   LogGroup,
   MetricFilter,
   ResourcePolicy,
   RetentionDays,
 } from 'aws-cdk-lib/aws-logs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { EXPORT_DETAIL_TYPES, EXPORT_OUTCOMES } from '../contract/names';
+import { EXPORT_DETAIL_TYPES, EXPORT_OUTCOMES } from '../../contract/names';
 import type { DeadLetterQueue } from './dead-letter-queue';
 
 export interface ExportOperationsProps {
   readonly stateMachine: StateMachine;
-  /**
-   * No longer read: the export metrics are counted from the export events themselves.
-   * @deprecated the metrics come from the events (see `exportEvents`)
-   */
-  readonly finalizeLogGroup?: ILogGroup;
-  /**
-   * Bus the workflow's events go to: its export events are counted from there.
-   * @default - the account's default event bus
-   */
-  readonly eventBus?: IEventBus;
   /** `source` of the workflow's events. @default 'ml-exports' */
   readonly eventSource?: string;
   /** @default RetentionDays.ONE_MONTH */
@@ -53,11 +40,15 @@ export interface ExportOperationsProps {
    * @default - none
    */
   readonly deadLetterQueues?: readonly DeadLetterQueue[];
+  /** What the alarms do. @default - nothing */
+  readonly alarmActions?: readonly IAlarmAction[];
+  /** @default - a name CloudFormation makes unique */
+  readonly dashboardName?: string;
   /**
-   * Where alarm notifications go.
-   * @default - alarms without notifications
+   * The bus of this account the export events reach, where they are counted into the export metrics.
+   * @default - not counted (the events go to a bus of another account, and none is forwarded here)
    */
-  readonly alarmEmail?: string;
+  readonly metricsBus?: IEventBus;
 }
 
 /** Namespace of the export metrics, counted from the export events. */
@@ -68,17 +59,17 @@ const OUTCOMES = EXPORT_OUTCOMES;
 
 /**
  * What an operator watches: alarms on failed, timed-out, aborted and throttled executions and on messages in
- * the dead-letter queues (optionally sent to an e-mail address through an encrypted SNS topic), export
+ * the dead-letter queues (with the actions given), export
  * outcome and duration metrics counted from the export events themselves (one per event, whoever sent it:
  * the export's own child execution, Summarize Run for owed events, the clean-up of a stopped run), and a
  * dashboard of both.
  */
 export class ExportOperations extends Construct {
+  /** The execution alarms (failed, timed out, aborted, throttled), then one per dead-letter queue. */
   public readonly alarms: Alarm[];
-  public readonly topic?: Topic;
   public readonly dashboard: Dashboard;
   /** Every export event of this workflow, as EventBridge delivered it; the metric filters count them. */
-  public readonly exportEvents: LogGroup;
+  public readonly exportEvents?: LogGroup;
 
   constructor(scope: Construct, id: string, props: ExportOperationsProps) {
     super(scope, id);
@@ -118,60 +109,10 @@ export class ExportOperations extends Construct {
         }),
     );
 
-    if (props.alarmEmail) {
-      // CloudWatch publishes an alarm's notification as its service principal, for that alarm (aws:SourceArn):
-      // the topic policy (which replaces SNS's default policy) and the topic's key must allow it, for these
-      // alarms of this account only.
-      // https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
-      // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-      const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
-      const account = { 'aws:SourceAccount': Stack.of(this).account };
-      // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key: a key of its own. Its
-      // policy admits CloudWatch for alarms of this account and region: naming the alarms themselves would
-      // make the key depend on the alarms, which depend on its topic (a cycle CloudFormation refuses).
-      const key = new Key(this, 'AlarmTopicKey', {
-        enableKeyRotation: true,
-        description: 'ml-exports alarm topic',
-      });
-      key.addToResourcePolicy(
-        new PolicyStatement({
-          principals: [cloudWatch],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: account,
-            ArnLike: {
-              'aws:SourceArn': Stack.of(this).formatArn({
-                service: 'cloudwatch',
-                resource: 'alarm',
-                resourceName: '*',
-                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              }),
-            },
-          },
-        }),
-      );
-      this.topic = new Topic(this, 'AlarmTopic', {
-        masterKey: key,
-        enforceSSL: true,
-        displayName: 'ml-exports alarms',
-      });
-      this.topic.addToResourcePolicy(
-        new PolicyStatement({
-          principals: [cloudWatch],
-          actions: ['sns:Publish'],
-          resources: [this.topic.topicArn],
-          conditions: {
-            StringEquals: account,
-            ArnLike: { 'aws:SourceArn': this.alarms.map((a) => a.alarmArn) },
-          },
-        }),
-      );
-      this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
-      for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
-    }
+    for (const action of props.alarmActions ?? [])
+      for (const alarm of this.alarms) alarm.addAlarmAction(action);
 
-    this.exportEvents = countExportEvents(this, props);
+    if (props.metricsBus) this.exportEvents = countExportEvents(this, props, props.metricsBus);
     // One metric per outcome, and the export duration, from the export events.
     const dimensionsMap = { [METRIC_DIMENSION]: sm.stateMachineName };
     const outcomeMetric = (outcome: string) =>
@@ -192,8 +133,9 @@ export class ExportOperations extends Construct {
       });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      // Dashboard names are unique per account across regions: the region keeps two deployments apart.
-      dashboardName: `${Stack.of(this).stackName}-ml-exports-${Stack.of(this).region}`,
+      // Dashboard names are unique per account, across regions: without a name of the user's, CloudFormation
+      // makes one up that no other deployment has.
+      dashboardName: props.dashboardName,
       widgets: [
         [
           new TextWidget({
@@ -258,7 +200,7 @@ export class ExportOperations extends Construct {
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html
  */
-function countExportEvents(scope: Construct, props: ExportOperationsProps): LogGroup {
+function countExportEvents(scope: Construct, props: ExportOperationsProps, bus: IEventBus): LogGroup {
   const stack = Stack.of(scope);
   const sm = props.stateMachine;
   // EventBridge writes only to log groups named /aws/events/...
@@ -276,7 +218,7 @@ function countExportEvents(scope: Construct, props: ExportOperationsProps): LogG
   });
   const rule = new Rule(scope, 'ExportEventsRule', {
     description: 'Every export event of this ml-exports workflow, counted into the export metrics',
-    eventBus: props.eventBus,
+    eventBus: bus,
     eventPattern: {
       source: [props.eventSource ?? 'ml-exports'],
       detailType: Object.values(EXPORT_DETAIL_TYPES),
@@ -344,4 +286,9 @@ function pascal(outcome: string): string {
     .split('_')
     .map((w) => w[0].toUpperCase() + w.slice(1))
     .join('');
+}
+
+/** `ExportsSucceeded` for SUCCEEDED: the export metric of an outcome. */
+export function exportsMetricName(outcome: string): string {
+  return `Exports${pascal(outcome)}`;
 }

@@ -7,7 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ENDED_RUN_STATUSES } from '../contract/names';
+import { ENDED_RUN_STATUSES } from '../../contract/names';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { ExportFunction } from './export-function';
 import { acknowledgeWildcards } from './nag';

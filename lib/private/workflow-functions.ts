@@ -7,29 +7,22 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { JOB_NAME_PREFIX } from '../contract/names';
-import { CATALOG_FILE } from '../contract/catalog';
-import type { GlueExportSpec, PersonalizeExportSpec, PollingSettings } from '../contract/exports';
+import { JOB_NAME_PREFIX } from '../../contract/names';
+import { CATALOG_FILE } from '../../contract/catalog';
+import type { GlueExportSpec, PersonalizeExportSpec, PollingSettings } from '../../contract/exports';
 import type { ExportCatalog } from './export-catalog';
 import { ExportFunction } from './export-function';
 import { acknowledgeWildcards } from './nag';
-import { MAX_LISTED_RESOURCES } from './workflow-props';
+import type { WorkflowFunctions } from '../workflow-props';
+import { MAX_LISTED_RESOURCES } from './policy-size';
 
-/** The workflow's handlers, one per task. */
-export interface WorkflowFunctions {
-  readonly prepareRun: ExportFunction;
-  readonly startGlue: ExportFunction;
-  readonly getGlue: ExportFunction;
-  readonly startPersonalize: ExportFunction;
-  readonly getPersonalize: ExportFunction;
-  readonly finalizeExport: ExportFunction;
-  readonly summarizeRun: ExportFunction;
-}
+/** The workflow's handlers, one per task (the public `WorkflowFunctions`, as the functions they are). */
+export type WorkflowHandlers = { readonly [K in keyof WorkflowFunctions]: ExportFunction };
 
 export function createWorkflowFunctions(
   scope: Construct,
   options_: { catalog: ExportCatalog; logRetention: RetentionDays; logEncryptionKey?: IKey },
-): WorkflowFunctions {
+): WorkflowHandlers {
   const fn = (handlerDir: string, description: string, options: { catalog?: boolean } = {}) =>
     new ExportFunction(scope, toPascal(handlerDir), {
       handlerDir,
@@ -46,18 +39,18 @@ export function createWorkflowFunctions(
   const withCatalog = { catalog: true };
   return {
     prepareRun: fn('prepare-run', 'Validates the run input and lists the exports of the run', withCatalog),
-    startGlue: fn(
+    startGlueExport: fn(
       'start-glue-export',
       'Starts (or adopts) a Glue ML transform label export task run',
       withCatalog,
     ),
-    getGlue: fn('get-glue-export-status', 'Checks a Glue label export task run'),
-    startPersonalize: fn(
+    checkGlueExport: fn('get-glue-export-status', 'Checks a Glue label export task run'),
+    startPersonalizeExport: fn(
       'start-personalize-export',
       'Creates (or adopts) a Personalize dataset export job',
       withCatalog,
     ),
-    getPersonalize: fn('get-personalize-export-status', 'Checks a Personalize dataset export job'),
+    checkPersonalizeExport: fn('get-personalize-export-status', 'Checks a Personalize dataset export job'),
     finalizeExport: fn('finalize-export', 'Turns an export outcome into its terminal event', withCatalog),
     summarizeRun: fn(
       'summarize-run',
@@ -71,7 +64,7 @@ export function grantServiceAccess(
   polling: PollingSettings,
   glueExports: GlueExportSpec[],
   personalizeExports: PersonalizeExportSpec[],
-  fns: WorkflowFunctions,
+  fns: WorkflowHandlers,
 ): { transformArns: string[]; exportJobArns: string[] } {
   const stack = Stack.of(scope);
   const transformArns = listedOrWildcard(
@@ -98,32 +91,33 @@ export function grantServiceAccess(
   const manyReason = `More than ${MAX_LISTED_RESOURCES} are configured: listing each would outgrow IAM's policy size limit, so the grant covers them by the narrowest wildcard, and Prepare Run admits only configured exports`;
 
   if (transformArns.length > 0) {
-    fns.startGlue.addToRolePolicy(
+    fns.startGlueExport.addToRolePolicy(
       new PolicyStatement({
         actions: ['glue:StartExportLabelsTaskRun', 'glue:GetMLTaskRuns'],
         resources: transformArns,
       }),
     );
     // CancelMLTaskRun: the status task stops a task run that outlived its export's time limit.
-    fns.getGlue.addToRolePolicy(
+    fns.checkGlueExport.addToRolePolicy(
       new PolicyStatement({
         actions: ['glue:GetMLTaskRun', 'glue:CancelMLTaskRun'],
         resources: transformArns,
       }),
     );
-    for (const fn of [fns.startGlue, fns.getGlue]) acknowledgeWildcards(fn.role!, transformArns, manyReason);
+    for (const fn of [fns.startGlueExport, fns.checkGlueExport])
+      acknowledgeWildcards(fn.role!, transformArns, manyReason);
   }
   if (datasetArns.length > 0) {
-    fns.startPersonalize.addToRolePolicy(
+    fns.startPersonalizeExport.addToRolePolicy(
       new PolicyStatement({
         actions: ['personalize:CreateDatasetExportJob'],
         resources: [...datasetArns, ...exportJobArns],
       }),
     );
-    fns.startPersonalize.addToRolePolicy(
+    fns.startPersonalizeExport.addToRolePolicy(
       new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
     );
-    fns.startPersonalize.addToRolePolicy(
+    fns.startPersonalizeExport.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['iam:PassRole'],
@@ -131,23 +125,23 @@ export function grantServiceAccess(
         conditions: { StringEquals: { 'iam:PassedToService': 'personalize.amazonaws.com' } },
       }),
     );
-    fns.getPersonalize.addToRolePolicy(
+    fns.checkPersonalizeExport.addToRolePolicy(
       new PolicyStatement({ actions: ['personalize:DescribeDatasetExportJob'], resources: exportJobArns }),
     );
     if (polling.strategy === 'history') {
       // The export's past jobs, for history-aware polling. The action has no resource type:
       // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonpersonalize.html
-      fns.startPersonalize.addToRolePolicy(
+      fns.startPersonalizeExport.addToRolePolicy(
         new PolicyStatement({ actions: ['personalize:ListDatasetExportJobs'], resources: ['*'] }),
       );
-      Validations.of(fns.startPersonalize.role!).acknowledge({
+      Validations.of(fns.startPersonalizeExport.role!).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'personalize:ListDatasetExportJobs (read-only job metadata, for history-aware polling) has no resource type, and X-Ray tracing supports no resource-level permissions',
       });
     }
-    acknowledgeWildcards(fns.startPersonalize.role!, [...datasetArns, ...roleArns], manyReason);
-    for (const fn of [fns.startPersonalize, fns.getPersonalize]) {
+    acknowledgeWildcards(fns.startPersonalizeExport.role!, [...datasetArns, ...roleArns], manyReason);
+    for (const fn of [fns.startPersonalizeExport, fns.checkPersonalizeExport]) {
       Validations.of(fn.role!).acknowledge(
         ...exportJobArns.map((arn) => ({
           id: `AwsSolutions-IAM5[Resource::${arn}]`,

@@ -3,7 +3,7 @@
  * that a bad schedule fails `cdk synth` with its field and value rather than the deployment.
  * @see https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
  */
-import type { Problem } from '../contract/validation';
+import type { Problem } from './validation';
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];

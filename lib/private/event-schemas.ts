@@ -5,7 +5,7 @@
  */
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
-import { detailJsonSchema, EVENT_DETAILS, type JsonSchema } from '../contract/events';
+import { detailJsonSchema, EVENT_DETAILS, type JsonSchema } from '../../contract/events';
 
 const str = { type: 'string' };
 const time = { type: 'string', format: 'date-time' };
