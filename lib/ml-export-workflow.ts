@@ -399,8 +399,11 @@ export class MlExportWorkflow extends Construct {
 
   private rule(id: string, eventTypes: ExportEventType[], options: OnEventOptions = {}): Rule {
     if (!this.localEventBus) {
+      const owner = Token.isUnresolved(Stack.of(this).account)
+        ? `may be a bus of another account (${this.eventBus.env.account}; the stack's account is not known at synth)`
+        : `is a bus of account ${this.eventBus.env.account}`;
       throw new Error(
-        `ml-exports: eventBus ${this.eventBus.eventBusArn} is a bus of account ${this.eventBus.env.account}: a rule on it is that account's to make, with workflow.eventPattern() as its pattern. Or give forwardedEventBus, the bus of this account that bus forwards the events to.`,
+        `ml-exports: eventBus ${this.eventBus.eventBusArn} ${owner}: a rule on it is that account's to make, with workflow.eventPattern() as its pattern. Or give forwardedEventBus, the bus of this account that bus forwards the events to.`,
       );
     }
     const rule = new Rule(this, id, {

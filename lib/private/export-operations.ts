@@ -26,6 +26,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EXPORT_DETAIL_TYPES, EXPORT_OUTCOMES } from '../../contract/names';
 import type { DeadLetterQueue } from './dead-letter-queue';
+import { exportEventsLogGroupName, exportEventsPolicyName } from './physical-names';
 
 export interface ExportOperationsProps {
   readonly stateMachine: StateMachine;
@@ -203,9 +204,8 @@ export class ExportOperations extends Construct {
 function countExportEvents(scope: Construct, props: ExportOperationsProps, bus: IEventBus): LogGroup {
   const stack = Stack.of(scope);
   const sm = props.stateMachine;
-  // EventBridge writes only to log groups named /aws/events/...
   const logGroup = new LogGroup(scope, 'ExportEvents', {
-    logGroupName: `/aws/events/ml-exports/${Names.uniqueId(scope)}`,
+    logGroupName: exportEventsLogGroupName(scope),
     retention: props.logRetention ?? RetentionDays.ONE_MONTH,
     encryptionKey: props.logEncryptionKey,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -238,6 +238,7 @@ function countExportEvents(scope: Construct, props: ExportOperationsProps, bus: 
   // EventBridge writes to the log group under this resource policy (CloudWatch Logs' own resource, instead
   // of the custom resource the CloudWatchLogGroup target deploys), for this rule only.
   new ResourcePolicy(scope, 'ExportEventsPolicy', {
+    resourcePolicyName: exportEventsPolicyName(scope),
     policyStatements: [
       new PolicyStatement({
         principals: [new ServicePrincipal('events.amazonaws.com')],

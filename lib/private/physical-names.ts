@@ -1,30 +1,52 @@
 /**
- * The physical names the workflow sets itself (CloudFormation names everything else): unique per construct
- * path, so that many deployments share an account, and valid whatever the construct ids hold.
+ * The physical names the workflow sets itself (CloudFormation names everything else): unique per stack
+ * name and construct path, so that many deployments share an account and region (two workflows in a stack,
+ * one app deployed as two stacks), and valid whatever the construct ids hold. aws-cdk-lib's
+ * `Names.uniqueResourceName` makes them: the stack's name and the path's ids, characters outside the allowed
+ * set dropped, a hash of the path, shortened in the middle when too long.
  */
-import { Names, Stack, Token } from 'aws-cdk-lib';
+import { Names } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
-const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
+/** A name of `scope` after `prefix`, of at most `maxLength` characters in all, of `[A-Za-z0-9]` and `allowed`. */
+export function physicalName(scope: Construct, prefix: string, maxLength: number, allowed: string): string {
+  return (
+    prefix +
+    Names.uniqueResourceName(scope, {
+      maxLength: maxLength - prefix.length,
+      separator: '-',
+      allowedSpecialCharacters: allowed,
+    })
+  );
+}
+
+/** CreateLogGroup: 1-512 of `a-z A-Z 0-9 _ - / . #` (no `/` from the ids: they cannot fake folders). */
+const LOG_GROUP = { maxLength: 512, allowed: '-_.#' };
 
 /**
- * The state machine's log group name, unique per construct path and valid whatever the ids: the stack's
- * name, then the path's letters, digits and `-_.#` with a hash of the path, within CloudWatch Logs' 512
- * characters. Under /aws/vendedlogs/ Step Functions delivers logs without growing the account's CloudWatch
- * Logs resource policy.
+ * The state machine's log group. Under /aws/vendedlogs/ Step Functions delivers logs without growing the
+ * account's CloudWatch Logs resource policy.
  * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
  */
 export function stateMachineLogGroupName(scope: Construct): string {
-  const stackName = Stack.of(scope).stackName;
-  const lead = Token.isUnresolved(stackName) ? '' : `${stackName}-`;
-  return (
-    VENDED_LOGS_PREFIX +
-    lead +
-    Names.uniqueResourceName(scope, {
-      maxLength: 512 - VENDED_LOGS_PREFIX.length - lead.length,
-      separator: '-',
-      allowedSpecialCharacters: '-_.#',
-    })
-  );
+  return physicalName(scope, '/aws/vendedlogs/states/', LOG_GROUP.maxLength, LOG_GROUP.allowed);
+}
+
+/**
+ * The log group the export events are written to for the metrics: EventBridge writes only to log groups
+ * named /aws/events/...
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html
+ */
+export function exportEventsLogGroupName(scope: Construct): string {
+  return physicalName(scope, '/aws/events/ml-exports/', LOG_GROUP.maxLength, LOG_GROUP.allowed);
+}
+
+/**
+ * The CloudWatch Logs resource policy that lets EventBridge write there; its name is unique per account and
+ * region.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html
+ */
+export function exportEventsPolicyName(scope: Construct): string {
+  return physicalName(scope, 'ml-exports-', 255, '-_');
 }

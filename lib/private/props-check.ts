@@ -25,7 +25,7 @@ export interface CheckedProps extends CheckedWorkflow {
 
 /** The construct's error: every problem of its props, one a line. */
 export function configurationError(problems: readonly Problem[]): Error {
-  const error = new Error(`Invalid ml-exports configuration:\n${formatProblems(problems)}`);
+  const error = new Error(`Invalid MlExportWorkflow props:\n${formatProblems(problems)}`);
   error.name = 'ConfigurationError';
   return error;
 }
@@ -134,6 +134,7 @@ function resourceProblems(scope: Construct, props: MlExportWorkflowProps): Probl
   // CloudWatch Logs uses a key of the log group's region; PutEvents sends to a bus of the caller's region.
   sameRegion(props.logEncryptionKey?.keyArn, 'logEncryptionKey', 'a key');
   sameRegion(props.eventBus?.eventBusArn, 'eventBus', 'an event bus');
+  problems.push(...forwardedBusProblems(stack, props));
   const name = props.dashboardName;
   if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
     problems.push({
@@ -150,6 +151,38 @@ function resourceProblems(scope: Construct, props: MlExportWorkflowProps): Probl
         `ml-exports: personalizeExports[${i}].encryptionKey is a key of account ${key.env.account}: its key policy must let the export's role use it (kms:GenerateDataKey, kms:Decrypt)`,
       );
     }
+  }
+  return problems;
+}
+
+/**
+ * `forwardedEventBus` is the bus of this account and region that a bus of another account (`eventBus`)
+ * forwards the events to: with the events on a bus of this account already, rules and metrics on another
+ * bus would never see one.
+ */
+function forwardedBusProblems(stack: Stack, props: MlExportWorkflowProps): Problem[] {
+  const forwarded = props.forwardedEventBus;
+  if (!forwarded) return [];
+  const shown = Token.isUnresolved(forwarded.eventBusArn) ? forwarded.node.path : forwarded.eventBusArn;
+  const problems: Problem[] = [];
+  const differs = (a: string, b: string) => Token.compareStrings(a, b) === TokenComparison.DIFFERENT;
+  if (differs(forwarded.env.account, stack.account) || differs(forwarded.env.region, stack.region)) {
+    problems.push({
+      field: 'forwardedEventBus',
+      value: shown,
+      expected: `a bus of the stack's account ${stack.account} and region ${stack.region}`,
+    });
+  }
+  const busAccount = props.eventBus
+    ? Token.compareStrings(props.eventBus.env.account, stack.account)
+    : TokenComparison.SAME;
+  if (busAccount === TokenComparison.SAME || busAccount === TokenComparison.BOTH_UNRESOLVED) {
+    problems.push({
+      field: 'forwardedEventBus',
+      value: shown,
+      expected:
+        'nothing while eventBus is a bus of this account (the default bus when not given): the events are there, where the metrics and on*() rules are made; forwardedEventBus is for an eventBus of another account',
+    });
   }
   return problems;
 }

@@ -365,7 +365,7 @@ describe('construct props that the configuration file cannot express', () => {
           ],
         }),
     ).toThrow(
-      'Invalid ml-exports configuration:\ninitialPollWait: got 1.5; expected a whole number of seconds\nmaxExportDuration: got 3600.5; expected a whole number of seconds',
+      'Invalid MlExportWorkflow props:\ninitialPollWait: got 1.5; expected a whole number of seconds\nmaxExportDuration: got 3600.5; expected a whole number of seconds',
     );
   });
 });

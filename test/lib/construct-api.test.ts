@@ -246,7 +246,9 @@ describe('a bus of another account', () => {
     const workflow = workflowIn(stack, 'Exports', {
       eventBus: EventBus.fromEventBusArn(stack, 'Central', OTHER_ACCOUNT_BUS),
     });
-    expect(() => workflow.onRunCompleted('Done')).toThrow(/is a bus of account 444455556666/);
+    expect(() => workflow.onRunCompleted('Done')).toThrow(
+      /may be a bus of another account \(444455556666; the stack's account is not known at synth\)/,
+    );
     Annotations.fromStack(stack).hasInfo(
       '/Consumer/Exports',
       Match.stringLikeRegexp('may be another account'),
@@ -269,6 +271,28 @@ describe('a bus of another account', () => {
     );
     expect(rules).toHaveLength(2); // the metrics' counting rule and the user's
     for (const rule of rules) expect(rule.Properties.EventBusName).toEqual(localRef);
+  });
+});
+
+describe('forwardedEventBus', () => {
+  it('is refused with the events on a bus of this account, where no event would reach it', () => {
+    const stack = newStack();
+    expect(() => workflowIn(stack, 'Exports', { forwardedEventBus: new EventBus(stack, 'Fwd') })).toThrow(
+      'forwardedEventBus: got "Consumer/Fwd"; expected nothing while eventBus is a bus of this account',
+    );
+  });
+
+  it("is refused when it is another account's or region's bus", () => {
+    const stack = newStack();
+    const back = 'arn:aws:events:us-west-2:444455556666:event-bus/back';
+    expect(() =>
+      workflowIn(stack, 'Exports', {
+        eventBus: EventBus.fromEventBusArn(stack, 'Central', OTHER_ACCOUNT_BUS),
+        forwardedEventBus: EventBus.fromEventBusArn(stack, 'Back', back),
+      }),
+    ).toThrow(
+      `forwardedEventBus: got "${back}"; expected a bus of the stack's account 111122223333 and region us-east-1`,
+    );
   });
 });
 
@@ -322,7 +346,7 @@ describe('region and account checks', () => {
       return undefined;
     })();
     expect(message?.split('\n')).toEqual([
-      'Invalid ml-exports configuration:',
+      'Invalid MlExportWorkflow props:',
       `personalizeExports[0].datasetArn: got "${DATASET_ARN.replace('us-east-1', 'eu-west-1')}"; expected a dataset in the stack's region us-east-1`,
       `personalizeExports[1].datasetArn: got "${DATASET_ARN.replace('111122223333', '444455556666')}"; expected a dataset of the stack's account 111122223333`,
       `personalizeExports[2].role: got "arn:aws:iam::444455556666:role/Writer"; expected a role of the stack's account 111122223333`,

@@ -46,9 +46,31 @@ describe('many deployments in one account', () => {
     const stateMachineLogs = logGroups.filter((n: string) => n.startsWith('/aws/vendedlogs/states/'));
     expect(stateMachineLogs).toHaveLength(6);
     expect(stateMachineLogs).toContainEqual(
-      expect.stringMatching(/^\/aws\/vendedlogs\/states\/Prod-Prod-TeamA-Exports-/),
+      expect.stringMatching(/^\/aws\/vendedlogs\/states\/Prod-TeamA-Exports-/),
     );
     expect(Math.max(...stateMachineLogs.map((n: string) => n.length))).toBeLessThanOrEqual(512);
+  });
+
+  it('differs between two apps of the same paths deployed under two stack names', () => {
+    const deployed = (stackName: string) => {
+      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'MlExports', {
+        env,
+        stackName,
+      });
+      new MlExportWorkflow(stack, 'Workflow', props('a'));
+      const t = Template.fromStack(stack);
+      return [
+        ...Object.values(t.findResources('AWS::Logs::LogGroup')).map((r) => r.Properties.LogGroupName),
+        ...Object.values(t.findResources('AWS::Logs::ResourcePolicy')).map((r) => r.Properties.PolicyName),
+      ].filter((n) => typeof n === 'string');
+    };
+    const prod = deployed('ml-exports-prod');
+    const staging = deployed('ml-exports-staging');
+    expect(prod).toHaveLength(3); // the state machine's and the export events' log groups, the events' policy
+    expect(prod.filter((n) => staging.includes(n))).toEqual([]);
+    expect(prod).toContainEqual(
+      expect.stringMatching(/^\/aws\/vendedlogs\/states\/ml-exports-prod-Workflow-[0-9A-F]{8}$/),
+    );
   });
 
   it('names no dashboard: CloudFormation makes each name unique', () => {
