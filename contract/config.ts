@@ -24,6 +24,7 @@ import { POLLING_STRATEGIES } from './names';
 import { checkScheduleExpression, checkTimeZone } from './schedule-expression';
 import { isKeyPrefix, placeInBucket } from './s3-uri';
 import {
+  outputPrefixProblem,
   fieldPath,
   firstPerField,
   isPlainObject,
@@ -64,6 +65,16 @@ function rule(check: (value: unknown, field: string, problems: Problem[]) => boo
   });
 }
 
+/** What a rule expects, as it says it of a value that is not even a string (for a field of another type). */
+function expectedOf(check: (value: unknown, field: string, problems: Problem[]) => boolean): string {
+  const problems: Problem[] = [];
+  check(null, '', problems);
+  return problems[0].expected;
+}
+
+const BUS_EXPECTED =
+  'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/", or an event bus ARN "arn:aws:events:<region>:<account>:event-bus/<name>"';
+
 function strict<T extends z.core.$ZodLooseShape>(shape: T) {
   const allowed = unknownFieldExpected(Object.keys(shape));
   return z.strictObject(shape, {
@@ -80,7 +91,7 @@ const count = (expected: string) =>
   z.int({ error: expected }).min(1, { error: expected }).max(10_000, { error: expected });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'an array' });
 const outputS3Prefix = z
-  .string()
+  .string({ error: outputPrefixProblem(undefined) })
   .describe(
     'Where the export writes: an S3 URI prefix "s3://bucket/prefix/" (at most 164 characters with its trailing slash, which is added when missing), or, with createOutputBucket, a key prefix in the created bucket ("personalize/items/"). Each run writes below <prefix><yyyy-mm-dd>/<execution name>/.',
   );
@@ -119,21 +130,20 @@ export const personalizeExportEntrySchema = strict({
 }).describe('A Personalize dataset each run exports.');
 
 export const configurationSchema = strict({
-  $comment: z.optional(z.string()).describe('Free text for the reader; ignored.'),
+  $comment: z.optional(z.string({ error: 'a string' })).describe('Free text for the reader; ignored.'),
   eventSource: z
     .string({ error: '1-256 characters, not starting with "aws."' })
     .default(DEFAULTS.eventSource)
     .describe('`source` of every event the workflow sends: 1-256 characters, not starting with "aws.".'),
   eventBusName: z
-    .string()
+    .string({ error: BUS_EXPECTED })
     .check(
       z.superRefine((value, ctx) => {
         if (!BUS_ARN_PATTERN.test(value) && !BUS_NAME_PATTERN.test(value))
           ctx.addIssue({
             code: 'custom',
             input: value,
-            message:
-              'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/", or an event bus ARN "arn:aws:events:<region>:<account>:event-bus/<name>"',
+            message: BUS_EXPECTED,
           });
       }),
     )
@@ -142,14 +152,14 @@ export const configurationSchema = strict({
       "The bus the events go to: its name (a bus of the stack's account), or its ARN (a bus of another account, in the stack's region). Default: the account's default bus.",
     ),
   schedule: z
-    .string()
+    .string({ error: expectedOf(checkScheduleExpression) })
     .check(rule(checkScheduleExpression))
     .optional()
     .describe(
       'EventBridge Scheduler expression that starts a run of every export: "cron(0 3 * * ? *)", "rate(1 day)" or "at(...)". Default: no schedule.',
     ),
   scheduleTimeZone: z
-    .string()
+    .string({ error: expectedOf(checkTimeZone) })
     .check(rule(checkTimeZone))
     .optional()
     .describe(
@@ -160,7 +170,9 @@ export const configurationSchema = strict({
       `Seconds before the first status check (${POLLING_LIMITS.initialWaitSeconds.min}-${POLLING_LIMITS.initialWaitSeconds.max}). Default ${DEFAULTS.initialWaitSeconds}.`,
     ).optional(),
     backoffRate: z
-      .number()
+      .number({
+        error: `a number from ${POLLING_LIMITS.backoffRate.min} to ${POLLING_LIMITS.backoffRate.max}`,
+      })
       .optional()
       .describe(
         `Factor the wait grows by after each check (${POLLING_LIMITS.backoffRate.min}-${POLLING_LIMITS.backoffRate.max}). Default ${DEFAULTS.backoffRate}.`,
@@ -194,7 +206,7 @@ export const configurationSchema = strict({
       `Personalize dataset export jobs this workflow may have unfinished at once (the account quota). Default ${DEFAULTS.maxConcurrentPersonalizeExports}.`,
     ),
   logRetentionDays: z
-    .number()
+    .number({ error: `one of ${LOG_RETENTION_DAYS.join(', ')}` })
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
       error: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
@@ -216,11 +228,11 @@ export const configurationSchema = strict({
     .optional()
     .describe('Create the role Personalize assumes, for Personalize exports without roleArn. Default false.'),
   alarmEmail: z
-    .string()
+    .string({ error: 'an e-mail address' })
     .regex(EMAIL_PATTERN, { error: 'an e-mail address' })
     .optional()
     .describe('E-mail address the alarms notify, through an encrypted SNS topic. Default: no notifications.'),
-  allowedOutputS3Prefixes: list(z.string())
+  allowedOutputS3Prefixes: list(z.string({ error: outputPrefixProblem(undefined) }))
     .optional()
     .describe(
       "Where exports given in an execution's input may write, besides the configured exports' prefixes: S3 URI prefixes, or key prefixes in the created bucket. Default: none.",
@@ -293,7 +305,25 @@ export function checkConfiguration(raw: unknown, env: StackEnvironment = {}): Ch
       problems.push({ field, value: valid[field], expected: `${what} in the stack's region ${env.region}` });
   }
   const checked = checkWorkflow(workflowCheckInput(raw, valid, env));
-  return { config: valid, problems: inFileOrder(raw, firstPerField([...problems, ...checked.problems])) };
+  const all = firstPerField([...problems, ...checked.problems]).map((p) => withHint(raw, p));
+  return { config: valid, problems: inFileOrder(raw, all) };
+}
+
+/** A problem that a setting of the file would fix says which. */
+function withHint(raw: Record<string, unknown>, problem: Problem): Problem {
+  const prefixField = /(Exports\[\d+\]\.outputS3Prefix|^allowedOutputS3Prefixes\[\d+\])$/.test(problem.field);
+  if (prefixField && isKeyPrefix(problem.value) && raw.createOutputBucket !== true)
+    return { ...problem, expected: `${problem.expected} (a key prefix needs "createOutputBucket": true)` };
+  if (
+    /^personalizeExports\[\d+\]\.roleArn$/.test(problem.field) &&
+    problem.value === undefined &&
+    raw.createPersonalizeRole !== true
+  )
+    return {
+      ...problem,
+      expected: `${problem.expected}, or "createPersonalizeRole": true for a role the stack creates`,
+    };
+  return problem;
 }
 
 /** Problems in the order of the fields (and list items) they concern in the file, so they read top down. */

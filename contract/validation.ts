@@ -36,7 +36,10 @@ function describeValue(value: unknown): string {
     // Nested too deeply for JSON.stringify (a hostile input thousands of levels deep): say what it is.
     text = Array.isArray(value) ? '[...] (nested too deeply to show)' : '{...} (nested too deeply to show)';
   }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  if (text.length <= 120) return text;
+  // Shortened, saying how long it is: a name of 300 characters is refused for its length.
+  const size = typeof value === 'string' ? `a string of ${value.length} characters` : `${text.length} characters`;
+  return `${text.slice(0, 100)}... (${size})`;
 }
 
 /**

@@ -134,6 +134,12 @@ function readInput(file: string): unknown {
   try {
     input = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
+    // The input itself, typed where its file was expected: say what --input takes.
+    if (!fs.existsSync(file) && /^\s*[[{"]/.test(file)) {
+      fail(
+        `--input takes a file holding the execution input, and ${file.slice(0, 40)} is no file: write the JSON to a file (input.json) and give --input input.json`,
+      );
+    }
     fail(`cannot read --input ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
   const bytes = payloadBytes(input);

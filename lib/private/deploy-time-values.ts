@@ -20,11 +20,25 @@ export class DeployTimeValues {
   private readonly byStandIn = new Map<string, DeployTimeValue>();
   private readonly byValue = new Map<string, string>();
   private readonly counts = new Map<DeployTimeKind, number>();
+  /** What each stand-in is, as a user knows it (`bucket Consumer/Exports`), for the problems' text. */
+  private readonly labels = new Map<string, string>();
 
-  /** `value` itself when known at synth; otherwise its stand-in (the same for the same token). */
-  public standIn(value: string, kind: DeployTimeKind, partition?: string): string {
+  /**
+   * `value` itself when known at synth; otherwise its stand-in (the same for the same token).
+   * @param label what the value is, as a user knows it (`bucket Consumer/Exports`), for the problems' text
+   */
+  public standIn(value: string, kind: DeployTimeKind, partition?: string, label?: string): string {
     if (!Token.isUnresolved(value)) return value;
-    return this.register(value, kind, partition);
+    const standIn = this.register(value, kind, partition);
+    if (label && !this.labels.has(standIn)) this.labels.set(standIn, label);
+    return standIn;
+  }
+
+  /** `text` with each stand-in in it replaced by what it stands for (`<bucket Consumer/Exports>`). */
+  public describe(text: string): string {
+    let described = text;
+    for (const [standIn, label] of this.labels) described = described.split(standIn).join(`<${label}>`);
+    return described;
   }
 
   /**

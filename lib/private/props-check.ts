@@ -38,11 +38,12 @@ export function checkProps(scope: Construct, props: MlExportWorkflowProps): Chec
     values.named(props.outputBucket.bucketName, 'bucket', CATALOG_PLACEHOLDERS.outputBucket);
   const location = (output: ExportLocation | undefined): unknown => {
     if (output?.bucketName === undefined || output.keyPrefix === undefined) return output?.s3Uri;
-    return placeInBucket(values.standIn(output.bucketName, 'bucket'), output.keyPrefix);
+    const label = output.bucket ? `bucket ${output.bucket.node.path}` : undefined;
+    return placeInBucket(values.standIn(output.bucketName, 'bucket', undefined, label), output.keyPrefix);
   };
   let createdRole: string | undefined;
   const role = (e: PersonalizeExportProps, partition: string | undefined): string | undefined => {
-    if (e.role) return values.standIn(e.role.roleArn, 'roleArn', partition);
+    if (e.role) return values.standIn(e.role.roleArn, 'roleArn', partition, `role ${e.role.node.path}`);
     if (props.personalizeRole)
       return values.named(
         props.personalizeRole.roleArn,
@@ -83,7 +84,14 @@ export function checkProps(scope: Construct, props: MlExportWorkflowProps): Chec
           outputS3Prefix: location(e.output),
           ...(e.ingestionMode !== undefined ? { ingestionMode: e.ingestionMode } : {}),
           ...(e.encryptionKey
-            ? { kmsKeyArn: values.standIn(e.encryptionKey.keyArn, 'kmsKeyArn', partition) }
+            ? {
+                kmsKeyArn: values.standIn(
+                  e.encryptionKey.keyArn,
+                  'kmsKeyArn',
+                  partition,
+                  `key ${e.encryptionKey.node.path}`,
+                ),
+              }
             : {}),
         },
       };
@@ -112,7 +120,10 @@ export function checkProps(scope: Construct, props: MlExportWorkflowProps): Chec
     maxConcurrentPersonalizeExports: props.maxConcurrentPersonalizeExports,
     environment: env,
   });
-  problems.push(...checked.problems.map(inPropTerms), ...resourceProblems(scope, props));
+  problems.push(
+    ...checked.problems.map((p) => inPropTerms(described(p, values))),
+    ...resourceProblems(scope, props),
+  );
   if (problems.length > 0) throw configurationError(problems);
   if (env.region === undefined || env.account === undefined) {
     Annotations.of(scope).addInfo(
@@ -198,6 +209,15 @@ const PROP_NAMES: [RegExp, string][] = [
   [/\.roleArn$/, '.role'],
   [/\.kmsKeyArn$/, '.encryptionKey'],
 ];
+
+/** A problem's value and expectation with the stand-ins of values known at deployment named as the user knows them. */
+function described(problem: Problem, values: DeployTimeValues): Problem {
+  return {
+    ...problem,
+    value: typeof problem.value === 'string' ? values.describe(problem.value) : problem.value,
+    expected: values.describe(problem.expected),
+  };
+}
 
 function inPropTerms(problem: Problem): Problem {
   const field = PROP_NAMES.reduce((f, [pattern, name]) => f.replace(pattern, name), problem.field);

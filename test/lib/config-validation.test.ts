@@ -146,7 +146,26 @@ describe('invalid configurations fail the synth with one message naming each pro
       'glueExports[0].transformId: got "tfm 1"; expected a Glue ML transform id of 1-255 characters without whitespace',
       'glueExports[0].outputS3Prefix: got "s3://my..bucket/x/"; expected an S3 URI whose bucket name has no two adjacent periods',
       'personalizeExports[0].outputS3Prefix: got "s3://192.168.1.1/x/"; expected an S3 URI whose bucket name is not an IP address',
-      'personalizeExports[0].roleArn: got nothing; expected an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters',
+      'personalizeExports[0].roleArn: got nothing; expected an IAM role ARN "arn:aws:iam::<12-digit account>:role/<name>" of at most 256 characters, or "createPersonalizeRole": true for a role the stack creates',
+    ]);
+  });
+
+  it('says what a hurried user wrote wrong in the words of the field, and which setting a key prefix needs', () => {
+    const [glue] = example.glueExports as Record<string, unknown>[];
+    const message = failure({
+      ...example,
+      schedule: null,
+      logRetentionDays: '30',
+      alarmEmail: 5,
+      glueExports: [{ ...glue, name: 'n'.repeat(300), outputS3Prefix: 'glue/labels/' }],
+    });
+    expect(message.split('\n')).toEqual([
+      'Invalid ml-exports configuration in test:',
+      'schedule: got null; expected an EventBridge Scheduler expression: "rate(1 day)", "cron(0 3 * * ? *)" or "at(2026-01-01T00:00:00)"',
+      `logRetentionDays: got "30"; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999`,
+      `glueExports[0].name: got "${'n'.repeat(99)}... (a string of 300 characters); expected 1-40 letters, digits, "-" or "_", starting with a letter or digit`,
+      'glueExports[0].outputS3Prefix: got "glue/labels/"; expected an S3 URI "s3://bucket/prefix/" of at most 164 characters, trailing slash included (a key prefix needs "createOutputBucket": true)',
+      'alarmEmail: got 5; expected an e-mail address',
     ]);
   });
 
@@ -344,6 +363,23 @@ describe('invalid configurations fail the synth with one message naming each pro
     );
     expect(() => checkConfigFile([], 'x.json')).toThrow(
       'Invalid ml-exports configuration in x.json:\n(file): got []; expected a JSON object',
+    );
+  });
+});
+
+describe('the stack name', () => {
+  it('is MlExports unless -c mlExports:stackName names another deployment, which is checked', () => {
+    const app = (stackName?: string) =>
+      new App({
+        context: {
+          'aws:cdk:bundling-stacks': [],
+          ...(stackName ? { 'mlExports:stackName': stackName } : {}),
+        },
+      });
+    expect(buildApp(app()).stackName).toBe('MlExports');
+    expect(buildApp(app('MlExportsStaging')).stackName).toBe('MlExportsStaging');
+    expect(() => buildApp(app('ml exports'))).toThrow(
+      'Invalid ml-exports configuration in -c mlExports:stackName:\nmlExports:stackName: got "ml exports"; expected 1-128 letters, digits or "-", starting with a letter',
     );
   });
 });

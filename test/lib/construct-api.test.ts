@@ -274,6 +274,24 @@ describe('a bus of another account', () => {
   });
 });
 
+describe('a problem with a bucket named at deployment', () => {
+  it('names the bucket by its construct path, not by a stand-in', () => {
+    const stack = newStack();
+    const bucket = new Bucket(stack, 'New');
+    expect(
+      () =>
+        new MlExportWorkflow(stack, 'Exports', {
+          personalizeExports: [
+            { name: 'i', datasetArn: DATASET_ARN, output: ExportLocation.fromBucket(bucket, 'p/i/') },
+            { name: 'all', datasetArn: DATASET_ARN, output: ExportLocation.fromBucket(bucket) },
+          ],
+        }),
+    ).toThrow(
+      /personalizeExports\[1\]\.output: got "s3:\/\/<bucket Consumer\/New>\/"; expected a prefix of its own, .* containing export "i"'s s3:\/\/<bucket Consumer\/New>\/p\/i\//,
+    );
+  });
+});
+
 describe('forwardedEventBus', () => {
   it('is refused with the events on a bus of this account, where no event would reach it', () => {
     const stack = newStack();

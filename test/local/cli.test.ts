@@ -112,6 +112,12 @@ describe('--config', () => {
     const missing = path.join(WORK, 'nope.json');
     expect(refusal(['--config', missing])).toBe(`--config ${missing}: no such file`);
   });
+
+  it('says what --input takes when the JSON itself is given', () => {
+    expect(refusal(['--input', '{"exportNames":["nope"]}'])).toBe(
+      '--input takes a file holding the execution input, and {"exportNames":["nope"]} is no file: write the JSON to a file (input.json) and give --input input.json',
+    );
+  });
 });
 
 describe('--json', () => {
