@@ -38,7 +38,8 @@ function describeValue(value: unknown): string {
   }
   if (text.length <= 120) return text;
   // Shortened, saying how long it is: a name of 300 characters is refused for its length.
-  const size = typeof value === 'string' ? `a string of ${value.length} characters` : `${text.length} characters`;
+  const size =
+    typeof value === 'string' ? `a string of ${value.length} characters` : `${text.length} characters`;
   return `${text.slice(0, 100)}... (${size})`;
 }
 

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import process from 'node:process';
 
 const root = path.resolve(import.meta.dirname, '..');
-const { bundleHandlers, handlerNames } = createRequire(import.meta.url)('../dist/lib/private/handler-bundles.js');
+const { bundleHandlers, handlerNames } = createRequire(import.meta.url)(
+  '../dist/lib/private/handler-bundles.js',
+);
 const out = path.join(root, 'dist', 'lambda');
 bundleHandlers(out, root);
 for (const handler of handlerNames(root)) {

@@ -129,8 +129,7 @@ export function personalizeJobArn(unfinished: UnfinishedExport, run: EndedRun): 
   const tracked = unfinished.tracking?.job;
   if (tracked && 'datasetExportJobArn' in tracked) return tracked.datasetExportJobArn;
   const task = unfinished.task;
-  const jobName =
-    task?.type === 'personalize' ? task.jobName : personalizeJobName(run, unfinished.item.name);
+  const jobName = task?.type === 'personalize' ? task.jobName : personalizeJobName(run, unfinished.item.name);
   if (task?.type === 'personalize') return datasetExportJobArn(task.datasetArn, jobName);
   const arn = parseArn(run.executionArn);
   return `arn:${arn?.partition}:personalize:${arn?.region}:${arn?.accountId}:dataset-export-job/${jobName}`;

@@ -227,7 +227,9 @@ function withCreated(exports: unknown, created: CreatedResources): unknown {
     const prefix = e.outputS3Prefix;
     return {
       ...e,
-      ...(created.bucket && isKeyPrefix(prefix) ? { outputS3Prefix: placeInBucket(created.bucket, prefix) } : {}),
+      ...(created.bucket && isKeyPrefix(prefix)
+        ? { outputS3Prefix: placeInBucket(created.bucket, prefix) }
+        : {}),
       ...(created.roleArn && e.type === 'personalize' && e.roleArn === undefined
         ? { roleArn: created.roleArn }
         : {}),
