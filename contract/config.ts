@@ -72,6 +72,11 @@ function expectedOf(check: (value: unknown, field: string, problems: Problem[]) 
   return problems[0].expected;
 }
 
+/** A string checked by a rule, with the rule's own message for a value that is not a string either. */
+function ruledString(check: (value: unknown, field: string, problems: Problem[]) => boolean) {
+  return z.string({ error: expectedOf(check) }).check(rule(check));
+}
+
 const BUS_EXPECTED =
   'an event bus name of 1-256 letters, digits, ".", "-", "_" or "/", or an event bus ARN "arn:aws:events:<region>:<account>:event-bus/<name>"';
 
@@ -151,16 +156,12 @@ export const configurationSchema = strict({
     .describe(
       "The bus the events go to: its name (a bus of the stack's account), or its ARN (a bus of another account, in the stack's region). Default: the account's default bus.",
     ),
-  schedule: z
-    .string({ error: expectedOf(checkScheduleExpression) })
-    .check(rule(checkScheduleExpression))
+  schedule: ruledString(checkScheduleExpression)
     .optional()
     .describe(
       'EventBridge Scheduler expression that starts a run of every export: "cron(0 3 * * ? *)", "rate(1 day)" or "at(...)". Default: no schedule.',
     ),
-  scheduleTimeZone: z
-    .string({ error: expectedOf(checkTimeZone) })
-    .check(rule(checkTimeZone))
+  scheduleTimeZone: ruledString(checkTimeZone)
     .optional()
     .describe(
       'IANA time zone of a cron or at schedule, e.g. "Europe/Berlin". Default "UTC"; only with a schedule.',

@@ -19,6 +19,7 @@ import { STATE_NAMES } from '../../contract/names';
 import { classifyAwsError } from '../shared/aws-errors';
 import { parseJsonObject } from '../shared/child-outcome';
 import { CLIENT_CONFIG } from '../shared/client-config';
+import { allPages } from '../shared/pages';
 
 const sfn = new SFNClient(CLIENT_CONFIG);
 const MAX_PAGES = 50;
@@ -129,31 +130,29 @@ export interface ChildExecution {
 
 /** Every child execution of the run's Map Runs, described. */
 export async function childExecutions(executionArn: string): Promise<ChildExecution[]> {
-  const mapRunArns: string[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const response = await call(
-      () => sfn.send(new ListMapRunsCommand({ executionArn, maxResults: 1000, nextToken })),
-      'ListMapRuns',
-      executionArn,
-    );
-    mapRunArns.push(...(response.mapRuns ?? []).map((m) => String(m.mapRunArn)));
-    nextToken = response.nextToken;
-    if (!nextToken) break;
-  }
+  const mapRunArns = await allPages(
+    (nextToken) =>
+      call(
+        () => sfn.send(new ListMapRunsCommand({ executionArn, maxResults: 1000, nextToken })),
+        'ListMapRuns',
+        executionArn,
+      ),
+    (page) => page.mapRuns?.map((m) => String(m.mapRunArn)),
+    MAX_PAGES,
+  );
   const arns: string[] = [];
   for (const mapRunArn of mapRunArns) {
-    let token: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const response = await call(
-        () => sfn.send(new ListExecutionsCommand({ mapRunArn, maxResults: 1000, nextToken: token })),
-        'ListExecutions',
-        mapRunArn,
-      );
-      arns.push(...(response.executions ?? []).map((e) => String(e.executionArn)));
-      token = response.nextToken;
-      if (!token) break;
-    }
+    const children = await allPages(
+      (nextToken) =>
+        call(
+          () => sfn.send(new ListExecutionsCommand({ mapRunArn, maxResults: 1000, nextToken })),
+          'ListExecutions',
+          mapRunArn,
+        ),
+      (page) => page.executions?.map((e) => String(e.executionArn)),
+      MAX_PAGES,
+    );
+    arns.push(...children);
   }
   const described: ChildExecution[] = [];
   const queue = [...arns];

@@ -12,6 +12,7 @@ import {
   SFNClient,
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
+import { allPages } from './pages';
 import { CLIENT_CONFIG } from './client-config';
 import { classifyAwsError } from './aws-errors';
 import type { ExportSpec } from './types';
@@ -40,23 +41,20 @@ function lastStartMs(e: Pick<ExecutionListItem, 'startDate' | 'redriveDate'>): n
 
 /** The running executions of the state machine, this one included (up to MAX_PAGES pages). */
 async function runningExecutions(stateMachineArn: string): Promise<ExecutionListItem[]> {
-  const all: ExecutionListItem[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    // Fails closed: an error is classified (and a transient one retried by the state machine) but never
-    // lets the run go ahead unchecked.
-    const listed = await sfn
-      .send(
-        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
-      )
-      .catch((err: unknown) => {
-        throw classifyAwsError(err, 'Step Functions ListExecutions', stateMachineArn);
-      });
-    all.push(...(listed.executions ?? []));
-    nextToken = listed.nextToken;
-    if (!nextToken) break;
-  }
-  return all;
+  return allPages(
+    (nextToken) =>
+      // Fails closed: an error is classified (and a transient one retried by the state machine) but never
+      // lets the run go ahead unchecked.
+      sfn
+        .send(
+          new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
+        )
+        .catch((err: unknown) => {
+          throw classifyAwsError(err, 'Step Functions ListExecutions', stateMachineArn);
+        }),
+    (page) => page.executions,
+    MAX_PAGES,
+  );
 }
 
 /**
